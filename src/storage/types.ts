@@ -39,6 +39,42 @@ export interface Storage {
 
   // --- Reads (API) ---
   getRun(customerId: string, runId: string): Promise<RunRow | null>;
+
+  // --- Failure signals: at most one per (customer_id, run_id, failure_type), ever ---
+  /**
+   * Stores the signals not stored yet (INSERT … ON CONFLICT DO NOTHING) and returns only those, with id and detected_at.
+   * A signal already stored for its (customer_id, run_id, failure_type), by live detection, completion or an earlier
+   * process, is skipped: the caller alerts on exactly what this returns.
+   */
+  saveSignals(rows: NewSignal[]): Promise<SignalRow[]>;
+  /** Signals of a run, oldest first. */
+  listRunSignals(customerId: string, runId: string): Promise<SignalRow[]>;
+}
+
+export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
+
+export interface NewSignal {
+  customer_id: string;
+  run_id: string;
+  agent_id: string;
+  agent_version: string | null;
+  failure_type: string;
+  severity: Severity;
+  /** 0..1 (stored as REAL: ~7 significant digits). */
+  confidence: number;
+  step_index: number;
+  evidence: Record<string, unknown>;
+  /** Shadow signals are stored and shown but never alerted. */
+  shadow: boolean;
+  /** True when found while the run was still open (live detection), false when found at completion. */
+  detected_live: boolean;
+  /** Defaults to the database's now(). */
+  detected_at?: Date;
+}
+
+export interface SignalRow extends NewSignal {
+  id: number;
+  detected_at: Date;
 }
 
 export interface NewApiKey {

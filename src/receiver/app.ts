@@ -1,0 +1,119 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { createHasher, mapSpan } from '../mapping/index.js';
+import { openStorage } from '../storage/index.js';
+import { StorageUnavailableError, type Storage } from '../storage/types.js';
+import { adminRoutes, newAdminToken } from './admin.js';
+import { Authenticator } from './auth.js';
+import type { ReceiverConfig } from './config.js';
+import type { ReceiverContext } from './context.js';
+import { RunPipeline, type Judge, type SignalSink } from './pipeline.js';
+import { healthRoutes } from './routes/health.js';
+import { otlpRoutes } from './routes/otlp.js';
+import { runRoutes } from './routes/runs.js';
+
+export interface Receiver {
+  app: FastifyInstance;
+  ctx: ReceiverContext;
+  /** Resolves once the database is migrated and open runs are recovered. */
+  ready: Promise<void>;
+  /** Token for the loopback-only /admin routes the CLI uses while this process owns an embedded database. */
+  adminToken: string;
+  /** Stops accepting, finishes in-flight requests and writes, stops run timers, closes the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface ReceiverDeps {
+  /** Use an already-open storage (tests); otherwise it is opened from the config. */
+  storage?: Storage;
+  judge?: Judge | null;
+  sink?: SignalSink;
+}
+
+/**
+ * Builds the receiver without listening (tests use inject()). The HTTP server answers at once: until the database
+ * is ready, /health and ingest answer 503 so senders retry rather than lose data.
+ */
+export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps = {}): Promise<Receiver> {
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    disableRequestLogging: true,
+    bodyLimit: config.maxBodyBytes, // our own reader enforces it again while decompressing
+    forceCloseConnections: false,
+    return503OnClosing: true,
+  });
+  // Bodies are read by the OTLP route itself (bounded, decompressing, auth first): hand the raw stream through.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+
+  let isReady = false;
+  let storage: Storage | null = deps.storage ?? null;
+  const warned = new Set<string>();
+  const hasher = createHasher({});
+  const lazyStorage = new Proxy({} as Storage, {
+    get(_t, prop) {
+      if (!storage || !isReady) {
+        if (prop === 'kind') return storage?.kind ?? (config.databaseUrl ? 'postgres' : 'pglite');
+        return () => Promise.reject(new StorageUnavailableError('database not ready yet'));
+      }
+      const v = (storage as unknown as Record<string | symbol, unknown>)[prop];
+      return typeof v === 'function' ? v.bind(storage) : v;
+    },
+  });
+
+  const pipeline = new RunPipeline(lazyStorage, deps.judge ?? null, deps.sink ?? (() => {}), app.log, {
+    graceMs: config.runGraceMs,
+    idleMs: config.runIdleTimeoutMs,
+  });
+  const ctx: ReceiverContext = {
+    config,
+    storage: lazyStorage,
+    auth: new Authenticator(lazyStorage, { mode: config.authMode, cacheMs: config.keyCacheMs }),
+    pipeline,
+    mapSpan: (span) => mapSpan(span, { hasher }),
+    metrics: { spansAccepted: 0, spansDuplicate: 0, spansRejected: 0 },
+    warnOnce: (m) => {
+      if (warned.has(m) || warned.size > 100) return;
+      warned.add(m);
+      app.log.warn(m);
+    },
+    ready: () => isReady,
+  };
+
+  healthRoutes(app, ctx);
+  otlpRoutes(app, ctx);
+  runRoutes(app, ctx);
+  const adminToken = newAdminToken();
+  adminRoutes(app, ctx, adminToken);
+
+  const ready = (async () => {
+    storage ??= await openWithRetry(config, app);
+    await storage.migrate();
+    isReady = true;
+    const recovered = await pipeline.recover();
+    if (recovered) app.log.info({ open_runs: recovered }, 'recovered open runs from the database');
+  })();
+  ready.catch((err) => app.log.error({ err }, 'database initialisation failed'));
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      await app.close(); // stop accepting; in-flight requests (and their writes) finish first
+      await pipeline.stop(); // completions in flight finish; open runs stay open and are recovered next start
+      await ready.catch(() => {});
+      await storage?.close();
+    })());
+
+  return { app, ctx, ready, adminToken, close };
+}
+
+async function openWithRetry(config: ReceiverConfig, app: FastifyInstance): Promise<Storage> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openStorage({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir });
+    } catch (err) {
+      if (!config.databaseUrl || attempt >= 30) throw err; // PGlite failing to open is not transient
+      app.log.warn({ attempt, err: (err as Error).message }, 'database not reachable yet; retrying in 2 s');
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import { decodeExport, parseContentType, readBody, OtlpHttpError, PayloadTooLargeError, encodeExportResponse, encodeStatus } from '../../otlp/index.js';
+import type { OtlpFormat } from '../../otlp/index.js';
+import { StorageUnavailableError } from '../../storage/types.js';
+import { keyFromHeaders } from '../auth.js';
+import { allUnauthenticated, planIngest } from '../ingest.js';
+import type { ReceiverContext } from '../context.js';
+
+/** Retry-After for a database outage: long enough not to hammer it, short enough to drain quickly after. */
+const STORAGE_RETRY_AFTER_S = 5;
+
+/**
+ * POST /v1/traces (the standard OTLP/HTTP path) and /v1/otlp/traces (alias).
+ * Order matters: content type, then the header key (401 before reading the body), then the body (bounded, also
+ * while decompressing), decode, map + hash, durable write, and only then 200.
+ */
+export function otlpRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    let format: OtlpFormat = 'json';
+    try {
+      format = parseContentType(req.headers['content-type']);
+      const headerKey = keyFromHeaders(req.headers);
+      const headerPrincipal = headerKey ? await ctx.auth.authenticate(headerKey) : null;
+      if (headerKey && !headerPrincipal) return sendStatus(reply, format, 401, 'invalid, unknown or revoked API key');
+      const declared = Number(req.headers['content-length']);
+      if (Number.isFinite(declared) && declared > ctx.config.maxBodyBytes) {
+        throw new PayloadTooLargeError(`request body of ${declared} bytes exceeds DUNETRACE_MAX_BODY_BYTES=${ctx.config.maxBodyBytes}`);
+      }
+      const body = await readBody(req.body as Readable, { contentEncoding: req.headers['content-encoding'], maxBytes: ctx.config.maxBodyBytes });
+      const decoded = decodeExport(body, format);
+      for (const w of decoded.warnings) ctx.warnOnce(w);
+
+      const plan = await planIngest(decoded.spans, headerPrincipal, {
+        authenticate: (k) => ctx.auth.authenticate(k),
+        map: ctx.mapSpan,
+        onMapError: (err, span) => req.log.error({ err, trace_id: span.traceId, span_id: span.spanId }, 'mapping failed for a span'),
+      });
+      if (!headerKey && allUnauthenticated(plan, decoded.spans.length)) {
+        return sendStatus(reply, format, 401, 'missing API key: send Authorization: Bearer <key>, X-Dunetrace-API-Key, or the resource attribute dunetrace.api_key');
+      }
+      if (!headerKey && decoded.spans.length === 0) {
+        return sendStatus(reply, format, 401, 'missing API key: send Authorization: Bearer <key> or X-Dunetrace-API-Key');
+      }
+      for (const [customerId, spans] of plan.batches) {
+        const result = await ctx.storage.writeSpans({ customer_id: customerId, spans });
+        ctx.pipeline.afterWrite(customerId, spans, result);
+        ctx.metrics.spansAccepted += result.inserted;
+        ctx.metrics.spansDuplicate += result.duplicates;
+      }
+      const rejected = decoded.rejectedSpans + plan.rejected;
+      ctx.metrics.spansRejected += rejected;
+      const message = [...decoded.rejectedReasons, ...plan.reasons].join('; ');
+      const out = encodeExportResponse(format, rejected > 0 ? { rejectedSpans: rejected, errorMessage: message } : null);
+      return reply.code(200).type(out.contentType).send(out.body);
+    } catch (err) {
+      if (err instanceof OtlpHttpError) {
+        if (err.status >= 500) req.log.error({ err }, 'OTLP request failed');
+        else req.log.info({ status: err.status, reason: err.message }, 'OTLP request refused');
+        if (err.retryAfterSeconds) reply.header('retry-after', String(err.retryAfterSeconds));
+        return sendStatus(reply, format, err.status, err.message);
+      }
+      if (err instanceof StorageUnavailableError) {
+        req.log.warn({ err: err.message }, 'database unavailable: answering 503 so the sender retries');
+        reply.header('retry-after', String(STORAGE_RETRY_AFTER_S));
+        return sendStatus(reply, format, 503, 'database unavailable, retry later');
+      }
+      req.log.error({ err }, 'unexpected error while ingesting');
+      return sendStatus(reply, format, 500, 'internal error while ingesting spans; nothing was acknowledged');
+    }
+  };
+  const opts = { config: { otlp: true } } as const;
+  app.post('/v1/traces', opts, handler);
+  app.post('/v1/otlp/traces', opts, handler);
+}
+
+function sendStatus(reply: FastifyReply, format: OtlpFormat, status: number, message: string) {
+  const out = encodeStatus(format, { code: grpcCodeFor(status), message });
+  return reply.code(status).type(out.contentType).send(out.body);
+}
+
+/** google.rpc.Code for the HTTP status, as the OTLP spec's mapping implies. */
+function grpcCodeFor(status: number): number {
+  switch (status) {
+    case 400: return 3; // INVALID_ARGUMENT
+    case 401: return 16; // UNAUTHENTICATED
+    case 413: return 8; // RESOURCE_EXHAUSTED
+    case 415: return 3;
+    case 429: return 8;
+    case 503: return 14; // UNAVAILABLE
+    default: return 13; // INTERNAL
+  }
+}

@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import type { MappedSpan, RunEvent, SpanEvent, LlmRespondedPayload } from '../mapping/events.js';
+import type { AssembledRun, ExitReason, RunStatus } from './types.js';
+
+export interface AssemblySpan {
+  span: MappedSpan;
+  /** Arrived after the run had completed: shown, flagged, never judged. */
+  late?: boolean;
+}
+
+export interface AssembleOptions {
+  runId: string;
+  agentId: string;
+  /** Decided by the run tracker: open while spans may still come, stalled when the root never came. */
+  status: RunStatus;
+}
+
+/** Spans with one of these produce a step of their own; spans with only external signals share the current one. */
+const STEP_EVENTS = new Set(['llm.called', 'tool.called', 'retrieval.called']);
+
+/**
+ * Turns the spans of one trace, in any arrival order, into the run detectors judge and the API shows.
+ * Deterministic: the same spans always give the same steps, so assembling on read reproduces what was judged.
+ *
+ * Steps: run.started is 0; each llm/tool/retrieval span takes the next step in order of its start time and its
+ * called/responded pair shares it (a pair belongs to one span, never to equal step numbers); external signals take
+ * their span's step; the terminal event takes the last step.
+ */
+export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): AssembledRun {
+  const onTime = input.filter((s) => !s.late).map((s) => s.span).sort(byStart);
+  const late = input.filter((s) => s.late).map((s) => s.span).sort(byStart);
+
+  const root = onTime.find((s) => s.parent_span_id === null) ?? null;
+  const events: RunEvent[] = [];
+  let step = 0;
+  for (const span of onTime) step = pushSpanEvents(events, span, step, false);
+  const stepCount = step;
+
+  const llmResponses = events
+    .filter((e): e is RunEvent & { event_type: 'llm.responded'; payload: LlmRespondedPayload } => e.event_type === 'llm.responded')
+    .sort((a, b) => a.timestamp - b.timestamp);
+  const tools = collectTools(onTime, events);
+  const model = firstLlmModel(events);
+  const startedAt = root?.start_time ?? (onTime[0]?.start_time ?? null);
+
+  if (onTime.length > 0) {
+    const anchor = root ?? onTime[0];
+    const injection = root?.root?.injection_signal ?? firstInjection(events);
+    events.unshift({
+      event_type: 'run.started',
+      step_index: 0,
+      seq: -1,
+      timestamp: anchor.start_time,
+      span_id: anchor.span_id,
+      parent_span_id: anchor.parent_span_id,
+      payload: {
+        source: 'otlp',
+        root_span_name: root?.name ?? '',
+        input_hash: root?.root?.input_hash ?? firstLlmInputHash(events),
+        input_length: root?.root?.input_length ?? null,
+        system_prompt_hash: null,
+        model,
+        tools,
+        agent_name: root?.agent_name ?? onTime.find((s) => s.agent_name)?.agent_name ?? null,
+        ...(injection ? { injection_signal: injection } : {}),
+      },
+    });
+  }
+
+  let exitReason: ExitReason | null = null;
+  let endedAt: number | null = null;
+  if (opts.status === 'stalled') {
+    exitReason = 'stalled';
+    endedAt = onTime.length ? Math.max(...onTime.map((s) => s.end_time)) : null;
+  } else if (opts.status !== 'open' && root) {
+    const errored = root.status === 'error';
+    const last = llmResponses[llmResponses.length - 1];
+    exitReason = errored
+      ? 'error'
+      : last && last.payload.finish_reason === 'stop' && last.payload.tool_calls.length === 0
+        ? 'final_answer'
+        : 'completed';
+    endedAt = root.end_time;
+    const common = {
+      total_steps: stepCount,
+      tool_call_count: events.filter((e) => e.event_type === 'tool.called').length,
+      latency_ms: Math.max(0, (root.end_time - root.start_time) * 1000),
+    };
+    events.push(
+      errored
+        ? terminal('run.errored', root, stepCount, {
+            exit_reason: 'error',
+            error_type: root.error_type,
+            error_hash: rootErrorHash(root),
+            ...common,
+          })
+        : terminal('run.completed', root, stepCount, {
+            exit_reason: exitReason as 'final_answer' | 'completed',
+            ...common,
+          }),
+    );
+  }
+
+  events.sort(byStepTimeSeq);
+  // Late spans are shown after everything that was judged, numbered on from the last step.
+  let lateStep = stepCount;
+  for (const span of late) lateStep = pushSpanEvents(events, span, lateStep, true);
+
+  return {
+    run_id: opts.runId,
+    agent_id: opts.agentId,
+    agent_version: agentVersion(onTime.length ? onTime : late, model, tools),
+    status: opts.status,
+    exit_reason: exitReason,
+    started_at: startedAt,
+    ended_at: endedAt,
+    step_count: stepCount,
+    events,
+  };
+}
+
+function pushSpanEvents(out: RunEvent[], span: MappedSpan, step: number, late: boolean): number {
+  if (span.events.length === 0) return step;
+  const ownStep = span.events.some((e) => STEP_EVENTS.has(e.event_type)) ? step + 1 : step;
+  for (const e of span.events) {
+    out.push({ ...e, step_index: ownStep, span_id: span.span_id, parent_span_id: span.parent_span_id, ...(late ? { late } : {}) } as RunEvent);
+  }
+  return ownStep;
+}
+
+function terminal<T extends 'run.completed' | 'run.errored'>(
+  type: T,
+  root: MappedSpan,
+  step: number,
+  payload: Extract<SpanEvent, { event_type: T }>['payload'],
+): RunEvent {
+  return {
+    event_type: type,
+    step_index: step,
+    seq: Number.MAX_SAFE_INTEGER,
+    timestamp: root.end_time,
+    span_id: root.span_id,
+    parent_span_id: root.parent_span_id,
+    payload,
+  } as RunEvent;
+}
+
+/** A root that errored as a tool/llm carries its error hash on the responded event; reuse it. */
+function rootErrorHash(root: MappedSpan): string | null {
+  for (const e of root.events) {
+    if (e.event_type === 'tool.responded' && e.payload.error_hash) return e.payload.error_hash;
+  }
+  return root.root?.output_hash ?? null;
+}
+
+function collectTools(spans: MappedSpan[], events: RunEvent[]): string[] {
+  const tools = new Set<string>();
+  for (const s of spans) for (const t of s.tools_available) tools.add(t);
+  for (const e of events) if (e.event_type === 'llm.called') for (const t of e.payload.tools_offered) tools.add(t);
+  return [...tools].sort();
+}
+
+function firstLlmModel(events: RunEvent[]): string | null {
+  for (const e of events) if (e.event_type === 'llm.called' && e.payload.model) return e.payload.model;
+  return null;
+}
+
+function firstLlmInputHash(events: RunEvent[]): string | null {
+  for (const e of events) if (e.event_type === 'llm.called' && e.payload.input_hash) return e.payload.input_hash;
+  return null;
+}
+
+function firstInjection(events: RunEvent[]) {
+  for (const e of events) if (e.event_type === 'llm.called' && e.payload.injection_signal) return e.payload.injection_signal;
+  return undefined;
+}
+
+/**
+ * agent_version: what the agent says it is (resource dunetrace.agent_version / service.version), else a short
+ * fingerprint of its model and tool set, so a changed agent gets a fresh baseline (as upstream's SDK does).
+ */
+function agentVersion(spans: MappedSpan[], model: string | null, tools: string[]): string {
+  const declared = spans.find((s) => s.parent_span_id === null && s.agent_version)?.agent_version ?? spans.find((s) => s.agent_version)?.agent_version;
+  if (declared) return declared;
+  return createHash('sha256').update(`${model ?? 'unknown'}:${tools.join(',')}`).digest('hex').slice(0, 8);
+}
+
+function byStart(a: MappedSpan, b: MappedSpan): number {
+  return a.start_time - b.start_time || (a.span_id < b.span_id ? -1 : a.span_id > b.span_id ? 1 : 0);
+}
+
+function byStepTimeSeq(a: RunEvent, b: RunEvent): number {
+  return a.step_index - b.step_index || a.timestamp - b.timestamp || a.seq - b.seq;
+}

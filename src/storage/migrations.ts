@@ -1,0 +1,171 @@
+import type { Queryable } from './driver.js';
+
+/**
+ * Versioned schema migrations. Append only: never edit a migration once released, add a new version instead.
+ * Each one is applied in its own transaction together with its schema_migrations row, under a transaction-scoped
+ * advisory lock, so concurrent starters (several receivers on one server) apply each version exactly once.
+ *
+ * Time columns: started_at/ended_at/timestamp/start_time/end_time are span times in unix seconds (DOUBLE, µs
+ * precision); last_span_at is the receiver's wall clock in ms since epoch (BIGINT); the rest are TIMESTAMPTZ.
+ * No foreign keys: spans/events/signals are always written with their run in one transaction, and FKs would cost a
+ * lookup per inserted row on the ingest path.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE api_keys (
+  key_hash     TEXT PRIMARY KEY CHECK (key_hash ~ '^[0-9a-f]{64}$'),
+  key_prefix   TEXT NOT NULL,
+  agent_id     TEXT,
+  customer_id  TEXT NOT NULL,
+  active       BOOLEAN NOT NULL DEFAULT TRUE,
+  created_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
+  revoked_at   TIMESTAMPTZ
+);
+CREATE INDEX api_keys_customer_idx ON api_keys (customer_id);
+
+CREATE TABLE runs (
+  customer_id    TEXT NOT NULL,
+  run_id         TEXT NOT NULL CHECK (run_id ~ '^[0-9a-f]{32}$'),
+  agent_id       TEXT NOT NULL,
+  agent_version  TEXT,
+  status         TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'completed', 'errored', 'stalled')),
+  exit_reason    TEXT CHECK (exit_reason IN ('final_answer', 'completed', 'error', 'stalled')),
+  started_at     DOUBLE PRECISION,
+  ended_at       DOUBLE PRECISION,
+  step_count     INTEGER NOT NULL DEFAULT 0,
+  span_count     INTEGER NOT NULL DEFAULT 0,
+  root_seen      BOOLEAN NOT NULL DEFAULT FALSE,
+  last_span_at   BIGINT NOT NULL,
+  created_at     TIMESTAMPTZ NOT NULL DEFAULT now(),
+  closed_at      TIMESTAMPTZ,
+  PRIMARY KEY (customer_id, run_id)
+);
+CREATE INDEX runs_open_idx ON runs (last_span_at) WHERE status = 'open';
+CREATE INDEX runs_agent_idx ON runs (customer_id, agent_id, created_at DESC);
+
+CREATE TABLE spans (
+  customer_id      TEXT NOT NULL,
+  run_id           TEXT NOT NULL,
+  span_id          TEXT NOT NULL,
+  parent_span_id   TEXT,
+  name             TEXT NOT NULL,
+  category         TEXT NOT NULL,
+  start_time       DOUBLE PRECISION NOT NULL,
+  end_time         DOUBLE PRECISION NOT NULL,
+  status           TEXT NOT NULL,
+  error_type       TEXT,
+  agent_id         TEXT NOT NULL,
+  hint_agent_id    TEXT,
+  agent_name       TEXT,
+  service_name     TEXT,
+  agent_version    TEXT,
+  tools_available  JSONB NOT NULL DEFAULT '[]',
+  root             JSONB,
+  late             BOOLEAN NOT NULL DEFAULT FALSE,
+  received_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (customer_id, run_id, span_id)
+);
+
+CREATE TABLE events (
+  id           BIGSERIAL PRIMARY KEY,
+  customer_id  TEXT NOT NULL,
+  run_id       TEXT NOT NULL,
+  span_id      TEXT NOT NULL,
+  event_type   TEXT NOT NULL,
+  seq          INTEGER NOT NULL,
+  "timestamp"  DOUBLE PRECISION NOT NULL,
+  payload      JSONB NOT NULL DEFAULT '{}',
+  late         BOOLEAN NOT NULL DEFAULT FALSE,
+  received_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+  UNIQUE (customer_id, run_id, span_id, seq)
+);
+CREATE INDEX events_run_idx ON events (customer_id, run_id);
+
+CREATE TABLE signals (
+  id             BIGSERIAL PRIMARY KEY,
+  customer_id    TEXT NOT NULL,
+  run_id         TEXT NOT NULL,
+  agent_id       TEXT NOT NULL,
+  agent_version  TEXT,
+  failure_type   TEXT NOT NULL,
+  severity       TEXT NOT NULL CHECK (severity IN ('CRITICAL', 'HIGH', 'MEDIUM', 'LOW')),
+  confidence     REAL NOT NULL,
+  step_index     INTEGER NOT NULL,
+  evidence       JSONB NOT NULL DEFAULT '{}',
+  shadow         BOOLEAN NOT NULL DEFAULT FALSE,
+  detected_live  BOOLEAN NOT NULL DEFAULT FALSE,
+  detected_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
+  UNIQUE (customer_id, run_id, failure_type)
+);
+CREATE INDEX signals_customer_time_idx ON signals (customer_id, detected_at DESC);
+`,
+  },
+];
+
+/** Arbitrary constant namespacing our advisory locks (first key of the two-int form). */
+const MIGRATION_LOCK_NAMESPACE = 0x0d7e_0001;
+
+export interface MigrationResult {
+  /** Versions applied by this call, in order (empty when the schema was already current). */
+  applied: number[];
+  /** Highest version present after the call. */
+  current: number;
+}
+
+/**
+ * Applies pending migrations. `lockScope` names what is being migrated (the schema), so starters migrating different
+ * schemas on one server do not wait for each other.
+ */
+export async function runMigrations(
+  db: Queryable,
+  lockScope = 'public',
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<MigrationResult> {
+  assertOrdered(migrations);
+  const lock = 'SELECT pg_advisory_xact_lock($1, hashtext($2))';
+  const lockParams = [MIGRATION_LOCK_NAMESPACE, lockScope];
+
+  // The bookkeeping table itself is created under the lock: two concurrent CREATE TABLE IF NOT EXISTS can both pass
+  // the existence check and one then fails on the pg_type unique index.
+  await db.transaction(async (tx) => {
+    await tx.query(lock, lockParams);
+    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+  version     INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL,
+  applied_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+)`);
+  });
+
+  const applied: number[] = [];
+  for (const m of migrations) {
+    const did = await db.transaction(async (tx) => {
+      await tx.query(lock, lockParams);
+      const done = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
+      if (done.rows.length > 0) return false;
+      await tx.exec(m.sql);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      return true;
+    });
+    if (did) applied.push(m.version);
+  }
+  const cur = await db.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+  return { applied, current: Number(cur.rows[0]?.v ?? 0) };
+}
+
+function assertOrdered(migrations: readonly Migration[]): void {
+  for (let i = 0; i < migrations.length; i++) {
+    const m = migrations[i];
+    if (!Number.isInteger(m.version) || m.version <= 0 || (i > 0 && m.version <= migrations[i - 1].version)) {
+      throw new Error(`migrations must have strictly increasing positive integer versions (at index ${i})`);
+    }
+  }
+}

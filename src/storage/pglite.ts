@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { Executor, QueryResult, Queryable } from './driver.js';
+import { toStorageError } from './errors.js';
+import { SqlStorage } from './sql-storage.js';
+
+export interface PGliteStorageOptions {
+  /** A directory for the data files, or 'memory://' for a throwaway in-memory database. */
+  dataDir: string;
+}
+
+/**
+ * Durability: on Node, PGlite mounts dataDir through Emscripten's NODEFS, so every write() Postgres makes goes
+ * straight to the OS file (no in-memory copy to sync later). At COMMIT, Postgres writes the WAL record before the
+ * query returns; with relaxedDurability false (set explicitly; it is also the default) PGlite awaits its fs sync
+ * before resolving each query. So once transaction() resolves, the commit is in the OS page cache and survives a
+ * SIGKILL of the process (test/storage/pglite.test.ts kills a child right after writeSpans resolves and reopens the
+ * dir). PGlite starts Postgres with fsync off (-F), so an OS crash or power loss can still lose recent commits.
+ */
+export async function openPGliteQueryable(options: PGliteStorageOptions): Promise<Queryable> {
+  let db: PGlite;
+  try {
+    // PGlite creates only the last path component; create the parents (e.g. ~/.dunetrace/data) too.
+    if (!/^[a-z-]+:\/\//.test(options.dataDir)) mkdirSync(options.dataDir, { recursive: true });
+    db = await PGlite.create(options.dataDir, { relaxedDurability: false });
+  } catch (err) {
+    throw toStorageError(err, 'PGlite');
+  }
+  return new PGliteQueryable(db);
+}
+
+export async function openPGliteStorage(options: PGliteStorageOptions): Promise<SqlStorage> {
+  return new SqlStorage(await openPGliteQueryable(options), { migrationScope: 'public' });
+}
+
+class PGliteQueryable implements Queryable {
+  readonly kind = 'pglite' as const;
+  private closing: Promise<void> | null = null;
+
+  constructor(private readonly db: PGlite) {}
+
+  query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    return runQuery<R>(this.db, sql, params);
+  }
+
+  exec(sql: string): Promise<void> {
+    return runExec(this.db, sql);
+  }
+
+  async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction((tx) =>
+        fn({ query: (sql, params) => runQuery(tx, sql, params), exec: (sql) => runExec(tx, sql) }),
+      );
+    } catch (err) {
+      throw toStorageError(err, 'PGlite');
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.db.closed ? Promise.resolve() : this.db.close();
+    return this.closing;
+  }
+}
+
+async function runQuery<R>(
+  db: PGlite | Transaction,
+  sql: string,
+  params?: readonly unknown[],
+): Promise<QueryResult<R>> {
+  try {
+    const r = await db.query<R>(sql, params ? [...params] : undefined);
+    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+  } catch (err) {
+    throw toStorageError(err, 'PGlite');
+  }
+}
+
+async function runExec(db: PGlite | Transaction, sql: string): Promise<void> {
+  try {
+    await db.exec(sql);
+  } catch (err) {
+    throw toStorageError(err, 'PGlite');
+  }
+}

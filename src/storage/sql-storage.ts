@@ -1,0 +1,581 @@
+import type { MappedSpan, SpanEvent } from '../mapping/events.js';
+import type { ExitReason, RunStatus } from '../runs/types.js';
+import type { Queryable } from './driver.js';
+import { toStorageError } from './errors.js';
+import { runMigrations, type MigrationResult } from './migrations.js';
+import {
+  StorageUnavailableError,
+  type ApiKeyRow,
+  type NewApiKey,
+  type NewSignal,
+  type RunClose,
+  type RunRow,
+  type Severity,
+  type SignalRow,
+  type SpanBatch,
+  type Storage,
+  type StoredSpan,
+  type WriteResult,
+} from './types.js';
+
+/**
+ * The one Storage implementation, over any Queryable (PGlite or a pg Pool).
+ *
+ * Bulk writes pass their rows as ONE jsonb parameter expanded server-side with jsonb_to_recordset(), not as
+ * multi-row VALUES lists: the SQL text is constant (pg/PGlite parse it cheaply, no per-row-count variants), there
+ * is no 65 535 bind-parameter ceiling to chunk around, and the driver serializes one string instead of ~17 values
+ * per span (that per-value work dominates on PGlite). Span times go through JSON losslessly: JS prints the shortest
+ * round-trip decimal and Postgres parses it back with correct rounding.
+ */
+
+/** Spans per statement: bounds the size of one jsonb parameter and of one statement's working memory. */
+export const SPANS_PER_STATEMENT = 2_000;
+
+export interface SqlStorageOptions {
+  /** Passed to runMigrations as the advisory-lock scope (the schema name). */
+  migrationScope?: string;
+  /** Wall clock in ms, for runs.last_span_at (tests inject it). */
+  now?: () => number;
+}
+
+export class SqlStorage implements Storage {
+  readonly kind: 'pglite' | 'postgres';
+  private readonly inflight = new Set<Promise<unknown>>();
+  private closing: Promise<void> | null = null;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly options: SqlStorageOptions = {},
+  ) {
+    this.kind = db.kind;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Like migrate(), but tells what was applied. */
+  migrateWithResult(): Promise<MigrationResult> {
+    return this.run(() => runMigrations(this.db, this.options.migrationScope ?? 'public'));
+  }
+
+  async migrate(): Promise<void> {
+    await this.migrateWithResult();
+  }
+
+  ping(): Promise<void> {
+    return this.run(async () => {
+      await this.db.query('SELECT 1');
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      // New calls are refused from here on; let the ones already running finish (their outcome is theirs to report).
+      while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+      await this.db.close();
+    })();
+    return this.closing;
+  }
+
+  // --- API keys ---
+
+  createApiKey(row: NewApiKey): Promise<void> {
+    return this.run(async () => {
+      await this.db.query(
+        'INSERT INTO api_keys (key_hash, key_prefix, agent_id, customer_id) VALUES ($1, $2, $3, $4)',
+        [row.key_hash, row.key_prefix, row.agent_id, row.customer_id],
+      );
+    });
+  }
+
+  findApiKey(keyHash: string): Promise<ApiKeyRow | null> {
+    return this.run(async () => {
+      const r = await this.db.query<ApiKeyDbRow>(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE key_hash = $1`, [keyHash]);
+      return r.rows.length > 0 ? toApiKey(r.rows[0]) : null;
+    });
+  }
+
+  revokeApiKey(keyHash: string): Promise<boolean> {
+    return this.run(async () => {
+      const r = await this.db.query(
+        `UPDATE api_keys SET active = FALSE, revoked_at = COALESCE(revoked_at, now())
+         WHERE key_hash = $1 RETURNING key_hash`,
+        [keyHash],
+      );
+      return r.rows.length > 0;
+    });
+  }
+
+  listApiKeys(): Promise<ApiKeyRow[]> {
+    return this.run(async () => {
+      const r = await this.db.query<ApiKeyDbRow>(
+        `SELECT ${KEY_COLUMNS} FROM api_keys ORDER BY created_at, key_hash`,
+      );
+      return r.rows.map(toApiKey);
+    });
+  }
+
+  // --- Ingest ---
+
+  writeSpans(batch: SpanBatch): Promise<WriteResult> {
+    return this.run(async () => {
+      const result: WriteResult = { inserted: 0, duplicates: 0, runs: new Map() };
+      if (batch.spans.length === 0) return result;
+
+      // A span repeated inside one request: keep the first copy (the events insert below joins on span id, so a
+      // second copy would duplicate its events).
+      const seen = new Set<string>();
+      const spans: SpanInput[] = [];
+      const runs = new Map<string, RunInput>();
+      for (const { run_id, agent_id, span } of batch.spans) {
+        const key = `${run_id}/${span.span_id}`;
+        if (seen.has(key)) {
+          result.duplicates++;
+          continue;
+        }
+        seen.add(key);
+        spans.push(toSpanInput(run_id, agent_id, span));
+        const run = runs.get(run_id);
+        if (run === undefined) {
+          runs.set(run_id, {
+            run_id,
+            agent_id,
+            agent_version: span.agent_version,
+            root_seen: span.parent_span_id === null,
+          });
+        } else {
+          run.agent_version ??= span.agent_version;
+          run.root_seen ||= span.parent_span_id === null;
+        }
+      }
+      // Upsert runs in a fixed order so concurrent batches touching the same runs lock them in the same order.
+      const runInputs = [...runs.values()].sort((a, b) => (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0));
+      const lastSpanAt = Math.trunc(this.now());
+
+      await this.db.transaction(async (tx) => {
+        const up = await tx.query<{ run_id: string; status: RunStatus; created: boolean }>(UPSERT_RUNS_SQL, [
+          batch.customer_id,
+          JSON.stringify(runInputs),
+          lastSpanAt,
+        ]);
+        for (const row of up.rows) result.runs.set(row.run_id, { status: row.status, created: row.created });
+
+        let inserted = 0;
+        for (let i = 0; i < spans.length; i += SPANS_PER_STATEMENT) {
+          const chunk = spans.slice(i, i + SPANS_PER_STATEMENT);
+          const r = await tx.query<{ inserted: number }>(INSERT_SPANS_SQL, [batch.customer_id, JSON.stringify(chunk)]);
+          inserted += Number(r.rows[0].inserted);
+        }
+        result.inserted = inserted;
+        result.duplicates += spans.length - inserted;
+      });
+      return result;
+    });
+  }
+
+  // --- Run lifecycle ---
+
+  listOpenRuns(): Promise<RunRow[]> {
+    return this.run(async () => {
+      const r = await this.db.query<RunDbRow>(
+        `SELECT ${RUN_COLUMNS} FROM runs WHERE status = 'open' ORDER BY last_span_at, customer_id, run_id`,
+      );
+      return r.rows.map(toRun);
+    });
+  }
+
+  loadRunSpans(customerId: string, runId: string): Promise<StoredSpan[]> {
+    return this.run(async () => {
+      const params = [customerId, runId];
+      const spans = await this.db.query<SpanDbRow>(
+        `SELECT span_id, parent_span_id, name, category, start_time, end_time, status, error_type, agent_id,
+                hint_agent_id, agent_name, service_name, agent_version, tools_available, root, late, received_at
+         FROM spans WHERE customer_id = $1 AND run_id = $2
+         ORDER BY start_time, span_id`,
+        params,
+      );
+      // Spans and their events are committed together, so every span read above has all its events here; events of
+      // a span committed between the two reads have no span in the map and are ignored.
+      const events = await this.db.query<EventDbRow>(
+        `SELECT span_id, event_type, seq, "timestamp", payload
+         FROM events WHERE customer_id = $1 AND run_id = $2
+         ORDER BY span_id, seq`,
+        params,
+      );
+      const out = new Map<string, StoredSpan>();
+      for (const row of spans.rows) out.set(row.span_id, toStoredSpan(runId, row));
+      for (const e of events.rows) {
+        out.get(e.span_id)?.span.events.push({
+          event_type: e.event_type,
+          seq: Number(e.seq),
+          timestamp: Number(e.timestamp),
+          payload: e.payload,
+        } as SpanEvent);
+      }
+      return [...out.values()];
+    });
+  }
+
+  closeRun(update: RunClose): Promise<boolean> {
+    return this.run(async () => {
+      const r = await this.db.query(
+        `UPDATE runs SET status = $3, exit_reason = $4, agent_id = $5, agent_version = $6,
+                         started_at = $7, ended_at = $8, step_count = $9, closed_at = now()
+         WHERE customer_id = $1 AND run_id = $2 AND status = 'open'
+         RETURNING run_id`,
+        [
+          update.customer_id,
+          update.run_id,
+          update.status,
+          update.exit_reason,
+          update.agent_id,
+          update.agent_version,
+          update.started_at,
+          update.ended_at,
+          update.step_count,
+        ],
+      );
+      return r.rows.length > 0;
+    });
+  }
+
+  getRun(customerId: string, runId: string): Promise<RunRow | null> {
+    return this.run(async () => {
+      const r = await this.db.query<RunDbRow>(
+        `SELECT ${RUN_COLUMNS} FROM runs WHERE customer_id = $1 AND run_id = $2`,
+        [customerId, runId],
+      );
+      return r.rows.length > 0 ? toRun(r.rows[0]) : null;
+    });
+  }
+
+  // --- Signals ---
+
+  saveSignals(rows: NewSignal[]): Promise<SignalRow[]> {
+    return this.run(async () => {
+      if (rows.length === 0) return [];
+      const input = rows.map((s) => ({
+        customer_id: s.customer_id,
+        run_id: s.run_id,
+        agent_id: s.agent_id,
+        agent_version: s.agent_version,
+        failure_type: s.failure_type,
+        severity: s.severity,
+        confidence: s.confidence,
+        step_index: s.step_index,
+        evidence: s.evidence,
+        shadow: s.shadow,
+        detected_live: s.detected_live,
+        detected_at: s.detected_at?.toISOString() ?? null,
+      }));
+      const r = await this.db.query<SignalDbRow>(INSERT_SIGNALS_SQL, [JSON.stringify(input)]);
+      return r.rows.map(toSignal).sort((a, b) => a.id - b.id);
+    });
+  }
+
+  listRunSignals(customerId: string, runId: string): Promise<SignalRow[]> {
+    return this.run(async () => {
+      const r = await this.db.query<SignalDbRow>(
+        `SELECT ${SIGNAL_COLUMNS} FROM signals WHERE customer_id = $1 AND run_id = $2 ORDER BY detected_at, id`,
+        [customerId, runId],
+      );
+      return r.rows.map(toSignal);
+    });
+  }
+
+  // --- plumbing ---
+
+  /** Runs op as an in-flight operation (close() waits for it) and maps transient failures. */
+  private run<T>(op: () => Promise<T>): Promise<T> {
+    if (this.closing !== null) {
+      return Promise.reject(new StorageUnavailableError(`${this.kind} storage is closed`));
+    }
+    const label = this.kind === 'pglite' ? 'PGlite' : 'Postgres';
+    const p = op().catch((err: unknown) => {
+      throw toStorageError(err, label);
+    });
+    this.inflight.add(p);
+    const done = (): void => {
+      this.inflight.delete(p);
+    };
+    p.then(done, done);
+    return p;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// SQL
+
+/**
+ * $1 customer_id, $2 jsonb [{run_id, agent_id, agent_version, root_seen}] sorted by run_id, $3 last_span_at (ms).
+ * New runs start open with span_count 0 (INSERT_SPANS_SQL adds what it really inserted). `xmax = 0` is true only for
+ * a tuple this statement inserted (an ON CONFLICT update stamps our xid in xmax).
+ */
+const UPSERT_RUNS_SQL = `
+INSERT INTO runs AS r (customer_id, run_id, agent_id, agent_version, status, span_count, root_seen, last_span_at)
+SELECT $1, i.run_id, i.agent_id, i.agent_version, 'open', 0, i.root_seen, $3
+FROM jsonb_to_recordset($2::jsonb) AS i(run_id TEXT, agent_id TEXT, agent_version TEXT, root_seen BOOLEAN)
+ORDER BY i.run_id
+ON CONFLICT (customer_id, run_id) DO UPDATE SET
+  last_span_at = GREATEST(r.last_span_at, EXCLUDED.last_span_at),
+  root_seen = r.root_seen OR EXCLUDED.root_seen
+RETURNING r.run_id, r.status, (r.xmax = 0) AS created`;
+
+/**
+ * $1 customer_id, $2 jsonb array of SpanInput (each with its events). One statement: insert the spans not stored
+ * yet (late when their run is no longer open; the run rows are locked by UPSERT_RUNS_SQL in this transaction, so a
+ * concurrent closeRun cannot slip in between), insert the events of exactly those spans, add the new-span count to
+ * their runs.
+ */
+const INSERT_SPANS_SQL = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($2::jsonb) AS s(
+    run_id TEXT, span_id TEXT, parent_span_id TEXT, name TEXT, category TEXT, start_time DOUBLE PRECISION,
+    end_time DOUBLE PRECISION, status TEXT, error_type TEXT, agent_id TEXT, hint_agent_id TEXT, agent_name TEXT,
+    service_name TEXT, agent_version TEXT, tools_available JSONB, root JSONB, events JSONB)
+), ins AS (
+  INSERT INTO spans (customer_id, run_id, span_id, parent_span_id, name, category, start_time, end_time, status,
+                     error_type, agent_id, hint_agent_id, agent_name, service_name, agent_version, tools_available,
+                     root, late)
+  SELECT $1, s.run_id, s.span_id, s.parent_span_id, s.name, s.category, s.start_time, s.end_time, s.status,
+         s.error_type, s.agent_id, s.hint_agent_id, s.agent_name, s.service_name, s.agent_version,
+         COALESCE(s.tools_available, '[]'::jsonb), s.root, r.status <> 'open'
+  FROM input s JOIN runs r ON r.customer_id = $1 AND r.run_id = s.run_id
+  ON CONFLICT (customer_id, run_id, span_id) DO NOTHING
+  RETURNING run_id, span_id, late
+), ev AS (
+  INSERT INTO events (customer_id, run_id, span_id, event_type, seq, "timestamp", payload, late)
+  SELECT $1, i.run_id, i.span_id, e.event_type, e.seq, e."timestamp", COALESCE(e.payload, '{}'::jsonb), i.late
+  FROM ins i
+  JOIN input s ON s.run_id = i.run_id AND s.span_id = i.span_id
+  CROSS JOIN LATERAL jsonb_to_recordset(COALESCE(s.events, '[]'::jsonb))
+    AS e(event_type TEXT, seq INTEGER, "timestamp" DOUBLE PRECISION, payload JSONB)
+  RETURNING 1
+), counted AS (
+  UPDATE runs r SET span_count = r.span_count + c.n
+  FROM (SELECT run_id, count(*)::int AS n FROM ins GROUP BY run_id) c
+  WHERE r.customer_id = $1 AND r.run_id = c.run_id
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM ins)::int AS inserted,
+       (SELECT count(*) FROM ev)::int AS events,
+       (SELECT count(*) FROM counted)::int AS runs`;
+
+const SIGNAL_COLUMNS = `id, customer_id, run_id, agent_id, agent_version, failure_type, severity, confidence,
+  step_index, evidence, shadow, detected_live, detected_at`;
+
+/** $1 jsonb array of signals. Returns only the rows actually inserted. */
+const INSERT_SIGNALS_SQL = `
+INSERT INTO signals (customer_id, run_id, agent_id, agent_version, failure_type, severity, confidence, step_index,
+                     evidence, shadow, detected_live, detected_at)
+SELECT s.customer_id, s.run_id, s.agent_id, s.agent_version, s.failure_type, s.severity, s.confidence, s.step_index,
+       COALESCE(s.evidence, '{}'::jsonb), s.shadow, s.detected_live, COALESCE(s.detected_at, now())
+FROM jsonb_to_recordset($1::jsonb) AS s(
+  customer_id TEXT, run_id TEXT, agent_id TEXT, agent_version TEXT, failure_type TEXT, severity TEXT,
+  confidence REAL, step_index INTEGER, evidence JSONB, shadow BOOLEAN, detected_live BOOLEAN,
+  detected_at TIMESTAMPTZ)
+ON CONFLICT (customer_id, run_id, failure_type) DO NOTHING
+RETURNING ${SIGNAL_COLUMNS}`;
+
+const KEY_COLUMNS = 'key_hash, key_prefix, agent_id, customer_id, active, created_at, revoked_at';
+
+const RUN_COLUMNS = `customer_id, run_id, agent_id, agent_version, status, exit_reason, started_at, ended_at,
+  step_count, span_count, root_seen, last_span_at, created_at, closed_at`;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rows in and out. Drivers differ on BIGINT (pg: string, PGlite: number), hence Number() on every count and id.
+
+interface RunInput {
+  run_id: string;
+  agent_id: string;
+  agent_version: string | null;
+  root_seen: boolean;
+}
+
+interface SpanInput {
+  run_id: string;
+  span_id: string;
+  parent_span_id: string | null;
+  name: string;
+  category: string;
+  start_time: number;
+  end_time: number;
+  status: string;
+  error_type: string | null;
+  agent_id: string;
+  hint_agent_id: string | null;
+  agent_name: string | null;
+  service_name: string | null;
+  agent_version: string | null;
+  tools_available: string[];
+  root: MappedSpan['root'];
+  events: SpanEvent[];
+}
+
+function toSpanInput(runId: string, agentId: string, s: MappedSpan): SpanInput {
+  return {
+    run_id: runId,
+    span_id: s.span_id,
+    parent_span_id: s.parent_span_id,
+    name: s.name,
+    category: s.category,
+    start_time: s.start_time,
+    end_time: s.end_time,
+    status: s.status,
+    error_type: s.error_type,
+    agent_id: agentId,
+    hint_agent_id: s.agent_id,
+    agent_name: s.agent_name,
+    service_name: s.service_name,
+    agent_version: s.agent_version,
+    tools_available: s.tools_available,
+    root: s.root,
+    events: s.events,
+  };
+}
+
+interface SpanDbRow {
+  span_id: string;
+  parent_span_id: string | null;
+  name: string;
+  category: MappedSpan['category'];
+  start_time: number;
+  end_time: number;
+  status: MappedSpan['status'];
+  error_type: string | null;
+  agent_id: string;
+  hint_agent_id: string | null;
+  agent_name: string | null;
+  service_name: string | null;
+  agent_version: string | null;
+  tools_available: string[];
+  root: MappedSpan['root'];
+  late: boolean;
+  received_at: Date;
+}
+
+function toStoredSpan(runId: string, r: SpanDbRow): StoredSpan {
+  return {
+    span: {
+      // run_id is the trace id by contract (BatchSpan.run_id).
+      trace_id: runId,
+      span_id: r.span_id,
+      parent_span_id: r.parent_span_id,
+      name: r.name,
+      category: r.category,
+      start_time: Number(r.start_time),
+      end_time: Number(r.end_time),
+      status: r.status,
+      error_type: r.error_type,
+      agent_id: r.hint_agent_id,
+      agent_name: r.agent_name,
+      service_name: r.service_name,
+      agent_version: r.agent_version,
+      tools_available: r.tools_available ?? [],
+      root: r.root,
+      events: [],
+    },
+    late: r.late,
+    agent_id: r.agent_id,
+    received_at: r.received_at,
+  };
+}
+
+interface EventDbRow {
+  span_id: string;
+  event_type: SpanEvent['event_type'];
+  seq: number;
+  timestamp: number;
+  payload: SpanEvent['payload'];
+}
+
+interface ApiKeyDbRow {
+  key_hash: string;
+  key_prefix: string;
+  agent_id: string | null;
+  customer_id: string;
+  active: boolean;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+function toApiKey(r: ApiKeyDbRow): ApiKeyRow {
+  return {
+    key_hash: r.key_hash,
+    key_prefix: r.key_prefix,
+    agent_id: r.agent_id,
+    customer_id: r.customer_id,
+    active: r.active,
+    created_at: r.created_at,
+    revoked_at: r.revoked_at,
+  };
+}
+
+interface RunDbRow {
+  customer_id: string;
+  run_id: string;
+  agent_id: string;
+  agent_version: string | null;
+  status: RunStatus;
+  exit_reason: ExitReason | null;
+  started_at: number | null;
+  ended_at: number | null;
+  step_count: number;
+  span_count: number;
+  root_seen: boolean;
+  last_span_at: number | string;
+  created_at: Date;
+  closed_at: Date | null;
+}
+
+function toRun(r: RunDbRow): RunRow {
+  return {
+    customer_id: r.customer_id,
+    run_id: r.run_id,
+    agent_id: r.agent_id,
+    agent_version: r.agent_version,
+    status: r.status,
+    exit_reason: r.exit_reason,
+    started_at: r.started_at === null ? null : Number(r.started_at),
+    ended_at: r.ended_at === null ? null : Number(r.ended_at),
+    step_count: Number(r.step_count),
+    span_count: Number(r.span_count),
+    root_seen: r.root_seen,
+    last_span_at: Number(r.last_span_at),
+    created_at: r.created_at,
+    closed_at: r.closed_at,
+  };
+}
+
+interface SignalDbRow {
+  id: number | string;
+  customer_id: string;
+  run_id: string;
+  agent_id: string;
+  agent_version: string | null;
+  failure_type: string;
+  severity: Severity;
+  confidence: number;
+  step_index: number;
+  evidence: Record<string, unknown>;
+  shadow: boolean;
+  detected_live: boolean;
+  detected_at: Date;
+}
+
+function toSignal(r: SignalDbRow): SignalRow {
+  return {
+    id: Number(r.id),
+    customer_id: r.customer_id,
+    run_id: r.run_id,
+    agent_id: r.agent_id,
+    agent_version: r.agent_version,
+    failure_type: r.failure_type,
+    severity: r.severity,
+    confidence: Number(r.confidence),
+    step_index: Number(r.step_index),
+    evidence: r.evidence,
+    shadow: r.shadow,
+    detected_live: r.detected_live,
+    detected_at: r.detected_at,
+  };
+}

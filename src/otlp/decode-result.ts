@@ -26,7 +26,7 @@ export class DecodeCollector {
   private readonly reasons: string[] = [];
   private readonly warnings = new Set<string>();
 
-  /** Records a span that was skipped; `where` is its location in the request, e.g. resourceSpans[0].scopeSpans[0].spans[3]. */
+  /** Records a skipped span; `where` locates it, e.g. resourceSpans[0].scopeSpans[0].spans[3]. */
   reject(where: string, spanName: unknown, reason: string): void {
     this.rejected++;
     if (this.reasons.length < MAX_REASONS) {

@@ -1,6 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import { decodeExport, parseContentType, readBody, OtlpHttpError, PayloadTooLargeError, encodeExportResponse, encodeStatus } from '../../otlp/index.js';
+import {
+  decodeExport,
+  encodeExportResponse,
+  encodeStatus,
+  grpcCodeForHttpStatus,
+  OtlpHttpError,
+  parseContentType,
+  partialSuccessFor,
+  PayloadTooLargeError,
+  readBody,
+} from '../../otlp/index.js';
 import type { OtlpFormat } from '../../otlp/index.js';
 import { StorageUnavailableError } from '../../storage/types.js';
 import { keyFromHeaders } from '../auth.js';
@@ -22,7 +32,7 @@ export function otlpRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
       format = parseContentType(req.headers['content-type']);
       const headerKey = keyFromHeaders(req.headers);
       const headerPrincipal = headerKey ? await ctx.auth.authenticate(headerKey) : null;
-      if (headerKey && !headerPrincipal) return sendStatus(reply, format, 401, 'invalid, unknown or revoked API key');
+      if (headerKey && !headerPrincipal) return sendStatus(reply, format, 401, 'invalid, unknown or revoked API key', req);
       const declared = Number(req.headers['content-length']);
       if (Number.isFinite(declared) && declared > ctx.config.maxBodyBytes) {
         throw new PayloadTooLargeError(`request body of ${declared} bytes exceeds DUNETRACE_MAX_BODY_BYTES=${ctx.config.maxBodyBytes}`);
@@ -37,10 +47,10 @@ export function otlpRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
         onMapError: (err, span) => req.log.error({ err, trace_id: span.traceId, span_id: span.spanId }, 'mapping failed for a span'),
       });
       if (!headerKey && allUnauthenticated(plan, decoded.spans.length)) {
-        return sendStatus(reply, format, 401, 'missing API key: send Authorization: Bearer <key>, X-Dunetrace-API-Key, or the resource attribute dunetrace.api_key');
+        return sendStatus(reply, format, 401, 'missing API key: send Authorization: Bearer <key>, X-Dunetrace-API-Key, or the resource attribute dunetrace.api_key', req);
       }
       if (!headerKey && decoded.spans.length === 0) {
-        return sendStatus(reply, format, 401, 'missing API key: send Authorization: Bearer <key> or X-Dunetrace-API-Key');
+        return sendStatus(reply, format, 401, 'missing API key: send Authorization: Bearer <key> or X-Dunetrace-API-Key', req);
       }
       for (const [customerId, spans] of plan.batches) {
         const result = await ctx.storage.writeSpans({ customer_id: customerId, spans });
@@ -50,23 +60,25 @@ export function otlpRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
       }
       const rejected = decoded.rejectedSpans + plan.rejected;
       ctx.metrics.spansRejected += rejected;
-      const message = [...decoded.rejectedReasons, ...plan.reasons].join('; ');
-      const out = encodeExportResponse(format, rejected > 0 ? { rejectedSpans: rejected, errorMessage: message } : null);
-      return reply.code(200).type(out.contentType).send(out.body);
+      const messages = [partialSuccessFor(decoded)?.errorMessage, ...plan.reasons].filter((m): m is string => !!m);
+      const out = encodeExportResponse(format, messages.length ? { rejectedSpans: rejected, errorMessage: messages.join('. ') } : null);
+      return reply.code(200).type(replyType(req, out.contentType)).send(out.body);
     } catch (err) {
       if (err instanceof OtlpHttpError) {
         if (err.status >= 500) req.log.error({ err }, 'OTLP request failed');
         else req.log.info({ status: err.status, reason: err.message }, 'OTLP request refused');
         if (err.retryAfterSeconds) reply.header('retry-after', String(err.retryAfterSeconds));
-        return sendStatus(reply, format, err.status, err.message);
+        // We may have stopped reading mid-body: close the connection rather than leave unread bytes on it.
+        if (err.status === 413 || err.status === 400) reply.header('connection', 'close');
+        return sendStatus(reply, format, err.status, err.message, req);
       }
       if (err instanceof StorageUnavailableError) {
         req.log.warn({ err: err.message }, 'database unavailable: answering 503 so the sender retries');
         reply.header('retry-after', String(STORAGE_RETRY_AFTER_S));
-        return sendStatus(reply, format, 503, 'database unavailable, retry later');
+        return sendStatus(reply, format, 503, 'database unavailable, retry later', req);
       }
       req.log.error({ err }, 'unexpected error while ingesting');
-      return sendStatus(reply, format, 500, 'internal error while ingesting spans; nothing was acknowledged');
+      return sendStatus(reply, format, 500, 'internal error while ingesting spans; nothing was acknowledged', req);
     }
   };
   const opts = { config: { otlp: true } } as const;
@@ -74,20 +86,13 @@ export function otlpRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
   app.post('/v1/otlp/traces', opts, handler);
 }
 
-function sendStatus(reply: FastifyReply, format: OtlpFormat, status: number, message: string) {
-  const out = encodeStatus(format, { code: grpcCodeFor(status), message });
-  return reply.code(status).type(out.contentType).send(out.body);
+function sendStatus(reply: FastifyReply, format: OtlpFormat, status: number, message: string, req?: FastifyRequest) {
+  const out = encodeStatus(format, { code: grpcCodeForHttpStatus(status), message });
+  return reply.code(status).type(req ? replyType(req, out.contentType) : out.contentType).send(out.body);
 }
 
-/** google.rpc.Code for the HTTP status, as the OTLP spec's mapping implies. */
-function grpcCodeFor(status: number): number {
-  switch (status) {
-    case 400: return 3; // INVALID_ARGUMENT
-    case 401: return 16; // UNAUTHENTICATED
-    case 413: return 8; // RESOURCE_EXHAUSTED
-    case 415: return 3;
-    case 429: return 8;
-    case 503: return 14; // UNAVAILABLE
-    default: return 13; // INTERNAL
-  }
+/** The response's Content-Type must equal the request's (OTLP/HTTP): echo its media type, minus parameters. */
+function replyType(req: FastifyRequest, fallback: string): string {
+  const media = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  return media === 'application/protobuf' || media === 'application/x-protobuf' || media === 'application/json' ? media : fallback;
 }

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { createHasher, mapSpan } from '../mapping/index.js';
 import { openStorage } from '../storage/index.js';
 import { StorageUnavailableError, type Storage } from '../storage/types.js';
@@ -36,7 +36,8 @@ export interface ReceiverDeps {
 export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps = {}): Promise<Receiver> {
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
-    disableRequestLogging: true,
+    // Per-request info lines would dominate the log at thousands of exports/s; outcomes are logged by the routes.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.maxBodyBytes, // our own reader enforces it again while decompressing
     forceCloseConnections: false,
     return503OnClosing: true,
@@ -85,8 +86,10 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
   const adminToken = newAdminToken();
   adminRoutes(app, ctx, adminToken);
 
+  let closed = false;
   const ready = (async () => {
-    storage ??= await openWithRetry(config, app);
+    storage ??= await openWithRetry(config, app, () => closed);
+    if (closed) return;
     await storage.migrate();
     isReady = true;
     const recovered = await pipeline.recover();
@@ -97,6 +100,7 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
+      closed = true;
       await app.close(); // stop accepting; in-flight requests (and their writes) finish first
       await pipeline.stop(); // completions in flight finish; open runs stay open and are recovered next start
       await ready.catch(() => {});
@@ -106,14 +110,17 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
   return { app, ctx, ready, adminToken, close };
 }
 
-async function openWithRetry(config: ReceiverConfig, app: FastifyInstance): Promise<Storage> {
+/** A database server may come up after us: keep trying (ingest answers 503 meanwhile) until it does or we close. */
+async function openWithRetry(config: ReceiverConfig, app: FastifyInstance, isClosed: () => boolean): Promise<Storage> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await openStorage({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir });
     } catch (err) {
-      if (!config.databaseUrl || attempt >= 30) throw err; // PGlite failing to open is not transient
-      app.log.warn({ attempt, err: (err as Error).message }, 'database not reachable yet; retrying in 2 s');
-      await new Promise((r) => setTimeout(r, 2000));
+      // PGlite failing to open, or a bad URL/credentials, is not transient.
+      if (!config.databaseUrl || !(err instanceof StorageUnavailableError) || isClosed()) throw err;
+      if (attempt === 1 || attempt % 30 === 0) app.log.warn({ attempt, err: (err as Error).message }, 'database not reachable yet; retrying every 2 s');
+      for (let waited = 0; waited < 2000 && !isClosed(); waited += 100) await new Promise((r) => setTimeout(r, 100));
+      if (isClosed()) throw err;
     }
   }
 }

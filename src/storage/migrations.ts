@@ -121,23 +121,31 @@ export interface MigrationResult {
   current: number;
 }
 
-/**
- * Applies pending migrations. `lockScope` names what is being migrated (the schema), so starters migrating different
- * schemas on one server do not wait for each other.
- */
-export async function runMigrations(
-  db: Queryable,
-  lockScope = 'public',
-  migrations: readonly Migration[] = MIGRATIONS,
-): Promise<MigrationResult> {
-  assertOrdered(migrations);
-  const lock = 'SELECT pg_advisory_xact_lock($1, hashtext($2))';
-  const lockParams = [MIGRATION_LOCK_NAMESPACE, lockScope];
+export interface RunMigrationsOptions {
+  /**
+   * Schema our tables live in (the connection's search_path names it). When set, it is created if missing, and it
+   * scopes the advisory lock, so starters migrating different schemas on one server do not wait for each other.
+   */
+  schema?: string;
+  migrations?: readonly Migration[];
+}
 
-  // The bookkeeping table itself is created under the lock: two concurrent CREATE TABLE IF NOT EXISTS can both pass
-  // the existence check and one then fails on the pg_type unique index.
+/** Applies pending migrations, each in its own transaction; returns what it applied. */
+export async function runMigrations(db: Queryable, options: RunMigrationsOptions = {}): Promise<MigrationResult> {
+  // Each version is checked on its own (not "above the max"), so a version added later with a lower number (e.g.
+  // core 2 after a feature's 100) is still applied on existing databases.
+  const migrations = inVersionOrder(options.migrations ?? MIGRATIONS);
+  const lock = 'SELECT pg_advisory_xact_lock($1, hashtext($2))';
+  const lockParams = [MIGRATION_LOCK_NAMESPACE, options.schema ?? ''];
+
+  // The schema and the bookkeeping table are created under the lock: two concurrent CREATE … IF NOT EXISTS can both
+  // pass the existence check, and one then fails on a catalog unique index.
   await db.transaction(async (tx) => {
     await tx.query(lock, lockParams);
+    if (options.schema !== undefined) {
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) throw new Error(`invalid schema name ${options.schema}`);
+      await tx.exec(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
+    }
     await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
   version     INTEGER PRIMARY KEY,
   name        TEXT NOT NULL,
@@ -145,12 +153,17 @@ export async function runMigrations(
 )`);
   });
 
+  // Fast path for every start after the first: skip what is recorded without taking the lock; pending versions are
+  // re-checked under the lock (another starter may be applying them right now).
+  const recorded = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
+  const done = new Set(recorded.rows.map((r) => Number(r.version)));
   const applied: number[] = [];
   for (const m of migrations) {
+    if (done.has(m.version)) continue;
     const did = await db.transaction(async (tx) => {
       await tx.query(lock, lockParams);
-      const done = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
-      if (done.rows.length > 0) return false;
+      const already = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
+      if (already.rows.length > 0) return false;
       await tx.exec(m.sql);
       await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
       return true;
@@ -161,11 +174,13 @@ export async function runMigrations(
   return { applied, current: Number(cur.rows[0]?.v ?? 0) };
 }
 
-function assertOrdered(migrations: readonly Migration[]): void {
-  for (let i = 0; i < migrations.length; i++) {
-    const m = migrations[i];
-    if (!Number.isInteger(m.version) || m.version <= 0 || (i > 0 && m.version <= migrations[i - 1].version)) {
-      throw new Error(`migrations must have strictly increasing positive integer versions (at index ${i})`);
-    }
+/** Migrations by ascending version; versions must be unique positive integers. */
+function inVersionOrder(migrations: readonly Migration[]): Migration[] {
+  const sorted = [...migrations].sort((a, b) => a.version - b.version);
+  for (let i = 0; i < sorted.length; i++) {
+    const m = sorted[i];
+    if (!Number.isInteger(m.version) || m.version <= 0) throw new Error(`migration "${m.name}": bad version ${m.version}`);
+    if (i > 0 && m.version === sorted[i - 1].version) throw new Error(`two migrations have version ${m.version}`);
   }
+  return sorted;
 }

@@ -2,11 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Executor, QueryResult, Queryable } from './driver.js';
 import { toStorageError } from './errors.js';
+import type { Migration } from './migrations.js';
 import { SqlStorage } from './sql-storage.js';
 
 export interface PGliteStorageOptions {
   /** A directory for the data files, or 'memory://' for a throwaway in-memory database. */
   dataDir: string;
+  /** Default MIGRATIONS. */
+  migrations?: readonly Migration[];
 }
 
 /**
@@ -30,7 +33,7 @@ export async function openPGliteQueryable(options: PGliteStorageOptions): Promis
 }
 
 export async function openPGliteStorage(options: PGliteStorageOptions): Promise<SqlStorage> {
-  return new SqlStorage(await openPGliteQueryable(options), { migrationScope: 'public' });
+  return new SqlStorage(await openPGliteQueryable(options), { migrations: options.migrations });
 }
 
 class PGliteQueryable implements Queryable {

@@ -2,7 +2,7 @@ import type { MappedSpan, SpanEvent } from '../mapping/events.js';
 import type { ExitReason, RunStatus } from '../runs/types.js';
 import type { Queryable } from './driver.js';
 import { toStorageError } from './errors.js';
-import { runMigrations, type MigrationResult } from './migrations.js';
+import { MIGRATIONS, runMigrations, type Migration, type MigrationResult } from './migrations.js';
 import {
   StorageUnavailableError,
   type ApiKeyRow,
@@ -26,14 +26,22 @@ import {
  * is no 65 535 bind-parameter ceiling to chunk around, and the driver serializes one string instead of ~17 values
  * per span (that per-value work dominates on PGlite). Span times go through JSON losslessly: JS prints the shortest
  * round-trip decimal and Postgres parses it back with correct rounding.
+ * Measured for 1,000 spans + 2,000 events in one transaction (median of 7, this 2-core box): Postgres 15 via pg
+ * 102 ms jsonb_to_recordset vs 122 ms unnest(arrays) vs 143 ms chunked VALUES; PGlite on disk 136 / 165 / 250 ms.
+ *
+ * writeSpans is 2 statements per batch (+1 per extra 2,000 spans), whatever the batch size. Locking: the runs
+ * upsert locks the batch's run rows in run_id order first, so concurrent batches for the same runs serialize on
+ * those rows (no deadlock between span/event unique-index inserts, and a concurrent closeRun cannot interleave).
  */
 
 /** Spans per statement: bounds the size of one jsonb parameter and of one statement's working memory. */
 export const SPANS_PER_STATEMENT = 2_000;
 
 export interface SqlStorageOptions {
-  /** Passed to runMigrations as the advisory-lock scope (the schema name). */
-  migrationScope?: string;
+  /** Schema the connection's search_path points at (pg `schema` option): migrate() creates it when missing. */
+  schema?: string;
+  /** Migrations to apply (default MIGRATIONS); e.g. [...MIGRATIONS, ALERT_DELIVERIES_MIGRATION]. */
+  migrations?: readonly Migration[];
   /** Wall clock in ms, for runs.last_span_at (tests inject it). */
   now?: () => number;
 }
@@ -52,9 +60,18 @@ export class SqlStorage implements Storage {
     this.now = options.now ?? Date.now;
   }
 
+  /**
+   * The underlying driver, for modules that keep their own tables in the same database (e.g. the alerts outbox).
+   * Calls made through it are not tracked by close().
+   */
+  get driver(): Queryable {
+    return this.db;
+  }
+
   /** Like migrate(), but tells what was applied. */
   migrateWithResult(): Promise<MigrationResult> {
-    return this.run(() => runMigrations(this.db, this.options.migrationScope ?? 'public'));
+    const { schema, migrations = MIGRATIONS } = this.options;
+    return this.run(() => runMigrations(this.db, { schema, migrations }));
   }
 
   async migrate(): Promise<void> {

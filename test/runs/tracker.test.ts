@@ -1,0 +1,95 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { RunTracker, type OpenRun } from '../../src/runs/tracker.js';
+import { llmSpan, rootSpan, toolSpan } from '../helpers/mapped.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const item = (span: ReturnType<typeof llmSpan>, agent_id = 'agent-a') => ({ span, agent_id });
+
+describe('RunTracker', () => {
+  let tracker: RunTracker;
+  afterEach(async () => tracker?.stop());
+
+  function make(graceMs: number, idleMs: number) {
+    const closed: { run: OpenRun; status: string; at: number }[] = [];
+    const live: number[] = [];
+    tracker = new RunTracker({
+      graceMs,
+      idleMs,
+      onSpans: (run) => live.push(run.spans.size),
+      onClose: async (run, status) => {
+        closed.push({ run, status, at: Date.now() });
+      },
+    });
+    return { closed, live };
+  }
+
+  it('completes a rooted run grace ms after its last span, re-arming on every span', async () => {
+    const { closed, live } = make(60, 10_000);
+    const start = Date.now();
+    tracker.observe('c', 'r1', [item(llmSpan(1, 2))]);
+    tracker.observe('c', 'r1', [item(rootSpan(0, 5))]);
+    await sleep(40);
+    tracker.observe('c', 'r1', [item(toolSpan(3, 4, 't'))]); // within grace: postpones completion
+    await sleep(40);
+    expect(closed).toHaveLength(0);
+    await sleep(60);
+    expect(closed).toHaveLength(1);
+    expect(closed[0].status).toBe('completed');
+    expect(closed[0].run.spans.size).toBe(3);
+    expect(closed[0].at - start).toBeGreaterThanOrEqual(80);
+    expect(live).toEqual([1, 2, 3]);
+    expect(tracker.openRunCount).toBe(0);
+  });
+
+  it('closes a run whose root never came as stalled after the idle timeout', async () => {
+    const { closed } = make(10, 80);
+    tracker.observe('c', 'r2', [item(llmSpan(1, 2))]);
+    await sleep(40);
+    expect(closed).toHaveLength(0);
+    await sleep(80);
+    expect(closed.map((c) => c.status)).toEqual(['stalled']);
+  });
+
+  it('an errored root closes the run as errored; the root names the agent', async () => {
+    const { closed } = make(10, 1000);
+    tracker.observe('c', 'r3', [item(llmSpan(1, 2), 'from-child')]);
+    tracker.observe('c', 'r3', [item(rootSpan(0, 5, { status: 'error' }), 'from-root')]);
+    await sleep(50);
+    expect(closed[0].status).toBe('errored');
+    expect(closed[0].run.agentId).toBe('from-root');
+  });
+
+  it('keeps runs of different customers apart even with the same trace id', async () => {
+    const { closed } = make(10, 1000);
+    tracker.observe('c1', 'same', [item(rootSpan(0, 1))]);
+    tracker.observe('c2', 'same', [item(rootSpan(0, 1)), item(llmSpan(0.2, 0.5))]);
+    await sleep(50);
+    expect(closed.map((c) => `${c.run.customerId}:${c.run.spans.size}`).sort()).toEqual(['c1:1', 'c2:2']);
+  });
+
+  it('recovers an open run with only its remaining quiet time left, as a partial run', async () => {
+    const { closed } = make(100, 10_000);
+    tracker.recover({ customerId: 'c', runId: 'r4', agentId: 'a', rootSeen: true, lastSpanAt: Date.now() - 80 });
+    await sleep(50);
+    expect(closed).toHaveLength(1);
+    expect(closed[0].run.partial).toBe(true);
+  });
+
+  it('stop() cancels pending completions and waits for the ones in flight', async () => {
+    let finished = false;
+    tracker = new RunTracker({
+      graceMs: 5,
+      idleMs: 1000,
+      onClose: async () => {
+        await sleep(50);
+        finished = true;
+      },
+    });
+    tracker.observe('c', 'r5', [item(rootSpan(0, 1))]);
+    tracker.observe('c', 'r6', [item(llmSpan(0, 1))]); // would stall in 1 s
+    await sleep(20);
+    await tracker.stop();
+    expect(finished).toBe(true);
+    expect(tracker.openRunCount).toBe(0);
+  });
+});

@@ -36,9 +36,10 @@ export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): Assem
   for (const span of onTime) step = pushSpanEvents(events, span, step, false);
   const stepCount = step;
 
+  // In step order: SDK clocks give starts and ends different precision, so end timestamps alone can misorder calls.
   const llmResponses = events
     .filter((e): e is RunEvent & { event_type: 'llm.responded'; payload: LlmRespondedPayload } => e.event_type === 'llm.responded')
-    .sort((a, b) => a.timestamp - b.timestamp);
+    .sort((a, b) => a.step_index - b.step_index || a.timestamp - b.timestamp);
   const tools = collectTools(onTime, events);
   const model = firstLlmModel(events);
   const startedAt = root?.start_time ?? (onTime[0]?.start_time ?? null);
@@ -185,10 +186,20 @@ function agentVersion(spans: MappedSpan[], model: string | null, tools: string[]
   return createHash('sha256').update(`${model ?? 'unknown'}:${tools.join(',')}`).digest('hex').slice(0, 8);
 }
 
+/** Start time, then end time (spans started in the same millisecond: the one that ended first came first), then id. */
 function byStart(a: MappedSpan, b: MappedSpan): number {
-  return a.start_time - b.start_time || (a.span_id < b.span_id ? -1 : a.span_id > b.span_id ? 1 : 0);
+  return a.start_time - b.start_time || a.end_time - b.end_time || (a.span_id < b.span_id ? -1 : a.span_id > b.span_id ? 1 : 0);
 }
 
+const isTerminal = (e: RunEvent) => e.event_type === 'run.completed' || e.event_type === 'run.errored';
+
+/** Step, then time, then order within the span; run.started first and the terminal event last whatever the clocks say. */
 function byStepTimeSeq(a: RunEvent, b: RunEvent): number {
-  return a.step_index - b.step_index || a.timestamp - b.timestamp || a.seq - b.seq;
+  return (
+    a.step_index - b.step_index ||
+    Number(isTerminal(a)) - Number(isTerminal(b)) ||
+    Number(b.event_type === 'run.started') - Number(a.event_type === 'run.started') ||
+    a.timestamp - b.timestamp ||
+    a.seq - b.seq
+  );
 }

@@ -1,36 +1,11 @@
 import { gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonSpan, otlpJson } from '../helpers/otlp-json.js';
 import { capture, devHeaders, getRun, startReceiver, waitForClosedRun, type Running } from '../helpers/receiver.js';
 
 const TRACELOOP_RUN = '4e20a57ff03c65eb75a036945a5f6401';
 const OPENLIT_RUN = '4e1b3e35451dcbcc4b3585797164a7a3';
-
-/** A minimal OTLP/JSON export of the given spans (one resource). */
-export function otlpJson(spans: object[], resource: Record<string, string> = { 'service.name': 'svc' }) {
-  return JSON.stringify({
-    resourceSpans: [
-      {
-        resource: { attributes: Object.entries(resource).map(([key, v]) => ({ key, value: { stringValue: v } })) },
-        scopeSpans: [{ scope: { name: 'test' }, spans }],
-      },
-    ],
-  });
-}
-
-export function jsonSpan(o: { traceId: string; spanId: string; parent?: string; name: string; start: number; end: number; attrs?: Record<string, string | number>; error?: boolean }) {
-  return {
-    traceId: o.traceId,
-    spanId: o.spanId,
-    parentSpanId: o.parent ?? '',
-    name: o.name,
-    kind: 1,
-    startTimeUnixNano: String(BigInt(o.start) * 1_000_000n),
-    endTimeUnixNano: String(BigInt(o.end) * 1_000_000n),
-    attributes: Object.entries(o.attrs ?? {}).map(([key, v]) => ({ key, value: typeof v === 'number' ? { intValue: String(v) } : { stringValue: v } })),
-    status: o.error ? { code: 2, message: 'boom' } : {},
-  };
-}
 
 describe('POST /v1/traces', () => {
   let r: Running;

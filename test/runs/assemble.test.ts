@@ -95,3 +95,16 @@ describe('assembleRun', () => {
     expect(run.events.findIndex((e) => e.event_type === 'run.completed')).toBeLessThan(run.events.findIndex((e) => e.late));
   });
 });
+
+describe('assembleRun with coarse SDK clocks', () => {
+  it('orders spans started in the same millisecond by their end, and keeps the terminal event last', () => {
+    // OTel JS start times are millisecond-rounded while ends are finer: the root can "end" before its last child.
+    const root = rootSpan(100.05, 100.0569);
+    const first = llmSpan(100.056, 100.05617, { finish: 'tool_calls', toolCalls: ['t'] });
+    const second = llmSpan(100.056, 100.05715, { finish: 'stop' });
+    const run = assembleRun([{ span: second }, { span: root }, { span: first }], { ...opts, status: 'completed' });
+    expect(run.exit_reason).toBe('final_answer');
+    expect(run.events.at(-1)?.event_type).toBe('run.completed');
+    expect(run.events.filter((e) => e.event_type === 'llm.responded').map((e) => e.payload)).toMatchObject([{ finish_reason: 'tool_calls' }, { finish_reason: 'stop' }]);
+  });
+});

@@ -15,6 +15,7 @@ import type { OtlpFormat } from '../../otlp/index.js';
 import { StorageUnavailableError } from '../../storage/types.js';
 import { keyFromHeaders } from '../auth.js';
 import { allUnauthenticated, planIngest } from '../ingest.js';
+import { safeError } from '../safe-error.js';
 import type { ReceiverContext } from '../context.js';
 
 /** Retry-After for a database outage: long enough not to hammer it, short enough to drain quickly after. */
@@ -44,7 +45,7 @@ export function otlpRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
       const plan = await planIngest(decoded.spans, headerPrincipal, {
         authenticate: (k) => ctx.auth.authenticate(k),
         map: ctx.mapSpan,
-        onMapError: (err, span) => req.log.error({ err, trace_id: span.traceId, span_id: span.spanId }, 'mapping failed for a span'),
+        onMapError: (err, span) => req.log.error({ err: safeError(err), trace_id: span.traceId, span_id: span.spanId }, 'mapping failed for a span'),
       });
       if (!headerKey && allUnauthenticated(plan, decoded.spans.length)) {
         return sendStatus(reply, format, 401, 'missing API key: send Authorization: Bearer <key>, X-Dunetrace-API-Key, or the resource attribute dunetrace.api_key', req);
@@ -65,8 +66,8 @@ export function otlpRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
       return reply.code(200).type(replyType(req, out.contentType)).send(out.body);
     } catch (err) {
       if (err instanceof OtlpHttpError) {
-        if (err.status >= 500) req.log.error({ err }, 'OTLP request failed');
-        else req.log.info({ status: err.status, reason: err.message }, 'OTLP request refused');
+        // The message may quote a (truncated) field value from the request: it goes back to the sender, never to our log.
+        req.log.info({ status: err.status, code: err.code }, 'OTLP request refused');
         if (err.retryAfterSeconds) reply.header('retry-after', String(err.retryAfterSeconds));
         // We may have stopped reading mid-body: close the connection rather than leave unread bytes on it.
         if (err.status === 413 || err.status === 400) reply.header('connection', 'close');
@@ -77,7 +78,7 @@ export function otlpRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
         reply.header('retry-after', String(STORAGE_RETRY_AFTER_S));
         return sendStatus(reply, format, 503, 'database unavailable, retry later', req);
       }
-      req.log.error({ err }, 'unexpected error while ingesting');
+      req.log.error({ err: safeError(err) }, 'unexpected error while ingesting');
       return sendStatus(reply, format, 500, 'internal error while ingesting spans; nothing was acknowledged', req);
     }
   };

@@ -35,7 +35,7 @@ describe('durability (a real receiver process on an embedded database)', () => {
       second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);
     }
-  });
+  }, 180_000);
 
   it('open runs survive a graceful restart: spans before and after it form one run', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'dt-restart-'));
@@ -62,5 +62,5 @@ describe('durability (a real receiver process on an embedded database)', () => {
       second.child.kill('SIGTERM');
       await second.exited;
     }
-  });
+  }, 180_000);
 });

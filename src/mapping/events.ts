@@ -56,6 +56,11 @@ export interface LlmCalledPayload {
   /** Tool names offered to the model on this call (gen_ai.tool.definitions, llm.request.functions.N.name). */
   tools_offered: string[];
   injection_signal?: InjectionFacts;
+  /**
+   * Digest of the system instructions sent on this call (gen_ai.system_instructions, else system/developer-role
+   * messages), null when not captured. Lets assembly fill run.started.system_prompt_hash. (Additive, mapping core.)
+   */
+  system_prompt_hash?: string | null;
 }
 
 export interface LlmRespondedPayload {
@@ -164,6 +169,11 @@ export interface RootFacts {
   input_length: number | null;
   output_hash: string | null;
   injection_signal?: InjectionFacts;
+  /**
+   * Digest of the root's status message, else of its first exception.message; null when none. For
+   * run.errored.error_hash. (Additive, mapping core; always set by mapSpan.)
+   */
+  error_hash?: string | null;
 }
 
 /**

@@ -59,7 +59,7 @@ export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): Assem
         root_span_name: root?.name ?? '',
         input_hash: root?.root?.input_hash ?? firstLlmInputHash(events),
         input_length: root?.root?.input_length ?? null,
-        system_prompt_hash: null,
+        system_prompt_hash: firstSystemPromptHash(events),
         model,
         tools,
         agent_name: root?.agent_name ?? onTime.find((s) => s.agent_name)?.agent_name ?? null,
@@ -146,12 +146,13 @@ function terminal<T extends 'run.completed' | 'run.errored'>(
   } as RunEvent;
 }
 
-/** A root that errored as a tool/llm carries its error hash on the responded event; reuse it. */
 function rootErrorHash(root: MappedSpan): string | null {
-  for (const e of root.events) {
-    if (e.event_type === 'tool.responded' && e.payload.error_hash) return e.payload.error_hash;
-  }
-  return root.root?.output_hash ?? null;
+  return root.root?.error_hash ?? null;
+}
+
+function firstSystemPromptHash(events: RunEvent[]): string | null {
+  for (const e of events) if (e.event_type === 'llm.called' && e.payload.system_prompt_hash) return e.payload.system_prompt_hash;
+  return null;
 }
 
 function collectTools(spans: MappedSpan[], events: RunEvent[]): string[] {

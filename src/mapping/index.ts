@@ -1,0 +1,41 @@
+/**
+ * The mapping core: pure functions from decoded OTLP spans to content-free Dunetrace facts. Shared by the OTLP
+ * receiver and the in-process SpanProcessor (which redacts spans with `redactSpan` before they leave the process).
+ */
+export { mapSpan, nanosToSeconds, readToolName, agentName, isRateLimited, type MapOptions } from './map-span.js';
+export { createHasher, isDigest, type Hasher, type HasherOptions } from './hash.js';
+export {
+  redactSpan,
+  redactAttributes,
+  isContentAttribute,
+  isContentEventAttribute,
+  hasContentFacts,
+  encodeContentFacts,
+  decodeContentFacts,
+  CONTENT_ATTRIBUTE_KEYS,
+  CONTENT_ATTRIBUTE_FAMILIES,
+  CONTENT_FACTS_MARKER,
+  CONTENT_FACTS_PREFIX,
+  CONTENT_FACTS_VERSION,
+  type RedactOptions,
+  type RedactableSpan,
+  type RedactedContent,
+} from './redact.js';
+export {
+  scanForInjection,
+  INJECTION_PATTERNS,
+  SCAN_WHOLE_MAX,
+  SCAN_HEAD_CHARS,
+  SCAN_TAIL_CHARS,
+} from './injection.js';
+export { classify, classifyName, vectorVendor, VECTOR_DB_SYSTEMS, type ClassifyHints } from './classify.js';
+export { extractContent, normalizeFinishReason, type ContentFacts, type ContentContext, type Measured } from './content.js';
+export {
+  normalizeProvider,
+  readProvider,
+  readIndexed,
+  scanAttributes,
+  type AttributeIndex,
+  type IndexedRecord,
+} from './attributes.js';
+export * from './events.js';

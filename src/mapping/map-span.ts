@@ -1,0 +1,381 @@
+import type { AttrValue, Attributes, OtlpSpan, OtlpSpanEvent } from '../otlp/model.js';
+import type { MappedSpan, RootFacts, SpanEvent } from './events.js';
+import {
+  firstNumber,
+  firstString,
+  readProvider,
+  str,
+  stringArray,
+  toNumber,
+  scanAttributes,
+  type AttributeIndex,
+} from './attributes.js';
+import { classify, vectorVendor } from './classify.js';
+import { extractContent, memoDigest, normalizeFinishReason, type ContentFacts } from './content.js';
+import type { Hasher } from './hash.js';
+import { decodeContentFacts, hasContentFacts } from './redact.js';
+
+export interface MapOptions {
+  hasher: Hasher;
+}
+
+/** Signal `source` of the external signals this module derives. */
+export const SIGNAL_SOURCE = 'otlp';
+
+// Alias lists (official → legacy GenAI → Traceloop → OpenInference).
+const REQUEST_MODEL = ['gen_ai.request.model', 'llm.request.model', 'llm.model_name', 'gen_ai.response.model', 'llm.response.model'];
+const RESPONSE_MODEL = ['gen_ai.response.model', 'llm.response.model', 'gen_ai.request.model', 'llm.request.model', 'llm.model_name'];
+const OPERATION = ['gen_ai.operation.name', 'llm.request.type'];
+const INPUT_TOKENS = ['gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'llm.token_count.prompt', 'llm.usage.prompt_tokens'];
+const OUTPUT_TOKENS = [
+  'gen_ai.usage.output_tokens',
+  'gen_ai.usage.completion_tokens',
+  'llm.token_count.completion',
+  'llm.usage.completion_tokens',
+];
+const REASONING_TOKENS = [
+  'gen_ai.usage.reasoning.output_tokens',
+  'gen_ai.usage.reasoning_tokens',
+  'llm.token_count.completion_details.reasoning',
+];
+const TOTAL_TOKENS = ['gen_ai.usage.total_tokens', 'llm.usage.total_tokens', 'llm.token_count.total'];
+const MAX_TOKENS = ['gen_ai.request.max_tokens', 'llm.request.max_tokens'];
+const TOOL_CALL_ID = ['gen_ai.tool.call.id', 'tool_call.id'];
+const INDEX_NAME = [
+  'gen_ai.data_source.id',
+  'retrieval.index_name',
+  'vector_db.collection_name',
+  'db.collection.name',
+  'db.vector.table_name',
+  'db.namespace',
+  'db.name',
+];
+const TOP_K = ['db.vector.query.top_k', 'gen_ai.request.top_k', 'retrieval.top_k'];
+const RESULT_COUNT = ['db.vector.query.result.matches_length', 'db.vector.query.result_count'];
+const HTTP_STATUS = ['http.response.status_code', 'http.status_code'];
+
+/** Unix epoch seconds (float, µs precision) from exact nanoseconds. */
+export function nanosToSeconds(ns: bigint): number {
+  return Number(ns / 1000n) / 1e6;
+}
+
+function latencyMs(span: OtlpSpan): number {
+  const d = span.endTimeUnixNano - span.startTimeUnixNano;
+  return d > 0n ? Number(d / 1000n) / 1000 : 0;
+}
+
+function firstException(events: OtlpSpanEvent[]): OtlpSpanEvent | null {
+  for (const e of events) if (e.name === 'exception') return e;
+  return null;
+}
+
+/**
+ * Maps one decoded span to its content-free facts and span-level events. Pure: no I/O, no clock; the hasher is the
+ * only dependency. When the span was redacted by `redactSpan` (marker `dunetrace.content.v`), content facts are read
+ * from `dunetrace.content.*` instead of being recomputed, giving the same result as on the raw span.
+ */
+export function mapSpan(span: OtlpSpan, opts: MapOptions): MappedSpan {
+  const a = span.attributes;
+  const index = scanAttributes(a);
+  const category = classify(span.name, a, { hasVectorQuery: index.hasVectorQuery });
+  const isRoot = span.parentSpanId === '';
+  const facts = hasContentFacts(a)
+    ? decodeContentFacts(a)
+    : extractContent(span, { category, isRoot, index }, memoDigest(opts.hasher));
+
+  const start = nanosToSeconds(span.startTimeUnixNano);
+  const end = nanosToSeconds(span.endTimeUnixNano);
+  const latency = latencyMs(span);
+  const exception = firstException(span.events);
+  const errorType = str(a, 'error.type') ?? (exception !== null ? str(exception.attributes, 'exception.type') : null);
+  const success = span.status.code !== 2 && exception === null;
+
+  const events: SpanEvent[] = [];
+  switch (category) {
+    case 'llm':
+      pushLlm(events, a, facts, start, end, latency, success, errorType);
+      break;
+    case 'tool':
+      pushTool(events, span, facts, start, end, latency, success, errorType);
+      break;
+    case 'retrieval':
+      pushRetrieval(events, span, index, facts, start, end, latency, success);
+      break;
+    case 'agent':
+      if (!isRoot) {
+        events.push({
+          event_type: 'external.signal',
+          seq: 0,
+          timestamp: start,
+          payload: {
+            signal_name: 'agent.invoked',
+            source: SIGNAL_SOURCE,
+            meta: { agent_name: ownAgentName(a, span.name), success, error_type: errorType },
+          },
+        });
+      }
+      break;
+    default:
+      // workflow / task / other: structure only, no span-level event.
+      break;
+  }
+
+  const httpStatus = firstNumber(a, HTTP_STATUS);
+  if (isRateLimited(httpStatus, errorType)) {
+    events.push({
+      event_type: 'external.signal',
+      seq: events.length,
+      timestamp: end,
+      payload: {
+        signal_name: 'rate_limit',
+        source: SIGNAL_SOURCE,
+        meta: { http_status: httpStatus, error_type: errorType, provider: readProvider(a) },
+      },
+    });
+  }
+
+  const resource = span.resource.attributes;
+  return {
+    trace_id: span.traceId,
+    span_id: span.spanId,
+    parent_span_id: isRoot ? null : span.parentSpanId,
+    name: span.name,
+    category,
+    start_time: start,
+    end_time: end,
+    status: span.status.code === 2 ? 'error' : span.status.code === 1 ? 'ok' : 'unset',
+    error_type: errorType,
+    agent_id: str(resource, 'dunetrace.agent_id'),
+    agent_name: agentName(a),
+    service_name: str(resource, 'service.name'),
+    agent_version: str(resource, 'dunetrace.agent_version') ?? str(resource, 'service.version'),
+    tools_available: facts.tools,
+    root: isRoot ? rootFacts(facts) : null,
+    events,
+  };
+}
+
+function rootFacts(facts: ContentFacts): RootFacts {
+  const root: RootFacts = {
+    input_hash: facts.user?.hash ?? null,
+    input_length: facts.user?.length ?? null,
+    output_hash: facts.output?.hash ?? null,
+    error_hash: facts.error,
+  };
+  if (facts.injection !== null) root.injection_signal = facts.injection;
+  return root;
+}
+
+function pushLlm(
+  events: SpanEvent[],
+  a: Attributes,
+  facts: ContentFacts,
+  start: number,
+  end: number,
+  latency: number,
+  success: boolean,
+  errorType: string | null,
+): void {
+  const inTokens = firstNumber(a, INPUT_TOKENS);
+  const outTokens = firstNumber(a, OUTPUT_TOKENS);
+  let total = firstNumber(a, TOTAL_TOKENS);
+  if (total === null && inTokens !== null && outTokens !== null) total = inTokens + outTokens;
+
+  events.push({
+    event_type: 'llm.called',
+    seq: 0,
+    timestamp: start,
+    payload: {
+      model: firstString(a, REQUEST_MODEL),
+      provider: readProvider(a),
+      operation: lowerOrNull(firstString(a, OPERATION)),
+      prompt_tokens: inTokens,
+      input_hash: facts.input?.hash ?? null,
+      input_length: facts.input?.length ?? null,
+      max_tokens: firstNumber(a, MAX_TOKENS),
+      tools_offered: facts.tools,
+      system_prompt_hash: facts.system,
+      ...(facts.injection !== null ? { injection_signal: facts.injection } : {}),
+    },
+  });
+
+  const finishReasons = readFinishReasons(a, facts);
+  // Unknown is not empty: without captured content the length comes from output tokens, else it is null.
+  const outputLength = facts.output !== null ? facts.output.length : outTokens;
+  events.push({
+    event_type: 'llm.responded',
+    seq: 1,
+    timestamp: end,
+    payload: {
+      model: firstString(a, RESPONSE_MODEL),
+      completion_tokens: outTokens,
+      reasoning_tokens: firstNumber(a, REASONING_TOKENS),
+      total_tokens: total,
+      latency_ms: latency,
+      finish_reason: finishReasons.length > 0 ? finishReasons[0] : null,
+      finish_reasons: finishReasons,
+      output_hash: facts.output?.hash ?? null,
+      output_length: outputLength,
+      output_length_source: facts.output !== null ? 'content' : outTokens !== null ? 'tokens' : null,
+      tool_calls: facts.tool_calls,
+      success,
+      error_type: errorType,
+    },
+  });
+}
+
+/** gen_ai.response.finish_reasons → gen_ai.completion.N.finish_reason / output messages → llm.response.finish_reason. */
+function readFinishReasons(a: Attributes, facts: ContentFacts): string[] {
+  const fromAttr = stringArray(a, 'gen_ai.response.finish_reasons');
+  if (fromAttr !== null) return fromAttr.map(normalizeFinishReason);
+  if (facts.finish_reasons !== null) return facts.finish_reasons;
+  const legacy = str(a, 'llm.response.finish_reason');
+  return legacy !== null ? [normalizeFinishReason(legacy)] : [];
+}
+
+function pushTool(
+  events: SpanEvent[],
+  span: OtlpSpan,
+  facts: ContentFacts,
+  start: number,
+  end: number,
+  latency: number,
+  success: boolean,
+  errorType: string | null,
+): void {
+  const toolName = readToolName(span.attributes, span.name);
+  events.push({
+    event_type: 'tool.called',
+    seq: 0,
+    timestamp: start,
+    payload: {
+      tool_name: toolName,
+      tool_call_id: firstString(span.attributes, TOOL_CALL_ID),
+      args_hash: facts.args?.hash ?? null,
+      args_length: facts.args?.length ?? null,
+    },
+  });
+  events.push({
+    event_type: 'tool.responded',
+    seq: 1,
+    timestamp: end,
+    payload: {
+      tool_name: toolName,
+      success,
+      output_hash: facts.result?.hash ?? null,
+      output_length: facts.result?.length ?? null,
+      latency_ms: latency,
+      error_type: success ? null : errorType,
+      error_hash: success ? null : facts.error,
+    },
+  });
+}
+
+/** gen_ai.tool.name → traceloop.entity.name (kind tool) → tool.name → span name without `execute_tool ` / `.tool`. */
+export function readToolName(a: Attributes, spanName: string): string {
+  const direct = str(a, 'gen_ai.tool.name');
+  if (direct !== null) return direct;
+  if (a['traceloop.span.kind'] === 'tool') {
+    const entity = str(a, 'traceloop.entity.name');
+    if (entity !== null) return entity;
+  }
+  const oi = str(a, 'tool.name');
+  if (oi !== null) return oi;
+  if (spanName.startsWith('execute_tool ') && spanName.length > 13) return spanName.slice(13);
+  if (spanName.endsWith('.tool') && spanName.length > 5) return spanName.slice(0, -5);
+  return spanName;
+}
+
+function pushRetrieval(
+  events: SpanEvent[],
+  span: OtlpSpan,
+  index: AttributeIndex,
+  facts: ContentFacts,
+  start: number,
+  end: number,
+  latency: number,
+  success: boolean,
+): void {
+  const a = span.attributes;
+  const indexName = firstString(a, INDEX_NAME) ?? span.name;
+  events.push({
+    event_type: 'retrieval.called',
+    seq: 0,
+    timestamp: start,
+    payload: {
+      index_name: indexName,
+      vendor: vectorVendor(a) ?? readProvider(a),
+      query_hash: facts.query,
+      top_k: firstNumber(a, TOP_K),
+    },
+  });
+
+  // Scores from every source; the best one is the top score.
+  let top: number | null = facts.documents?.top_score ?? null;
+  const consider = (v: AttrValue | undefined): void => {
+    const n = toNumber(v);
+    if (n !== null && (top === null || n > top)) top = n;
+  };
+  consider(a['db.vector.query.top_score']);
+  consider(a['retrieval.top_score']);
+  for (const r of index.vectorResults) consider(r.fields.score);
+  for (const d of index.oiDocuments) consider(d.fields['document.score']);
+  let resultEvents = 0;
+  for (const e of span.events) {
+    if (e.name !== 'db.query.result') continue;
+    resultEvents++;
+    consider(e.attributes['db.query.result.score']);
+  }
+
+  const resultCount =
+    facts.documents?.count ??
+    firstNumber(a, RESULT_COUNT) ??
+    (resultEvents > 0 ? resultEvents : null) ??
+    firstNumber(a, ['retrieval.result_count', 'db.result_count']) ??
+    (index.oiDocuments.length > 0 ? index.oiDocuments.length : null) ??
+    (index.vectorResults.length > 0 ? index.vectorResults.length : null);
+
+  events.push({
+    event_type: 'retrieval.responded',
+    seq: 1,
+    timestamp: end,
+    payload: { index_name: indexName, result_count: resultCount, top_score: top, latency_ms: latency, success },
+  });
+}
+
+/** Agent identity hint: gen_ai.agent.name → agent.name → traceloop.entity.name (kind agent) → traceloop.workflow.name. */
+export function agentName(a: Attributes): string | null {
+  const direct = str(a, 'gen_ai.agent.name') ?? str(a, 'agent.name');
+  if (direct !== null) return direct;
+  if (a['traceloop.span.kind'] === 'agent') {
+    const entity = str(a, 'traceloop.entity.name');
+    if (entity !== null) return entity;
+  }
+  return str(a, 'traceloop.workflow.name');
+}
+
+/** The name of the agent an agent span invokes (its own name before any inherited workflow name). */
+function ownAgentName(a: Attributes, spanName: string): string | null {
+  const direct = str(a, 'gen_ai.agent.name') ?? str(a, 'agent.name');
+  if (direct !== null) return direct;
+  const entity = a['traceloop.span.kind'] === 'agent' ? str(a, 'traceloop.entity.name') : null;
+  if (entity !== null) return entity;
+  for (const prefix of ['invoke_agent ', 'create_agent ']) {
+    if (spanName.startsWith(prefix) && spanName.length > prefix.length) return spanName.slice(prefix.length);
+  }
+  if (spanName.endsWith('.agent') && spanName.length > 6) return spanName.slice(0, -6);
+  return str(a, 'traceloop.workflow.name');
+}
+
+/** HTTP 429, or an error class that names a rate limit / throttling (RateLimitError, ThrottlingException, "429"). */
+export function isRateLimited(httpStatus: number | null, errorType: string | null): boolean {
+  if (httpStatus === 429) return true;
+  if (errorType === null) return false;
+  if (errorType === '429') return true;
+  const t = errorType.toLowerCase();
+  return t.includes('ratelimit') || t.includes('rate_limit') || t.includes('throttl') || t.includes('toomanyrequests');
+}
+
+function lowerOrNull(v: string | null): string | null {
+  return v === null ? null : v.toLowerCase();
+}

@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createHasher, isDigest } from '../../src/mapping/index.js';
+
+describe('createHasher', () => {
+  it('SHA-256: lowercase 64-hex, known vector', () => {
+    const h = createHasher();
+    expect(h.algorithm).toBe('sha256');
+    expect(h.digest('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(h.digest('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  });
+
+  it('hashes the UTF-8 encoding', () => {
+    const bytes = createHash('sha256').update(Buffer.from([0xc3, 0xa9])).digest('hex');
+    expect(createHasher().digest('é')).toBe(bytes);
+  });
+
+  it('HMAC-SHA256 with a key: known vector, differs from SHA-256, stable', () => {
+    const h = createHasher({ key: 'key' });
+    expect(h.algorithm).toBe('hmac-sha256');
+    const text = 'The quick brown fox jumps over the lazy dog';
+    expect(h.digest(text)).toBe('f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8');
+    expect(h.digest(text)).toBe(createHasher({ key: 'key' }).digest(text));
+    expect(h.digest(text)).not.toBe(createHasher().digest(text));
+    expect(h.digest(text)).not.toBe(createHasher({ key: 'other' }).digest(text));
+    expect(isDigest(h.digest(text))).toBe(true);
+  });
+
+  it('rejects an empty key instead of silently hashing unkeyed', () => {
+    expect(() => createHasher({ key: '' })).toThrow(TypeError);
+  });
+
+  it('isDigest accepts only lowercase 64-hex', () => {
+    expect(isDigest('a'.repeat(64))).toBe(true);
+    expect(isDigest('A'.repeat(64))).toBe(false);
+    expect(isDigest('g'.repeat(64))).toBe(false);
+    expect(isDigest('a'.repeat(63))).toBe(false);
+    expect(isDigest(42)).toBe(false);
+  });
+});

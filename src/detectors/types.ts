@@ -82,5 +82,5 @@ export interface Detector<P extends object = Record<string, unknown>> {
   detect(run: AssembledRun, ctx: DetectorContext<P>): Signal | null;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyDetector = Detector<any>;
+/** A detector of any parameter shape (the registry's element type). */
+export type AnyDetector = Detector<any>; // eslint-disable-line @typescript-eslint/no-explicit-any

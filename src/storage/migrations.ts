@@ -109,6 +109,16 @@ CREATE TABLE signals (
 CREATE INDEX signals_customer_time_idx ON signals (customer_id, detected_at DESC);
 `,
   },
+  {
+    version: 2,
+    name: 'run stats for baselines',
+    // Each completed run keeps the few numbers its agent's baseline aggregates (steps, tokens, durations…), so a
+    // baseline is a read of ≤ 50 small rows through this index, never a re-read of runs' events.
+    sql: `
+ALTER TABLE runs ADD COLUMN stats JSONB;
+CREATE INDEX runs_baseline_idx ON runs (customer_id, agent_id, agent_version, closed_at DESC) WHERE stats IS NOT NULL;
+`,
+  },
 ];
 
 /** Arbitrary constant namespacing our advisory locks (first key of the two-int form). */

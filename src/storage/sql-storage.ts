@@ -236,7 +236,7 @@ export class SqlStorage implements Storage {
     return this.run(async () => {
       const r = await this.db.query(
         `UPDATE runs SET status = $3, exit_reason = $4, agent_id = $5, agent_version = $6,
-                         started_at = $7, ended_at = $8, step_count = $9, closed_at = now()
+                         started_at = $7, ended_at = $8, step_count = $9, stats = $10::jsonb, closed_at = now()
          WHERE customer_id = $1 AND run_id = $2 AND status = 'open'
          RETURNING run_id`,
         [
@@ -249,9 +249,22 @@ export class SqlStorage implements Storage {
           update.started_at,
           update.ended_at,
           update.step_count,
+          update.stats === undefined || update.stats === null ? null : JSON.stringify(update.stats),
         ],
       );
       return r.rows.length > 0;
+    });
+  }
+
+  listRecentRunStats(customerId: string, agentId: string, agentVersion: string, limit: number): Promise<unknown[]> {
+    return this.run(async () => {
+      const r = await this.db.query<{ stats: unknown }>(
+        `SELECT stats FROM runs
+         WHERE customer_id = $1 AND agent_id = $2 AND agent_version = $3 AND stats IS NOT NULL
+         ORDER BY closed_at DESC LIMIT $4`,
+        [customerId, agentId, agentVersion, limit],
+      );
+      return r.rows.map((row) => (typeof row.stats === 'string' ? JSON.parse(row.stats) : row.stats));
     });
   }
 
@@ -296,6 +309,13 @@ export class SqlStorage implements Storage {
         [customerId, runId],
       );
       return r.rows.map(toSignal);
+    });
+  }
+
+  getSignalForDelivery(id: number): Promise<SignalRow | null> {
+    return this.run(async () => {
+      const r = await this.db.query<SignalDbRow>(`SELECT ${SIGNAL_COLUMNS} FROM signals WHERE id = $1`, [id]);
+      return r.rows.length > 0 ? toSignal(r.rows[0]) : null;
     });
   }
 

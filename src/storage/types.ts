@@ -34,8 +34,10 @@ export interface Storage {
   listOpenRuns(): Promise<RunRow[]>;
   /** All stored spans of a run, events included, as MappedSpans (late flag per span). */
   loadRunSpans(customerId: string, runId: string): Promise<StoredSpan[]>;
-  /** Closes a run: sets status, exit_reason, times, step_count, agent identity. No-op when already closed. */
+  /** Closes a run: sets status, exit_reason, times, step_count, agent identity, stats. No-op when already closed. */
   closeRun(update: RunClose): Promise<boolean>;
+  /** Stats of the agent+version's most recently closed runs that have stats, newest first (baseline input). */
+  listRecentRunStats(customerId: string, agentId: string, agentVersion: string, limit: number): Promise<unknown[]>;
 
   // --- Reads (API) ---
   getRun(customerId: string, runId: string): Promise<RunRow | null>;
@@ -49,6 +51,8 @@ export interface Storage {
   saveSignals(rows: NewSignal[]): Promise<SignalRow[]>;
   /** Signals of a run, oldest first. */
   listRunSignals(customerId: string, runId: string): Promise<SignalRow[]>;
+  /** One signal by id, for the alert dispatcher (internal: not exposed to any customer-facing read). */
+  getSignalForDelivery(id: number): Promise<SignalRow | null>;
 }
 
 export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
@@ -148,6 +152,8 @@ export interface RunClose {
   started_at: number | null;
   ended_at: number | null;
   step_count: number;
+  /** Baseline contribution of the run (detectors' RunStats), stored only for runs eligible for a baseline. */
+  stats?: unknown;
 }
 
 /** The database could not be reached or failed transiently: retryable (HTTP 503 + Retry-After). */

@@ -1,0 +1,43 @@
+/**
+ * EXCESSIVE_RETRIEVAL (MEDIUM, 0.80; shadow by default). ≥ `threshold` retrieval calls in one run. The evidence
+ * tells repeated queries (same query_hash) and empty results apart. Step: the retrieval that reached the threshold.
+ */
+import { z } from 'zod';
+import { runFacts } from '../facts.js';
+import type { Detector } from '../types.js';
+
+const schema = z.strictObject({
+  threshold: z.number().int().min(2).describe('retrieval calls in one run (count)'),
+});
+type Params = z.infer<typeof schema>;
+
+export const excessiveRetrieval: Detector<Params> = {
+  failure_type: 'EXCESSIVE_RETRIEVAL',
+  key: 'excessive_retrieval',
+  description: '`threshold` or more retrieval calls in one run.',
+  live: false,
+  shadowByDefault: true,
+  defaults: { threshold: 8 },
+  schema,
+  detect(run, { params }) {
+    const r = runFacts(run).retrievals;
+    if (r.length < params.threshold) return null;
+    const hashed = r.filter((x) => x.query_hash !== null);
+    const distinctQueries = new Set(hashed.map((x) => x.query_hash)).size;
+    return {
+      failure_type: 'EXCESSIVE_RETRIEVAL',
+      severity: 'MEDIUM',
+      confidence: 0.8,
+      step_index: r[params.threshold - 1].step_index,
+      evidence: {
+        retrieval_count: r.length,
+        threshold: params.threshold,
+        distinct_indexes: new Set(r.map((x) => x.index_name)).size,
+        distinct_queries: distinctQueries,
+        repeated_queries: hashed.length - distinctQueries,
+        empty_results: r.filter((x) => x.result_count === 0).length,
+        first_step: r[0].step_index,
+      },
+    };
+  },
+};

@@ -1,0 +1,77 @@
+/** The detector catalogue, in FAILURE_TYPES order. */
+import type { AnyDetector } from '../types.js';
+import { agentHandoffFailure } from './agent-handoff-failure.js';
+import { cascadingToolFailure } from './cascading-tool-failure.js';
+import { contextBloat } from './context-bloat.js';
+import { costSpike } from './cost-spike.js';
+import { delegationLoop } from './delegation-loop.js';
+import { emptyLlmResponse } from './empty-llm-response.js';
+import { excessiveRetrieval } from './excessive-retrieval.js';
+import { firstStepFailure } from './first-step-failure.js';
+import { goalAbandonment } from './goal-abandonment.js';
+import { llmTruncationLoop } from './llm-truncation-loop.js';
+import { modelFallbackDrift } from './model-fallback-drift.js';
+import { promptInjection } from './prompt-injection.js';
+import { ragEmptyRetrieval } from './rag-empty-retrieval.js';
+import { reasoningStall } from './reasoning-stall.js';
+import { retryStorm } from './retry-storm.js';
+import { runawayIteration } from './runaway-iteration.js';
+import { sessionLatency } from './session-latency.js';
+import { silentTruncation } from './silent-truncation.js';
+import { slowStep } from './slow-step.js';
+import { stepCountInflation } from './step-count-inflation.js';
+import { toolAvoidance } from './tool-avoidance.js';
+import { toolLoop } from './tool-loop.js';
+import { toolThrashing } from './tool-thrashing.js';
+
+export const DETECTORS: readonly AnyDetector[] = Object.freeze([
+  toolLoop,
+  toolThrashing,
+  toolAvoidance,
+  goalAbandonment,
+  ragEmptyRetrieval,
+  llmTruncationLoop,
+  contextBloat,
+  slowStep,
+  retryStorm,
+  emptyLlmResponse,
+  stepCountInflation,
+  cascadingToolFailure,
+  firstStepFailure,
+  reasoningStall,
+  promptInjection,
+  silentTruncation,
+  modelFallbackDrift,
+  costSpike,
+  sessionLatency,
+  excessiveRetrieval,
+  runawayIteration,
+  agentHandoffFailure,
+  delegationLoop,
+]);
+
+export {
+  agentHandoffFailure,
+  cascadingToolFailure,
+  contextBloat,
+  costSpike,
+  delegationLoop,
+  emptyLlmResponse,
+  excessiveRetrieval,
+  firstStepFailure,
+  goalAbandonment,
+  llmTruncationLoop,
+  modelFallbackDrift,
+  promptInjection,
+  ragEmptyRetrieval,
+  reasoningStall,
+  retryStorm,
+  runawayIteration,
+  sessionLatency,
+  silentTruncation,
+  slowStep,
+  stepCountInflation,
+  toolAvoidance,
+  toolLoop,
+  toolThrashing,
+};

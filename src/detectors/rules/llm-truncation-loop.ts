@@ -1,0 +1,45 @@
+/**
+ * LLM_TRUNCATION_LOOP (HIGH, 0.90). ≥ `threshold` LLM responses hit the output token limit (finish_reason
+ * "length" / "max_tokens"), not necessarily in a row. Step: the truncation that reached the threshold.
+ */
+import { z } from 'zod';
+import { isTruncated, runFacts } from '../facts.js';
+import type { Detector } from '../types.js';
+
+const schema = z.strictObject({
+  threshold: z.number().int().min(2).describe('truncated LLM responses in one run (count)'),
+});
+type Params = z.infer<typeof schema>;
+
+export const llmTruncationLoop: Detector<Params> = {
+  failure_type: 'LLM_TRUNCATION_LOOP',
+  key: 'llm_truncation_loop',
+  description: '`threshold` or more LLM responses cut off by the token limit (finish_reason length).',
+  live: false,
+  defaults: { threshold: 2 },
+  schema,
+  detect(run, { params }) {
+    const f = runFacts(run);
+    const cut = f.llm.filter(isTruncated);
+    if (cut.length < params.threshold) return null;
+    let longest = 0;
+    let streak = 0;
+    for (const c of f.llm) {
+      streak = isTruncated(c) ? streak + 1 : 0;
+      longest = Math.max(longest, streak);
+    }
+    return {
+      failure_type: 'LLM_TRUNCATION_LOOP',
+      severity: 'HIGH',
+      confidence: 0.9,
+      step_index: cut[params.threshold - 1].step_index,
+      evidence: {
+        truncation_count: cut.length,
+        total_llm_calls: f.llm.length,
+        first_truncation_step: cut[0].step_index,
+        last_truncation_step: cut[cut.length - 1].step_index,
+        longest_consecutive: longest,
+      },
+    };
+  },
+};

@@ -1,0 +1,43 @@
+/**
+ * PROMPT_INJECTION_SIGNAL (CRITICAL, 0.85). The mapping core scans raw user input before hashing and attaches
+ * injection_signal facts (pattern labels, counts) to run.started and llm.called. This fires on the first such fact
+ * with ≥ `min_patterns` matched patterns. Step: the step of that event (0 for the run input).
+ */
+import { z } from 'zod';
+import { runFacts } from '../facts.js';
+import type { Detector } from '../types.js';
+import { nameList } from '../util.js';
+
+const schema = z.strictObject({
+  min_patterns: z.number().int().min(1).describe('injection patterns that must match in one input (count)'),
+});
+type Params = z.infer<typeof schema>;
+
+export const promptInjection: Detector<Params> = {
+  failure_type: 'PROMPT_INJECTION_SIGNAL',
+  key: 'prompt_injection_signal',
+  description: 'The input scan matched ≥ `min_patterns` prompt-injection patterns (run input or an LLM input).',
+  live: false,
+  defaults: { min_patterns: 1 },
+  schema,
+  detect(run, { params }) {
+    const hits = runFacts(run).injections.filter((i) => i.facts.matched_pattern_count >= params.min_patterns);
+    if (hits.length === 0) return null;
+    const { facts, source, step_index } = hits[0];
+    return {
+      failure_type: 'PROMPT_INJECTION_SIGNAL',
+      severity: 'CRITICAL',
+      confidence: 0.85,
+      step_index,
+      evidence: {
+        source,
+        matched_pattern_count: facts.matched_pattern_count,
+        matched_patterns: nameList(facts.matched_patterns, 5),
+        input_length: facts.input_length,
+        occurrences: hits.length,
+        scan_truncated: facts.scan_truncated === true,
+        ...(facts.scanned_chars !== undefined ? { scanned_chars: facts.scanned_chars } : {}),
+      },
+    };
+  },
+};

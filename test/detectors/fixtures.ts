@@ -1,0 +1,51 @@
+/** One OTLP-shaped run per failure type on which that detector fires with its defaults (and a baseline if needed). */
+import { baselineFromStats, runStats, type Baseline, type FailureType } from '../../src/detectors/index.js';
+import type { AssembledRun } from '../../src/runs/types.js';
+import { run } from './run-builder.js';
+
+export interface Firing {
+  run: AssembledRun;
+  baseline?: Baseline;
+}
+
+const baselineOf = (n: number, make: () => AssembledRun): Baseline => baselineFromStats(Array.from({ length: n }, make).map(runStats));
+const typical = () => run().llm({ tool_calls: ['a'], duration_ms: 500 }).tool('a', { duration_ms: 500 }).llm({ duration_ms: 500 }).finalAnswer().build();
+
+function pingPong(): AssembledRun {
+  const b = run();
+  b.agent('triage', { span_id: 'a0' });
+  for (let i = 0; i < 5; i++) {
+    const to = i % 2 === 0 ? 'billing' : 'triage';
+    b.tool(`transfer_to_${to}`, { parent: `a${i}` });
+    b.agent(to, { span_id: `a${i + 1}` });
+  }
+  return b.llm().finalAnswer().build();
+}
+
+export const FIRING: Record<FailureType, () => Firing> = {
+  TOOL_LOOP: () => ({ run: run().tools(3, 'search').tool('fetch').tool('summarize').llm().finalAnswer().build() }),
+  TOOL_THRASHING: () => ({ run: run().tools(6, (i) => (i % 2 ? 'read_file' : 'write_file')).finalAnswer().build() }),
+  TOOL_AVOIDANCE: () => ({ run: run({ tools: ['search', 'calculator'] }).llms(3).finalAnswer().build() }),
+  GOAL_ABANDONMENT: () => ({ run: run().tool('search').llms(2).stall().build() }),
+  RAG_EMPTY_RETRIEVAL: () => ({ run: run().retrieval('product-docs', { result_count: 0, top_score: null }).llm().finalAnswer().build() }),
+  LLM_TRUNCATION_LOOP: () => ({ run: run().llms(2, { finish: 'length' }).llm().finalAnswer().build() }),
+  CONTEXT_BLOAT: () => ({ run: run().llm({ prompt_tokens: 1000 }).llm({ prompt_tokens: 2500 }).llm({ prompt_tokens: 4000 }).finalAnswer().build() }),
+  SLOW_STEP: () => ({ run: run().llm().tool('scrape', { duration_ms: 20_000 }).signal('rate_limit', { status: 429 }).llm().finalAnswer().build() }),
+  RETRY_STORM: () => ({ run: run().tools(3, 'payments_api', { success: false, error_type: 'HTTPError' }).error('HTTPError').build() }),
+  EMPTY_LLM_RESPONSE: () => ({ run: run().tool('a').llm({ output_length: 0, output_length_source: 'tokens' }).finalAnswer().build() }),
+  STEP_COUNT_INFLATION: () => ({ run: run().llms(8).finalAnswer().build(), baseline: baselineOf(10, typical) }),
+  CASCADING_TOOL_FAILURE: () => ({ run: run().tool('db', { success: false }).tool('cache', { success: false }).tool('api', { success: false }).build() }),
+  FIRST_STEP_FAILURE: () => ({ run: run().llm({ success: false, error_type: 'AuthenticationError' }).error('AuthenticationError').build() }),
+  REASONING_STALL: () => ({ run: run().llms(5).tool('a').llms(3).finalAnswer().build() }),
+  PROMPT_INJECTION_SIGNAL: () => ({
+    run: run({ injection: { matched_pattern_count: 1, matched_patterns: ['ignore_instructions'], input_length: 96 } }).llm().finalAnswer().build(),
+  }),
+  SILENT_TRUNCATION: () => ({ run: run().tool('a').llm({ finish: 'length', max_tokens: 512, completion_tokens: 512 }).finalAnswer().build() }),
+  MODEL_FALLBACK_DRIFT: () => ({ run: run().llm({ model: 'gpt-4o', response_model: 'gpt-4o-mini' }).finalAnswer().build() }),
+  COST_SPIKE: () => ({ run: run().llm({ total_tokens: 30_000 }).llm({ total_tokens: 30_000 }).finalAnswer().build() }),
+  SESSION_LATENCY: () => ({ run: run().llm({ duration_ms: 20_000 }).tool('a', { duration_ms: 3000 }).llm({ duration_ms: 20_000 }).finalAnswer().build(), baseline: baselineOf(20, typical) }),
+  EXCESSIVE_RETRIEVAL: () => ({ run: Array.from({ length: 8 }).reduce<ReturnType<typeof run>>((b) => b.retrieval('kb'), run()).llm().finalAnswer().build() }),
+  RUNAWAY_ITERATION: () => ({ run: run().tools(51, (i) => `t${i % 7}`).build() }),
+  AGENT_HANDOFF_FAILURE: () => ({ run: run().tool('transfer_to_refunds', { success: false }).llm().finalAnswer().build() }),
+  DELEGATION_LOOP: () => ({ run: pingPong() }),
+};

@@ -32,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof UsageError) {
+    if (err instanceof ConfigError || err instanceof UsageError || (err instanceof Error && err.name === 'DetectorConfigError')) {
       console.error(`dunetrace: ${err.message}`);
       return 2;
     }

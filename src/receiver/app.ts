@@ -1,8 +1,12 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { ALERT_DELIVERIES_MIGRATION, type AlertDispatcher, type PostFn } from '../alerts/index.js';
+import { loadDetectorConfig } from '../detectors/index.js';
 import { createHasher, mapSpan } from '../mapping/index.js';
-import { openStorage } from '../storage/index.js';
+import { MIGRATIONS, openStorage, type SqlStorage } from '../storage/index.js';
 import { StorageUnavailableError, type Storage } from '../storage/types.js';
 import { adminRoutes, newAdminToken } from './admin.js';
+import { createAlertDispatcher } from './alerting.js';
+import { BaselineCache, DetectorJudge, DetectorSettings, watchDetectorConfig } from './detection.js';
 import { Authenticator } from './auth.js';
 import type { ReceiverConfig } from './config.js';
 import type { ReceiverContext } from './context.js';
@@ -25,15 +29,24 @@ export interface Receiver {
 export interface ReceiverDeps {
   /** Use an already-open storage (tests); otherwise it is opened from the config. */
   storage?: Storage;
+  /** Replaces the detectors (null: no detection). Default: all detectors, configured by detectors.yml. */
   judge?: Judge | null;
+  /** Also receives every newly stored signal (besides the alert dispatcher). */
   sink?: SignalSink;
+  /** HTTP transport for alerts (tests); default: fetch. */
+  alertPost?: PostFn;
 }
+
+/** Every migration the receiver's storage needs: the core schema plus the alert outbox. */
+export const RECEIVER_MIGRATIONS = [...MIGRATIONS, ALERT_DELIVERIES_MIGRATION];
 
 /**
  * Builds the receiver without listening (tests use inject()). The HTTP server answers at once: until the database
  * is ready, /health and ingest answer 503 so senders retry rather than lose data.
  */
 export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps = {}): Promise<Receiver> {
+  // A bad detectors.yml stops the service here, before it listens (DetectorConfigError names file, line and key).
+  const detectorSettings = new DetectorSettings(await loadDetectorConfig(config.detectorsPath));
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     // Per-request info lines would dominate the log at thousands of exports/s; outcomes are logged by the routes.
@@ -61,7 +74,13 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
     },
   });
 
-  const pipeline = new RunPipeline(lazyStorage, deps.judge ?? null, deps.sink ?? (() => {}), app.log, {
+  let dispatcher: AlertDispatcher | null = null;
+  const judge = deps.judge !== undefined ? deps.judge : new DetectorJudge(detectorSettings, new BaselineCache(lazyStorage), app.log);
+  const sink: SignalSink = (signals, run) => {
+    if (dispatcher) void dispatcher.notify(signals);
+    deps.sink?.(signals, run);
+  };
+  const pipeline = new RunPipeline(lazyStorage, judge, sink, app.log, {
     graceMs: config.runGraceMs,
     idleMs: config.runIdleTimeoutMs,
   });
@@ -87,11 +106,17 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
   adminRoutes(app, ctx, adminToken);
 
   let closed = false;
+  const stopWatching = watchDetectorConfig(config.detectorsPath, detectorSettings, app.log);
   const ready = (async () => {
     storage ??= await openWithRetry(config, app, () => closed);
     if (closed) return;
     await storage.migrate();
+    dispatcher = createAlertDispatcher(config, storage as SqlStorage, app.log, deps.alertPost);
     isReady = true;
+    if (dispatcher) {
+      app.log.info({ channels: dispatcher.describe() }, 'alerts enabled');
+      await dispatcher.start(); // resend what an earlier process left undelivered
+    }
     const recovered = await pipeline.recover();
     if (recovered) app.log.info({ open_runs: recovered }, 'recovered open runs from the database');
   })();
@@ -102,8 +127,10 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
     (closing ??= (async () => {
       closed = true;
       await app.close(); // stop accepting; in-flight requests (and their writes) finish first
+      stopWatching();
       await pipeline.stop(); // completions in flight finish; open runs stay open and are recovered next start
       await ready.catch(() => {});
+      await dispatcher?.close(); // sends in flight finish; the rest stays pending in the outbox
       await storage?.close();
     })());
 
@@ -114,7 +141,7 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
 async function openWithRetry(config: ReceiverConfig, app: FastifyInstance, isClosed: () => boolean): Promise<Storage> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await openStorage({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir });
+      return await openStorage({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir, migrations: RECEIVER_MIGRATIONS });
     } catch (err) {
       // PGlite failing to open, or a bad URL/credentials, is not transient.
       if (!config.databaseUrl || !(err instanceof StorageUnavailableError) || isClosed()) throw err;

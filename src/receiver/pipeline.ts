@@ -7,6 +7,8 @@ import type { NewSignal, SignalRow, Storage, WriteResult } from '../storage/type
 /** Runs detectors over a run: all of them at completion, the live subset on an open run. */
 export interface Judge {
   judge(run: AssembledRun, ctx: { customerId: string; live: boolean }): Promise<Omit<NewSignal, 'customer_id' | 'run_id' | 'agent_id' | 'agent_version'>[]>;
+  /** What a closed run contributes to its agent's baseline (stored with the run), or null. */
+  closedRunStats?(customerId: string, run: AssembledRun): unknown;
 }
 
 /** Where newly stored signals go (alerts, SSE). Must not throw. */
@@ -91,6 +93,7 @@ export class RunPipeline {
       started_at: assembled.started_at,
       ended_at: assembled.ended_at,
       step_count: assembled.step_count,
+      stats: this.judge?.closedRunStats?.(run.customerId, assembled) ?? null,
     });
   }
 
@@ -108,7 +111,8 @@ export class RunPipeline {
       .catch((err) => this.log.warn({ err, run_id: run.runId }, 'live detection failed; the run is judged again at completion'))
       .finally(() => {
         this.liveBusy.delete(k);
-        if (this.livePending.delete(k)) this.judgeLive(run);
+        // Re-check only while the run is still open: after completion its signals are final.
+        if (this.livePending.delete(k) && this.tracker.isOpen(run.customerId, run.runId)) this.judgeLive(run);
       });
   }
 

@@ -50,6 +50,10 @@ export class RunTracker {
     return this.open.size;
   }
 
+  isOpen(customerId: string, runId: string): boolean {
+    return this.open.has(key(customerId, runId));
+  }
+
   /** Spans that were durably written for runs that storage reports as still open. */
   observe(customerId: string, runId: string, spans: { span: MappedSpan; agent_id: string }[]): void {
     if (this.stopped) return;

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { explainSignal } from '../../detectors/index.js';
 import { assembleRun } from '../../runs/assemble.js';
 import { keyFromHeaders, type Principal } from '../auth.js';
 import type { ReceiverContext } from '../context.js';
@@ -62,6 +63,7 @@ export function runRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
         shadow: s.shadow,
         detected_live: s.detected_live,
         detected_at: s.detected_at,
+        explanation: explainSignal(s as Parameters<typeof explainSignal>[0]),
       })),
     };
   });

@@ -14,6 +14,9 @@ import { RunPipeline, type Judge, type SignalSink } from './pipeline.js';
 import { healthRoutes } from './routes/health.js';
 import { otlpRoutes } from './routes/otlp.js';
 import { runRoutes } from './routes/runs.js';
+import { apiRoutes } from './routes/api.js';
+import { SignalHub } from './signal-hub.js';
+import { dashboardRoutes } from '../dashboard/routes.js';
 
 export interface Receiver {
   app: FastifyInstance;
@@ -75,9 +78,11 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
   });
 
   let dispatcher: AlertDispatcher | null = null;
+  const hub = new SignalHub();
   const judge = deps.judge !== undefined ? deps.judge : new DetectorJudge(detectorSettings, new BaselineCache(lazyStorage), app.log);
   const sink: SignalSink = (signals, run) => {
     if (dispatcher) void dispatcher.notify(signals);
+    hub.publish(signals);
     deps.sink?.(signals, run);
   };
   const pipeline = new RunPipeline(lazyStorage, judge, sink, app.log, {
@@ -89,6 +94,7 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
     storage: lazyStorage,
     auth: new Authenticator(lazyStorage, { mode: config.authMode, cacheMs: config.keyCacheMs }),
     pipeline,
+    signals: hub,
     mapSpan: (span) => mapSpan(span, { hasher }),
     metrics: { spansAccepted: 0, spansDuplicate: 0, spansRejected: 0 },
     warnOnce: (m) => {
@@ -102,6 +108,8 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
   healthRoutes(app, ctx);
   otlpRoutes(app, ctx);
   runRoutes(app, ctx);
+  apiRoutes(app, ctx);
+  dashboardRoutes(app, ctx);
   const adminToken = newAdminToken();
   adminRoutes(app, ctx, adminToken);
 

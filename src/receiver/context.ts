@@ -4,6 +4,7 @@ import type { Storage } from '../storage/types.js';
 import type { Authenticator } from './auth.js';
 import type { ReceiverConfig } from './config.js';
 import type { RunPipeline } from './pipeline.js';
+import type { SignalHub } from './signal-hub.js';
 
 /** Counters exposed on /health; cheap, process-local. */
 export interface ReceiverMetrics {
@@ -18,6 +19,8 @@ export interface ReceiverContext {
   storage: Storage;
   auth: Authenticator;
   pipeline: RunPipeline;
+  /** Every newly stored signal, as it is stored (SSE). */
+  signals: SignalHub;
   mapSpan: (span: OtlpSpan) => MappedSpan;
   metrics: ReceiverMetrics;
   /** Logs a warning the first time it is seen (e.g. profiling-only *_strindex fields), never per request. */

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createReceiver, type Receiver, type ReceiverDeps } from '../../src/receiver/app.js';
 import { loadConfig, type ReceiverConfig } from '../../src/receiver/config.js';
 
-export const CAPTURES = new URL('../../../shared/fixtures/emitter-captures/', import.meta.url);
+// Copies of ../shared/fixtures/emitter-captures, so a clone alone runs the suite.
+export const CAPTURES = new URL('../fixtures/emitter-captures/', import.meta.url);
 export const capture = (name: 'traceloop-python' | 'otel-contrib-python' | 'openlit-python') =>
   readFileSync(new URL(`${name}.json`, CAPTURES), 'utf8');
 

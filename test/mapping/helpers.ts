@@ -54,7 +54,7 @@ export function event(name: string, attributes: Attributes, atMs = 100): OtlpSpa
  * project's own OTLP/JSON decoder.
  */
 export function loadCapture(file: string): OtlpSpan[] {
-  const body = readFileSync(new URL(`./testdata/emitter-captures/${file}`, import.meta.url));
+  const body = readFileSync(new URL(`../fixtures/emitter-captures/${file}`, import.meta.url));
   const decoded = decodeExport(body, 'json');
   if (decoded.rejectedSpans !== 0) throw new Error(`capture ${file}: ${decoded.rejectedReasons.join('; ')}`);
   return decoded.spans;

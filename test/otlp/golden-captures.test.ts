@@ -5,7 +5,7 @@ import { decodeExport } from '../../src/otlp/index.js';
 import { otlpProtoTypes } from '../../src/otlp/proto-schema.js';
 
 /** Real OTLP/JSON captured from Python emitters (shared, read-only fixtures next to the repo). */
-const CAPTURES = fileURLToPath(new URL('../../../shared/fixtures/emitter-captures/', import.meta.url));
+const CAPTURES = fileURLToPath(new URL('../fixtures/emitter-captures/', import.meta.url));
 const load = (name: string) => readFileSync(`${CAPTURES}${name}`);
 
 describe('golden emitter captures (OTLP/JSON)', () => {

@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError, type ReceiverConfig } from '../receiver/config.js';
 import { readAdminHandle } from '../receiver/admin.js';
+import { alertsCommand } from './alerts.js';
+import { CliError, DEFAULT_ENDPOINT } from './http.js';
+import { runsCommand } from './runs.js';
 
 const HELP = `dunetrace — catch AI agents failing in production, from their OpenTelemetry traces
 
@@ -10,6 +13,22 @@ Usage:
                                            create an API key (printed once; only its SHA-256 is stored)
   dunetrace keys revoke KEY                revoke a key (refused by receivers within 5 s)
   dunetrace keys list                      list keys (prefixes only, no secrets)
+
+  dunetrace alerts [--agent A] [--severity S] [--since 1h] [--type T] [--include-shadow] [--limit N] [--offset N]
+                                           failure signals, newest first (--severity is a minimum: HIGH = HIGH + CRITICAL;
+                                           --since: ISO-8601 time or 30m, 1h, 7d; --type: TOOL_LOOP,RETRY_STORM)
+  dunetrace alerts --follow [filters]      stream new signals as they are detected (with --since: stored ones first)
+  dunetrace runs list [--agent A] [--status S] [--has-signals | --no-signals] [--limit N] [--offset N]
+                                           runs, newest first (status: open, completed, errored, stalled)
+  dunetrace runs show RUN_ID               a run: header, step timeline (type, name/model, latency, tokens, ✓/✗),
+                                           each signal with its explanation and suggested fixes
+
+Options of alerts and runs:
+  --json              one JSON document (the API's); alerts --follow --json prints one signal per line (NDJSON)
+  --endpoint URL      the receiver; DUNETRACE_ENDPOINT, default ${DEFAULT_ENDPOINT}
+  --api-key KEY       DUNETRACE_API_KEY; without one the CLI sends a dev key (accepted only in AUTH_MODE=dev)
+  Tables are coloured on a terminal only; NO_COLOR=1 turns colour off, FORCE_COLOR=1 on.
+  Exit codes: 0 ok, 1 error, 2 bad usage, 3 receiver unreachable, 4 API key refused.
 
 Environment: see README.md ("Configuration").`;
 
@@ -21,6 +40,10 @@ export async function main(argv: string[]): Promise<number> {
         return await receiverCommand();
       case 'keys':
         return await keysCommand(sub, rest);
+      case 'alerts':
+        return await alertsCommand(argv.slice(1));
+      case 'runs':
+        return await runsCommand(sub, rest);
       case undefined:
       case 'help':
       case '--help':
@@ -32,6 +55,14 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (err) {
+    if (err instanceof CliError) {
+      console.error(`dunetrace: ${err.message}`);
+      return err.exitCode;
+    }
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`dunetrace: ${(err as Error).message}`);
+      return 2;
+    }
     if (err instanceof ConfigError || err instanceof UsageError || (err instanceof Error && err.name === 'DetectorConfigError')) {
       console.error(`dunetrace: ${err.message}`);
       return 2;
@@ -125,7 +156,7 @@ async function adminClient(config: ReceiverConfig): Promise<AdminCall | null> {
 
 async function withStorage<T>(config: ReceiverConfig, fn: (s: import('../storage/types.js').Storage) => Promise<T>): Promise<T> {
   const { openStorage } = await import('../storage/index.js');
-  const storage = await openStorage({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir });
+  const storage = await openStorage({ databaseUrl: config.databaseUrl ?? undefined, schema: config.databaseSchema ?? undefined, dataDir: config.dataDir });
   try {
     await storage.migrate();
     return await fn(storage);

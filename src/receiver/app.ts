@@ -149,7 +149,12 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
 async function openWithRetry(config: ReceiverConfig, app: FastifyInstance, isClosed: () => boolean): Promise<Storage> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await openStorage({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.dataDir, migrations: RECEIVER_MIGRATIONS });
+      return await openStorage({
+        databaseUrl: config.databaseUrl ?? undefined,
+        schema: config.databaseSchema ?? undefined,
+        dataDir: config.dataDir,
+        migrations: RECEIVER_MIGRATIONS,
+      });
     } catch (err) {
       // PGlite failing to open, or a bad URL/credentials, is not transient.
       if (!config.databaseUrl || !(err instanceof StorageUnavailableError) || isClosed()) throw err;

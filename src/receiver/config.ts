@@ -6,6 +6,8 @@ export interface ReceiverConfig {
   port: number;
   /** Postgres server URL; when unset, embedded PGlite in `dataDir`. */
   databaseUrl: string | null;
+  /** Postgres schema for our tables (created by the migrations); default: the connection's search_path. */
+  databaseSchema: string | null;
   dataDir: string;
   authMode: 'dev' | 'keys';
   /** Why authMode has its value (logged at start so nobody is surprised). */
@@ -34,6 +36,7 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(0, 65535).default(8001),
   DATABASE_URL: url.optional(),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case Postgres identifier').optional(),
   DUNETRACE_DATA_DIR: z.string().min(1).default('./.dunetrace'),
   AUTH_MODE: z.enum(['dev', 'keys']).optional(),
   DUNETRACE_MAX_BODY_BYTES: int(1024).default(16 * 1024 * 1024),
@@ -80,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ReceiverConfig
     host: e.HOST,
     port: e.PORT,
     databaseUrl: e.DATABASE_URL ?? null,
+    databaseSchema: e.DATABASE_SCHEMA ?? null,
     dataDir: e.DUNETRACE_DATA_DIR,
     authMode,
     authModeReason,

@@ -346,12 +346,20 @@ const ARGS_KEYS = ['gen_ai.tool.call.arguments', 'tool.arguments', 'tool_call.fu
 const RESULT_KEYS = ['gen_ai.tool.call.result', 'tool.result', 'output.value', 'traceloop.entity.output'];
 const QUERY_KEYS = ['gen_ai.retrieval.query.text', 'input.value', 'traceloop.entity.input'];
 
+/**
+ * The first captured value among `keys`, preferring one with text. A captured empty value ("" — or `""`, the JSON
+ * encoding of an empty return value that Traceloop writes to traceloop.entity.*) is EMPTY, not unknown: detectors such
+ * as AGENT_HANDOFF_FAILURE need to tell "returned nothing" from "not captured".
+ */
 function firstContent(a: Attributes, keys: readonly string[]): string | null {
+  let empty: string | null = null;
   for (const k of keys) {
     const v = contentString(a[k]);
-    if (v !== null && v.length > 0) return v;
+    if (v === null) continue;
+    if (v.length > 0 && !(v === '""' && k.startsWith('traceloop.entity.'))) return v;
+    empty = '';
   }
-  return null;
+  return empty;
 }
 
 /**

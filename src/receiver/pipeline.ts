@@ -99,7 +99,9 @@ export class RunPipeline {
 
   /** Live detection on an open run; at most one check in flight per run, later arrivals coalesce into one re-check. */
   private judgeLive(run: OpenRun): void {
-    if (!this.judge) return;
+    // Live checks are for runs still in flight. Once the root has arrived the run is over and is judged whole
+    // within the grace period: judging it as "open" would, e.g., call a finished 60-step run a runaway.
+    if (!this.judge || run.rootSeen) return;
     const k = `${run.customerId}\u0000${run.runId}`;
     if (this.liveBusy.has(k)) {
       this.livePending.add(k);
@@ -120,9 +122,13 @@ export class RunPipeline {
     if (!this.judge) return;
     const found = await this.judge.judge(run, { customerId, live });
     if (!found.length) return;
-    const stored = await this.storage.saveSignals(
-      found.map((s) => ({ ...s, customer_id: customerId, run_id: run.run_id, agent_id: run.agent_id, agent_version: run.agent_version })),
-    );
+    const rows = found.map((s) => ({ ...s, customer_id: customerId, run_id: run.run_id, agent_id: run.agent_id, agent_version: run.agent_version }));
+    const stored = await this.storage.saveSignals(rows);
     if (stored.length) this.sink(stored, run);
+    if (!live && stored.length < rows.length) {
+      // Already signalled live: keep the one signal (and its alert), but with the whole run's step and evidence.
+      const isNew = new Set(stored.map((s) => s.failure_type));
+      await this.storage.refreshLiveSignals(rows.filter((r) => !isNew.has(r.failure_type)));
+    }
   }
 }

@@ -119,6 +119,15 @@ ALTER TABLE runs ADD COLUMN stats JSONB;
 CREATE INDEX runs_baseline_idx ON runs (customer_id, agent_id, agent_version, closed_at DESC) WHERE stats IS NOT NULL;
 `,
   },
+  {
+    version: 3,
+    name: 'signal reads by agent',
+    // GET /v1/agents/{id}/signals, and the per-agent failure types and sparkline of GET /v1/agents, read one agent's
+    // newest signals: this index serves them without touching the customer's other agents.
+    sql: `
+CREATE INDEX signals_agent_time_idx ON signals (customer_id, agent_id, detected_at DESC);
+`,
+  },
 ];
 
 /** Arbitrary constant namespacing our advisory locks (first key of the two-int form). */

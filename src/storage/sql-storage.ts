@@ -5,8 +5,14 @@ import { toStorageError } from './errors.js';
 import { MIGRATIONS, runMigrations, type Migration, type MigrationResult } from './migrations.js';
 import {
   StorageUnavailableError,
+  type AgentQuery,
+  type AgentSummary,
   type ApiKeyRow,
   type NewApiKey,
+  type Page,
+  type RunQuery,
+  type RunSummary,
+  type SignalQuery,
   type NewSignal,
   type RunClose,
   type RunRow,
@@ -278,6 +284,74 @@ export class SqlStorage implements Storage {
     });
   }
 
+  // --- API list reads: every one filters by customer first; counts and aggregates are computed in SQL ---
+
+  listAgents(customerId: string, query: AgentQuery): Promise<Page<AgentSummary>> {
+    return this.run(async () => {
+      const r = await this.db.query<AgentDbRow>(LIST_AGENTS_SQL, [customerId, query.limit, query.offset, query.now?.toISOString() ?? null]);
+      let total = r.rows.length > 0 ? Number(r.rows[0].total) : 0;
+      if (r.rows.length === 0 && query.offset > 0) {
+        const c = await this.db.query<{ n: number | string }>(COUNT_AGENTS_SQL, [customerId]);
+        total = Number(c.rows[0].n);
+      }
+      return { items: r.rows.map(toAgentSummary), total };
+    });
+  }
+
+  listRuns(customerId: string, query: RunQuery): Promise<Page<RunSummary>> {
+    return this.run(async () => {
+      const where = new Where(customerId, 'r');
+      if (query.agentId !== undefined) where.add('r.agent_id = $?', query.agentId);
+      if (query.status !== undefined) where.add('r.status = $?', query.status);
+      const shadow = query.includeShadow ? '' : ' AND NOT s.shadow';
+      if (query.hasSignals !== undefined) {
+        where.add(`${query.hasSignals ? '' : 'NOT '}EXISTS (SELECT 1 FROM signals s WHERE s.customer_id = r.customer_id AND s.run_id = r.run_id${shadow})`);
+      }
+      const count = await this.db.query<{ n: number | string }>(`SELECT count(*) AS n FROM runs r WHERE ${where.sql}`, where.params);
+      const total = Number(count.rows[0].n);
+      if (total === 0 || query.offset >= total) return { items: [], total };
+      const lim = where.param(query.limit);
+      const off = where.param(query.offset);
+      // started_at of an open run (set at completion) comes from its earliest span, through the spans primary key.
+      const r = await this.db.query<RunSummaryDbRow>(
+        `SELECT r.run_id, r.agent_id, r.agent_version, r.status, r.exit_reason,
+                COALESCE(r.started_at, (SELECT min(sp.start_time) FROM spans sp
+                                        WHERE sp.customer_id = r.customer_id AND sp.run_id = r.run_id)) AS started_at,
+                r.ended_at, r.step_count, r.span_count, r.created_at,
+                (SELECT count(*) FROM signals s WHERE s.customer_id = r.customer_id AND s.run_id = r.run_id${shadow}) AS signal_count
+         FROM runs r WHERE ${where.sql}
+         ORDER BY r.created_at DESC, r.run_id DESC
+         LIMIT ${lim} OFFSET ${off}`,
+        where.params,
+      );
+      return { items: r.rows.map(toRunSummary), total };
+    });
+  }
+
+  listSignals(customerId: string, query: SignalQuery): Promise<Page<SignalRow>> {
+    return this.run(async () => {
+      const where = new Where(customerId, 'signals');
+      if (query.agentId !== undefined) where.add('agent_id = $?', query.agentId);
+      if (query.runId !== undefined) where.add('run_id = $?', query.runId);
+      if (query.severities !== undefined) where.add('severity = ANY($?::text[])', query.severities);
+      if (query.failureTypes !== undefined) where.add('failure_type = ANY($?::text[])', query.failureTypes);
+      if (query.since !== undefined) where.add('detected_at >= $?::timestamptz', query.since.toISOString());
+      if (query.afterId !== undefined) where.add('id > $?', query.afterId);
+      if (!query.includeShadow) where.add('NOT shadow');
+      const count = await this.db.query<{ n: number | string }>(`SELECT count(*) AS n FROM signals WHERE ${where.sql}`, where.params);
+      const total = Number(count.rows[0].n);
+      if (total === 0 || query.offset >= total) return { items: [], total };
+      const lim = where.param(query.limit);
+      const off = where.param(query.offset);
+      const r = await this.db.query<SignalDbRow>(
+        `SELECT ${SIGNAL_COLUMNS} FROM signals WHERE ${where.sql}
+         ORDER BY detected_at DESC, id DESC LIMIT ${lim} OFFSET ${off}`,
+        where.params,
+      );
+      return { items: r.rows.map(toSignal), total };
+    });
+  }
+
   // --- Signals ---
 
   saveSignals(rows: NewSignal[]): Promise<SignalRow[]> {
@@ -309,6 +383,31 @@ export class SqlStorage implements Storage {
         [customerId, runId],
       );
       return r.rows.map(toSignal);
+    });
+  }
+
+  refreshLiveSignals(rows: NewSignal[]): Promise<number> {
+    return this.run(async () => {
+      if (rows.length === 0) return 0;
+      const input = rows.map((s) => ({
+        customer_id: s.customer_id,
+        run_id: s.run_id,
+        failure_type: s.failure_type,
+        severity: s.severity,
+        confidence: s.confidence,
+        step_index: s.step_index,
+        evidence: s.evidence,
+      }));
+      const r = await this.db.query(
+        `UPDATE signals AS s
+            SET severity = x.severity, confidence = x.confidence, step_index = x.step_index, evidence = x.evidence
+           FROM jsonb_to_recordset($1::jsonb) AS x(customer_id TEXT, run_id TEXT, failure_type TEXT, severity TEXT,
+                                                  confidence REAL, step_index INTEGER, evidence JSONB)
+          WHERE s.customer_id = x.customer_id AND s.run_id = x.run_id AND s.failure_type = x.failure_type
+            AND s.detected_live`,
+        [JSON.stringify(input)],
+      );
+      return r.rowCount;
     });
   }
 
@@ -412,6 +511,75 @@ FROM jsonb_to_recordset($1::jsonb) AS s(
   detected_at TIMESTAMPTZ)
 ON CONFLICT (customer_id, run_id, failure_type) DO NOTHING
 RETURNING ${SIGNAL_COLUMNS}`;
+
+/**
+ * $1 customer_id, $2 limit, $3 offset, $4 now (NULL: the database's now()). Agents are every agent_id of the
+ * customer's runs and non-shadow signals, most recently seen first. The per-agent failure types and hourly sparkline
+ * are correlated subqueries evaluated for the page's rows only (signals_agent_time_idx).
+ */
+const LIST_AGENTS_SQL = `
+WITH t AS (SELECT COALESCE($4::timestamptz, now()) AS now),
+ra AS (
+  SELECT agent_id, count(*) AS run_count, max(last_span_at) AS last_span_at
+  FROM runs WHERE customer_id = $1 GROUP BY agent_id
+), sa AS (
+  SELECT agent_id, count(*) AS signal_count,
+         count(*) FILTER (WHERE severity = 'CRITICAL') AS critical_count,
+         count(*) FILTER (WHERE severity = 'HIGH') AS high_count,
+         max(detected_at) AS last_signal_at
+  FROM signals WHERE customer_id = $1 AND NOT shadow GROUP BY agent_id
+), agents AS (
+  SELECT COALESCE(ra.agent_id, sa.agent_id) AS agent_id,
+         COALESCE(ra.run_count, 0) AS run_count,
+         COALESCE(sa.signal_count, 0) AS signal_count,
+         COALESCE(sa.critical_count, 0) AS critical_count,
+         COALESCE(sa.high_count, 0) AS high_count,
+         GREATEST(to_timestamp(ra.last_span_at / 1000.0), sa.last_signal_at) AS last_seen
+  FROM ra FULL JOIN sa ON sa.agent_id = ra.agent_id
+), page AS (
+  SELECT a.*, count(*) OVER () AS total FROM agents a
+  ORDER BY a.last_seen DESC NULLS LAST, a.agent_id
+  LIMIT $2 OFFSET $3
+)
+SELECT p.*,
+  (SELECT COALESCE(jsonb_object_agg(f.failure_type, f.n), '{}'::jsonb)
+   FROM (SELECT failure_type, count(*)::int AS n FROM signals
+         WHERE customer_id = $1 AND agent_id = p.agent_id AND NOT shadow GROUP BY failure_type) f) AS failure_types,
+  (SELECT COALESCE(jsonb_object_agg(h.bucket, h.n), '{}'::jsonb)
+   FROM (SELECT floor(extract(epoch FROM (t.now - detected_at)) / 3600)::int AS bucket, count(*)::int AS n
+         FROM signals, t
+         WHERE customer_id = $1 AND agent_id = p.agent_id AND NOT shadow
+           AND detected_at > t.now - interval '24 hours' AND detected_at <= t.now
+         GROUP BY 1) h) AS sparkline
+FROM page p
+ORDER BY p.last_seen DESC NULLS LAST, p.agent_id`;
+
+const COUNT_AGENTS_SQL = `
+SELECT count(*) AS n FROM (
+  SELECT agent_id FROM runs WHERE customer_id = $1
+  UNION
+  SELECT agent_id FROM signals WHERE customer_id = $1 AND NOT shadow
+) a`;
+
+/** A WHERE clause built from optional filters, always starting with the customer; `$?` is the next parameter. */
+class Where {
+  readonly params: unknown[];
+  private readonly parts: string[];
+  constructor(customerId: string, alias: string) {
+    this.params = [customerId];
+    this.parts = [`${alias}.customer_id = $1`];
+  }
+  add(condition: string, value?: unknown): void {
+    this.parts.push(value === undefined ? condition : condition.replace('$?', () => this.param(value)));
+  }
+  param(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+  get sql(): string {
+    return this.parts.join(' AND ');
+  }
+}
 
 const KEY_COLUMNS = 'key_hash, key_prefix, agent_id, customer_id, active, created_at, revoked_at';
 
@@ -580,6 +748,71 @@ function toRun(r: RunDbRow): RunRow {
     last_span_at: Number(r.last_span_at),
     created_at: r.created_at,
     closed_at: r.closed_at,
+  };
+}
+
+interface AgentDbRow {
+  agent_id: string;
+  run_count: number | string;
+  signal_count: number | string;
+  critical_count: number | string;
+  high_count: number | string;
+  last_seen: Date | null;
+  total: number | string;
+  failure_types: Record<string, number> | string;
+  sparkline: Record<string, number> | string;
+}
+
+function toAgentSummary(r: AgentDbRow): AgentSummary {
+  const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+  const buckets = json(r.sparkline);
+  const sparkline = new Array<number>(24).fill(0);
+  // Bucket 0 is the last hour; the sparkline reads oldest first.
+  for (const [b, n] of Object.entries(buckets)) {
+    const i = Number(b);
+    if (i >= 0 && i < 24) sparkline[23 - i] = Number(n);
+  }
+  const failureTypes: Record<string, number> = {};
+  for (const [t, n] of Object.entries(json(r.failure_types))) failureTypes[t] = Number(n);
+  return {
+    agent_id: r.agent_id,
+    last_seen: r.last_seen === null ? null : new Date(r.last_seen),
+    run_count: Number(r.run_count),
+    signal_count: Number(r.signal_count),
+    critical_count: Number(r.critical_count),
+    high_count: Number(r.high_count),
+    failure_types: failureTypes,
+    sparkline,
+  };
+}
+
+interface RunSummaryDbRow {
+  run_id: string;
+  agent_id: string;
+  agent_version: string | null;
+  status: RunStatus;
+  exit_reason: ExitReason | null;
+  started_at: number | null;
+  ended_at: number | null;
+  step_count: number;
+  span_count: number;
+  signal_count: number | string;
+  created_at: Date;
+}
+
+function toRunSummary(r: RunSummaryDbRow): RunSummary {
+  return {
+    run_id: r.run_id,
+    agent_id: r.agent_id,
+    agent_version: r.agent_version,
+    status: r.status,
+    exit_reason: r.exit_reason,
+    started_at: r.started_at === null ? null : Number(r.started_at),
+    ended_at: r.ended_at === null ? null : Number(r.ended_at),
+    step_count: Number(r.step_count),
+    span_count: Number(r.span_count),
+    signal_count: Number(r.signal_count),
+    created_at: r.created_at,
   };
 }
 

@@ -41,6 +41,15 @@ export interface Storage {
 
   // --- Reads (API) ---
   getRun(customerId: string, runId: string): Promise<RunRow | null>;
+  /**
+   * The customer's agents (every agent_id seen on a run or a signal) with run and non-shadow signal aggregates, most
+   * recently seen first. One statement; failure types and the 24-hour sparkline are computed for the page only.
+   */
+  listAgents(customerId: string, query: AgentQuery): Promise<Page<AgentSummary>>;
+  /** The customer's runs, newest first (by when the receiver first saw them), with their signal counts. */
+  listRuns(customerId: string, query: RunQuery): Promise<Page<RunSummary>>;
+  /** The customer's signals matching the filters, newest first (detected_at, then id). */
+  listSignals(customerId: string, query: SignalQuery): Promise<Page<SignalRow>>;
 
   // --- Failure signals: at most one per (customer_id, run_id, failure_type), ever ---
   /**
@@ -51,11 +60,85 @@ export interface Storage {
   saveSignals(rows: NewSignal[]): Promise<SignalRow[]>;
   /** Signals of a run, oldest first. */
   listRunSignals(customerId: string, runId: string): Promise<SignalRow[]>;
+  /**
+   * At completion, live-detected signals take the step and evidence of the whole run (a live check saw a partial,
+   * possibly out-of-order view). Keeps id, detected_live and detected_at; updates only detected_live rows.
+   */
+  refreshLiveSignals(rows: NewSignal[]): Promise<number>;
   /** One signal by id, for the alert dispatcher (internal: not exposed to any customer-facing read). */
   getSignalForDelivery(id: number): Promise<SignalRow | null>;
 }
 
 export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
+
+/** One page of a list read: the rows asked for and how many match in all. */
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface PageQuery {
+  limit: number;
+  offset: number;
+}
+
+export interface AgentQuery extends PageQuery {
+  /** End of the sparkline window (default: the database's now()). */
+  now?: Date;
+}
+
+export interface AgentSummary {
+  agent_id: string;
+  /** Latest of: the last span received for one of its runs, its last signal. */
+  last_seen: Date | null;
+  run_count: number;
+  /** Non-shadow signals only (also the severity counts, failure types and sparkline). */
+  signal_count: number;
+  critical_count: number;
+  high_count: number;
+  failure_types: Record<string, number>;
+  /** 24 counts, oldest first: sparkline[i] counts signals detected in (now − (24 − i) h, now − (23 − i) h]. */
+  sparkline: number[];
+}
+
+export interface RunQuery extends PageQuery {
+  agentId?: string;
+  status?: RunStatus;
+  /** true: only runs with signals; false: only runs without. */
+  hasSignals?: boolean;
+  /** Count shadow signals too (signal_count, has_signals). Default false. */
+  includeShadow?: boolean;
+}
+
+export interface RunSummary {
+  run_id: string;
+  agent_id: string;
+  agent_version: string | null;
+  status: RunStatus;
+  exit_reason: ExitReason | null;
+  /** Span time, unix seconds; for an open run the earliest span start so far. */
+  started_at: number | null;
+  /** Span time, unix seconds; null while open. */
+  ended_at: number | null;
+  step_count: number;
+  span_count: number;
+  signal_count: number;
+  created_at: Date;
+}
+
+export interface SignalQuery extends PageQuery {
+  agentId?: string;
+  /** Only these severities (e.g. a minimum expanded: HIGH → [HIGH, CRITICAL]). */
+  severities?: Severity[];
+  failureTypes?: string[];
+  /** detected_at ≥ since. */
+  since?: Date;
+  /** id > afterId (SSE replay after Last-Event-ID). */
+  afterId?: number;
+  runId?: string;
+  /** Default false: shadow signals are left out. */
+  includeShadow?: boolean;
+}
 
 export interface NewSignal {
   customer_id: string;

@@ -22,7 +22,6 @@ export const runawayIteration: Detector<Params> = {
   key: 'runaway_iteration',
   description: 'Step or token ceiling crossed by a run that has not completed (open, stalled or errored).',
   live: true,
-  shadowByDefault: true,
   defaults: { max_steps: 50, max_total_tokens: 200_000, critical_factor: 2 },
   schema,
   detect(run, { params }) {

@@ -1,0 +1,79 @@
+import { explainSignal, type Explanation } from '../../detectors/index.js';
+import type { AgentSummary, Page, RunSummary, SignalRow } from '../../storage/types.js';
+
+/** JSON shapes of the REST API (also what the SSE stream sends). Wall-clock times are ISO-8601 strings. */
+
+export interface ApiSignal {
+  id: number;
+  run_id: string;
+  agent_id: string;
+  agent_version: string | null;
+  failure_type: string;
+  severity: string;
+  confidence: number;
+  step_index: number;
+  evidence: Record<string, unknown>;
+  shadow: boolean;
+  detected_live: boolean;
+  detected_at: string;
+  explanation: Explanation;
+}
+
+export interface ApiPage {
+  total: number;
+  offset: number;
+  limit: number;
+  has_more: boolean;
+}
+
+export function toApiSignal(s: SignalRow): ApiSignal {
+  return {
+    id: s.id,
+    run_id: s.run_id,
+    agent_id: s.agent_id,
+    agent_version: s.agent_version,
+    failure_type: s.failure_type,
+    severity: s.severity,
+    // REAL (float4) read back through float8 shows noise digits (0.8999999761…): 4 decimals is what was stored.
+    confidence: Math.round(s.confidence * 10_000) / 10_000,
+    step_index: s.step_index,
+    evidence: s.evidence,
+    shadow: s.shadow,
+    detected_live: s.detected_live,
+    detected_at: new Date(s.detected_at).toISOString(),
+    explanation: explainSignal(s as Parameters<typeof explainSignal>[0]),
+  };
+}
+
+export function toApiRun(r: RunSummary) {
+  return {
+    run_id: r.run_id,
+    agent_id: r.agent_id,
+    agent_version: r.agent_version,
+    status: r.status,
+    exit_reason: r.exit_reason,
+    started_at: r.started_at,
+    ended_at: r.ended_at,
+    step_count: r.step_count,
+    span_count: r.span_count,
+    signal_count: r.signal_count,
+    has_signals: r.signal_count > 0,
+  };
+}
+
+export function toApiAgent(a: AgentSummary) {
+  return {
+    agent_id: a.agent_id,
+    last_seen: a.last_seen ? a.last_seen.toISOString() : null,
+    run_count: a.run_count,
+    signal_count: a.signal_count,
+    critical_count: a.critical_count,
+    high_count: a.high_count,
+    failure_types: a.failure_types,
+    sparkline: a.sparkline,
+  };
+}
+
+export function pageInfo(p: Page<unknown>, q: { limit: number; offset: number }): ApiPage {
+  return { total: p.total, offset: q.offset, limit: q.limit, has_more: q.offset + p.items.length < p.total };
+}

@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { SseParser, type SseEvent } from '../../src/cli/sse.js';
+import type { NewSignal, Severity } from '../../src/storage/types.js';
+import { jsonSpan, otlpJson } from '../helpers/otlp-json.js';
+import { DEV_KEY } from '../helpers/receiver.js';
+
+export const randomRunId = () => randomBytes(16).toString('hex');
+
+export const auth = (key = DEV_KEY) => ({ authorization: `Bearer ${key}` });
+
+export async function getJson(url: string, key: string | null = DEV_KEY): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { headers: key ? auth(key) : {} });
+  return { status: res.status, body: await res.json() };
+}
+
+export async function postTrace(url: string, body: string, key = DEV_KEY): Promise<void> {
+  const res = await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth(key) }, body });
+  if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+}
+
+/**
+ * A one-call agent whose LLM answers with an empty message ("stop", no parts): EMPTY_LLM_RESPONSE (the output was
+ * captured, so the empty length is known, not guessed).
+ */
+export function emptyResponseRun(traceId: string, agentId = 'empty-agent') {
+  const t0 = Date.now() - 30_000;
+  const rootId = traceId.slice(16);
+  const llm = jsonSpan({
+    traceId,
+    spanId: '1'.repeat(16),
+    parent: rootId,
+    name: 'chat gpt-4o',
+    start: t0 + 10,
+    end: t0 + 300,
+    attrs: {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.usage.input_tokens': 120,
+      'gen_ai.usage.output_tokens': 0,
+      'gen_ai.output.messages': '[{"role":"assistant","finish_reason":"stop","parts":[]}]',
+    },
+  });
+  const root = jsonSpan({ traceId, spanId: rootId, name: 'agent.workflow', start: t0, end: t0 + 400, attrs: { 'traceloop.span.kind': 'workflow' } });
+  return otlpJson([llm, root], { 'service.name': agentId });
+}
+
+/** A healthy one-call agent: no signal. */
+export function healthyRun(traceId: string, agentId = 'healthy-agent') {
+  const t0 = Date.now() - 20_000;
+  const rootId = traceId.slice(16);
+  const llm = jsonSpan({
+    traceId,
+    spanId: '2'.repeat(16),
+    parent: rootId,
+    name: 'chat gpt-4o',
+    start: t0 + 10,
+    end: t0 + 300,
+    attrs: {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.usage.input_tokens': 50,
+      'gen_ai.usage.output_tokens': 12,
+      'gen_ai.output.messages': '[{"role":"assistant","finish_reason":"stop","parts":[{"type":"text","content":"Paris."}]}]',
+    },
+  });
+  const root = jsonSpan({ traceId, spanId: rootId, name: 'agent.workflow', start: t0, end: t0 + 400, attrs: { 'traceloop.span.kind': 'workflow' } });
+  return otlpJson([llm, root], { 'service.name': agentId });
+}
+
+export function signal(o: Partial<NewSignal> & { agent_id: string; failure_type: string; severity: Severity }): NewSignal {
+  return {
+    customer_id: 'dev',
+    run_id: randomRunId(),
+    agent_version: 'v1',
+    confidence: 0.9,
+    step_index: 2,
+    evidence: { tool: 'search', count: 3, window: 5 },
+    shadow: false,
+    detected_live: false,
+    ...o,
+  };
+}
+
+export const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+
+/** An SSE connection read with the CLI's parser: every event and comment line it got, and waits on them. */
+export interface TestStream {
+  status: number;
+  headers: Headers;
+  events: SseEvent[];
+  raw: () => string;
+  ended: Promise<void>;
+  waitForEvent(pred: (data: any) => boolean, timeoutMs?: number): Promise<any>;
+  waitForText(text: string, timeoutMs?: number): Promise<void>;
+  close(): void;
+}
+
+export async function openStream(url: string, headers: Record<string, string> = auth()): Promise<TestStream> {
+  const ac = new AbortController();
+  const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: ac.signal });
+  const events: SseEvent[] = [];
+  let raw = '';
+  const parser = new SseParser();
+  let ended: Promise<void> = Promise.resolve();
+  if (res.ok && res.body) {
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    ended = (async () => {
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          const text = decoder.decode(value, { stream: true });
+          raw += text;
+          events.push(...parser.push(text));
+        }
+      } catch {
+        /* aborted */
+      }
+    })();
+  } else {
+    raw = await res.text();
+  }
+  const poll = async <T>(fn: () => T | undefined, what: string, timeoutMs: number): Promise<T> => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const v = fn();
+      if (v !== undefined) return v;
+      if (Date.now() > end) throw new Error(`stream: ${what} not seen within ${timeoutMs} ms; got:\n${raw.slice(0, 2000)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return {
+    status: res.status,
+    headers: res.headers,
+    events,
+    raw: () => raw,
+    ended,
+    waitForEvent: (pred, timeoutMs = 10_000) =>
+      poll(() => events.map((e) => JSON.parse(e.data)).find(pred), 'event', timeoutMs),
+    waitForText: (text, timeoutMs = 10_000) => poll(() => (raw.includes(text) ? true : undefined), JSON.stringify(text), timeoutMs).then(() => undefined),
+    close: () => ac.abort(),
+  };
+}

@@ -15,7 +15,8 @@ export async function runReceiver(config: ReceiverConfig, deps: Parameters<typeo
     `dunetrace receiver listening on http://${config.host}:${(app.server.address() as { port: number }).port} (auth: ${config.authModeReason})`,
   );
   const port = (app.server.address() as { port: number }).port;
-  if (!config.databaseUrl) {
+  const ownsDataDir = !config.databaseUrl && !config.dataDir.startsWith('memory://');
+  if (ownsDataDir) {
     // Lets `dunetrace keys …` reach this process, which owns the embedded database.
     await writeAdminHandle(config.dataDir, { pid: process.pid, url: `http://127.0.0.1:${port}`, token: receiver.adminToken });
   }
@@ -23,7 +24,7 @@ export async function runReceiver(config: ReceiverConfig, deps: Parameters<typeo
     app.log.info({ signal }, 'shutting down: finishing in-flight requests and writes');
     receiver
       .close()
-      .then(() => (config.databaseUrl ? undefined : removeAdminHandle(config.dataDir, process.pid)))
+      .then(() => (ownsDataDir ? removeAdminHandle(config.dataDir, process.pid) : undefined))
       .then(
       () => process.exit(0),
       (err) => {

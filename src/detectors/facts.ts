@@ -193,10 +193,21 @@ function exitOf(run: AssembledRun, terminal: RunFacts['terminal']): ExitReason |
   return null;
 }
 
+// The SpanFact fields are copied one by one, not spread: on Node 20 a spread followed by more properties builds a
+// slow dictionary-mode object, and these constructors run for every call of every judged run.
+
 /** A call from its called payload (or, for an orphan response, from what the responded payload also carries). */
 function newLlm(base: SpanFact, p: Obj): LlmCallFact {
   return {
-    ...base,
+    index: base.index,
+    ordinal: base.ordinal,
+    span_id: base.span_id,
+    parent_span_id: base.parent_span_id,
+    step_index: base.step_index,
+    started_at: base.started_at,
+    ended_at: base.ended_at,
+    responded: base.responded,
+    duration_ms: base.duration_ms,
     model: str(p.model),
     request_model: str(p.model),
     response_model: null,
@@ -220,7 +231,15 @@ function newLlm(base: SpanFact, p: Obj): LlmCallFact {
 
 function newTool(base: SpanFact, p: Obj): ToolCallFact {
   return {
-    ...base,
+    index: base.index,
+    ordinal: base.ordinal,
+    span_id: base.span_id,
+    parent_span_id: base.parent_span_id,
+    step_index: base.step_index,
+    started_at: base.started_at,
+    ended_at: base.ended_at,
+    responded: base.responded,
+    duration_ms: base.duration_ms,
     name: str(p.tool_name) ?? 'unknown',
     args_hash: str(p.args_hash),
     args_length: nonNeg(p.args_length),
@@ -233,7 +252,15 @@ function newTool(base: SpanFact, p: Obj): ToolCallFact {
 
 function newRetrieval(base: SpanFact, p: Obj): RetrievalFact {
   return {
-    ...base,
+    index: base.index,
+    ordinal: base.ordinal,
+    span_id: base.span_id,
+    parent_span_id: base.parent_span_id,
+    step_index: base.step_index,
+    started_at: base.started_at,
+    ended_at: base.ended_at,
+    responded: base.responded,
+    duration_ms: base.duration_ms,
     index_name: str(p.index_name) ?? 'unknown',
     vendor: str(p.vendor),
     query_hash: str(p.query_hash),

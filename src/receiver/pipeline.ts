@@ -4,6 +4,9 @@ import { closingStatus, RunTracker, type OpenRun } from '../runs/tracker.js';
 import type { AssembledRun } from '../runs/types.js';
 import type { NewSignal, SignalRow, Storage, WriteResult } from '../storage/types.js';
 
+/** Open runs up to this many spans are live-checked on every new span; beyond, geometrically (see judgeLive). */
+const LIVE_EVERY_SPAN_UP_TO = 64;
+
 /** Runs detectors over a run: all of them at completion, the live subset on an open run. */
 export interface Judge {
   judge(run: AssembledRun, ctx: { customerId: string; live: boolean }): Promise<Omit<NewSignal, 'customer_id' | 'run_id' | 'agent_id' | 'agent_version'>[]>;
@@ -27,6 +30,8 @@ export class RunPipeline {
   readonly tracker: RunTracker;
   private readonly liveBusy = new Set<string>();
   private readonly livePending = new Set<string>();
+  /** Span count of each open run at its last live check (weak: forgotten with the run). */
+  private readonly liveChecked = new WeakMap<OpenRun, number>();
 
   constructor(
     private readonly storage: Storage,
@@ -40,7 +45,7 @@ export class RunPipeline {
       idleMs: opts.idleMs,
       onSpans: (run) => this.judgeLive(run),
       onClose: (run) => this.close(run),
-      onError: (err, run) => this.log.error({ err, run_id: run.runId }, 'run completion failed; it stays open and is retried at the next start'),
+      onError: (err, run) => this.log.error({ err: (err as Error)?.message, run_id: run.runId }, 'run completion failed; retrying with backoff (the run stays open in storage)'),
     });
   }
 
@@ -102,12 +107,18 @@ export class RunPipeline {
     // Live checks are for runs still in flight. Once the root has arrived the run is over and is judged whole
     // within the grace period: judging it as "open" would, e.g., call a finished 60-step run a runaway.
     if (!this.judge || run.rootSeen) return;
+    // Re-judging a growing run on every export would cost O(length²) for long runs: small runs are checked on every
+    // new span, larger ones each time they have grown by a quarter (amortised O(1) per span; a loop in a 1,000-span
+    // run is then caught within 250 spans rather than at once).
+    const checked = this.liveChecked.get(run) ?? 0;
+    if (run.spans.size > LIVE_EVERY_SPAN_UP_TO && run.spans.size < checked * 1.25) return;
     const k = `${run.customerId}\u0000${run.runId}`;
     if (this.liveBusy.has(k)) {
       this.livePending.add(k);
       return;
     }
     this.liveBusy.add(k);
+    this.liveChecked.set(run, run.spans.size);
     const assembled = assembleRun([...run.spans.values()].map((span) => ({ span })), { runId: run.runId, agentId: run.agentId, status: 'open' });
     this.storeSignals(run.customerId, assembled, true)
       .catch((err) => this.log.warn({ err, run_id: run.runId }, 'live detection failed; the run is judged again at completion'))

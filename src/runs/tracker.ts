@@ -28,7 +28,7 @@ export interface RunTrackerOptions {
    * spans in memory: for a partial (recovered) run, reload the spans and call closingStatus again.
    */
   onClose: (run: OpenRun, status: Exclude<RunStatus, 'open'>) => Promise<void>;
-  /** Reports an onClose failure (the run stays open in storage and is recovered at the next start). */
+  /** Reports an onClose failure; the tracker retries the completion with backoff. */
   onError?: (err: unknown, run: OpenRun) => void;
 }
 
@@ -42,6 +42,8 @@ export class RunTracker {
   private readonly open = new Map<string, OpenRun>();
   private readonly closing = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Consecutive failed completions per run, for the retry backoff. */
+  private readonly failures = new Map<string, number>();
   private stopped = false;
 
   constructor(private readonly opts: RunTrackerOptions) {}
@@ -119,12 +121,32 @@ export class RunTracker {
     run.timer = null;
     const p = this.opts
       .onClose(run, closingStatus(run.spans.values(), run.rootSeen))
-      .catch((err) => this.opts.onError?.(err, run))
+      .then(
+        () => {
+          this.failures.delete(k);
+        },
+        (err) => {
+          this.opts.onError?.(err, run);
+          this.retryLater(k, run);
+        },
+      )
       .finally(() => {
         this.closing.delete(k);
         this.inFlight.delete(p);
       });
     this.inFlight.add(p);
+  }
+
+  /**
+   * A completion that failed (database unreachable, pool exhausted) is tried again with backoff, 1 s doubling up to
+   * a minute, while this process runs; the run stays open in storage meanwhile, so a restart recovers it too.
+   */
+  private retryLater(k: string, run: OpenRun): void {
+    if (this.stopped || this.open.has(k)) return;
+    const attempt = (this.failures.get(k) ?? 0) + 1;
+    this.failures.set(k, attempt);
+    this.open.set(k, run);
+    this.arm(k, run, Math.min(60_000, 1000 * 2 ** (attempt - 1)));
   }
 }
 

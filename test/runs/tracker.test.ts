@@ -92,4 +92,25 @@ describe('RunTracker', () => {
     expect(finished).toBe(true);
     expect(tracker.openRunCount).toBe(0);
   });
+
+  it('retries a completion that failed (database down), with backoff, until it succeeds', async () => {
+    let calls = 0;
+    const errors: unknown[] = [];
+    tracker = new RunTracker({
+      graceMs: 5,
+      idleMs: 1000,
+      onClose: async () => {
+        if (++calls === 1) throw new Error('database unavailable');
+      },
+      onError: (err) => errors.push(err),
+    });
+    tracker.observe('c', 'r7', [item(rootSpan(0, 1))]);
+    await sleep(50);
+    expect(calls).toBe(1);
+    expect(errors).toHaveLength(1);
+    expect(tracker.isOpen('c', 'r7')).toBe(true); // kept, waiting for its retry (1 s)
+    await sleep(1100);
+    expect(calls).toBe(2);
+    expect(tracker.isOpen('c', 'r7')).toBe(false);
+  });
 });

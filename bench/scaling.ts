@@ -4,6 +4,7 @@
  * 10/100/1,000-event runs, and the live path an open run goes through on every export (assemble + live detectors
  * over the spans so far) for runs of 10 vs 1,000 spans arriving 10 at a time.
  */
+import { liveCheckDue } from '../src/receiver/pipeline.js';
 import { runDetectors } from '../src/detectors/index.js';
 import { createHasher, mapSpan, type MappedSpan } from '../src/mapping/index.js';
 import { decodeExport } from '../src/otlp/index.js';
@@ -90,8 +91,12 @@ export function runPure(quick: boolean): { pure: PureCase[]; live: LiveCase[] } 
     const batches = Math.ceil(length / 10);
     const total = timeUs(() => {
       const open = new Map<string, MappedSpan>();
+      let checkedAt = 0;
       for (let b = 0; b < batches; b++) {
         for (const s of run.slice(b * 10, b * 10 + 10)) open.set(s.span_id, s);
+        // The receiver's own policy (RunPipeline.judgeLive): not every export triggers a live check.
+        if (!liveCheckDue(open.size, checkedAt)) continue;
+        checkedAt = open.size;
         const a = assembleRun([...open.values()].map((span) => ({ span })), { runId: run[0].trace_id, agentId: 'bench-agent', status: 'open' });
         runDetectors(a, { baseline: null, liveOnly: true });
       }

@@ -4,8 +4,18 @@ import { closingStatus, RunTracker, type OpenRun } from '../runs/tracker.js';
 import type { AssembledRun } from '../runs/types.js';
 import type { NewSignal, SignalRow, Storage, WriteResult } from '../storage/types.js';
 
-/** Open runs up to this many spans are live-checked on every new span; beyond, geometrically (see judgeLive). */
+/** Open runs up to this many spans are live-checked on every new span; beyond, geometrically. */
 const LIVE_EVERY_SPAN_UP_TO = 64;
+
+/**
+ * Whether an open run of `spans` spans, last live-checked at `checkedAt` spans, is due for another live check.
+ * Re-judging a growing run on every export would cost O(length²) for long runs: small runs are checked on every new
+ * span, larger ones each time they have grown by a quarter (amortised O(1) per span; a loop in a 1,000-span run is
+ * then caught within 250 spans rather than at once).
+ */
+export function liveCheckDue(spans: number, checkedAt: number): boolean {
+  return spans <= LIVE_EVERY_SPAN_UP_TO || spans >= checkedAt * 1.25;
+}
 
 /** Runs detectors over a run: all of them at completion, the live subset on an open run. */
 export interface Judge {
@@ -107,11 +117,7 @@ export class RunPipeline {
     // Live checks are for runs still in flight. Once the root has arrived the run is over and is judged whole
     // within the grace period: judging it as "open" would, e.g., call a finished 60-step run a runaway.
     if (!this.judge || run.rootSeen) return;
-    // Re-judging a growing run on every export would cost O(length²) for long runs: small runs are checked on every
-    // new span, larger ones each time they have grown by a quarter (amortised O(1) per span; a loop in a 1,000-span
-    // run is then caught within 250 spans rather than at once).
-    const checked = this.liveChecked.get(run) ?? 0;
-    if (run.spans.size > LIVE_EVERY_SPAN_UP_TO && run.spans.size < checked * 1.25) return;
+    if (!liveCheckDue(run.spans.size, this.liveChecked.get(run) ?? 0)) return;
     const k = `${run.customerId}\u0000${run.runId}`;
     if (this.liveBusy.has(k)) {
       this.livePending.add(k);

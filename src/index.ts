@@ -4,3 +4,5 @@
  */
 export * from './processor/index.js';
 export * from './mapping/index.js';
+// For services receiving Dunetrace webhooks: check X-Dunetrace-Signature over the raw body (node:crypto only).
+export { verifySignature, SIGNATURE_HEADER } from './alerts/signature.js';

@@ -101,9 +101,14 @@ function fire(spec: LoadSpec, sched: Schedule, seconds: number, next: () => numb
   });
 }
 
+/** The receiver's accepted-span counter (/health carries it on 200 and on 503). */
 async function accepted(url: string): Promise<number> {
-  const h = (await (await fetch(`${url}/health`)).json()) as { spans: { accepted: number } };
-  return h.spans.accepted;
+  for (let attempt = 0; ; attempt++) {
+    const h = (await (await fetch(`${url}/health`)).json()) as { spans?: { accepted: number } };
+    if (h.spans) return h.spans.accepted;
+    if (attempt >= 50) throw new Error('/health carries no span counters');
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function main() {

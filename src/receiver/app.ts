@@ -16,6 +16,7 @@ import { otlpRoutes } from './routes/otlp.js';
 import { runRoutes } from './routes/runs.js';
 import { apiRoutes } from './routes/api.js';
 import { SignalHub } from './signal-hub.js';
+import { WriteGate } from './write-gate.js';
 import { dashboardRoutes } from '../dashboard/routes.js';
 
 export interface Receiver {
@@ -95,8 +96,11 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
     auth: new Authenticator(lazyStorage, { mode: config.authMode, cacheMs: config.keyCacheMs }),
     pipeline,
     signals: hub,
+    // pg's pool has 10 connections: 8 for ingest, 2 kept for completions, the API and /health. PGlite runs one
+    // statement at a time anyway; 2 lets the next batch decode while one commits.
+    writes: new WriteGate(config.databaseUrl ? 8 : 2, 32),
     mapSpan: (span) => mapSpan(span, { hasher }),
-    metrics: { spansAccepted: 0, spansDuplicate: 0, spansRejected: 0 },
+    metrics: { spansAccepted: 0, spansDuplicate: 0, spansRejected: 0, exportsThrottled: 0 },
     warnOnce: (m) => {
       if (warned.has(m) || warned.size > 100) return;
       warned.add(m);

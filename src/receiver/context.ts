@@ -5,12 +5,15 @@ import type { Authenticator } from './auth.js';
 import type { ReceiverConfig } from './config.js';
 import type { RunPipeline } from './pipeline.js';
 import type { SignalHub } from './signal-hub.js';
+import type { WriteGate } from './write-gate.js';
 
 /** Counters exposed on /health; cheap, process-local. */
 export interface ReceiverMetrics {
   spansAccepted: number;
   spansDuplicate: number;
   spansRejected: number;
+  /** Exports refused with 503 because too many writes were already in flight or queued. */
+  exportsThrottled: number;
 }
 
 /** What the HTTP routes share: built once by createReceiver, passed to each route plugin. */
@@ -19,6 +22,8 @@ export interface ReceiverContext {
   storage: Storage;
   auth: Authenticator;
   pipeline: RunPipeline;
+  /** Bounds concurrent ingest writes (backpressure: 503 when saturated). */
+  writes: WriteGate;
   /** Every newly stored signal, as it is stored (SSE). */
   signals: SignalHub;
   mapSpan: (span: OtlpSpan) => MappedSpan;

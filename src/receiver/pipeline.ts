@@ -42,6 +42,8 @@ export class RunPipeline {
   private readonly livePending = new Set<string>();
   /** Span count of each open run at its last live check (weak: forgotten with the run). */
   private readonly liveChecked = new WeakMap<OpenRun, number>();
+  private lastFailureLog = 0;
+  private failedSinceLog = 0;
 
   constructor(
     private readonly storage: Storage,
@@ -55,8 +57,21 @@ export class RunPipeline {
       idleMs: opts.idleMs,
       onSpans: (run) => this.judgeLive(run),
       onClose: (run) => this.close(run),
-      onError: (err, run) => this.log.error({ err: (err as Error)?.message, run_id: run.runId }, 'run completion failed; retrying with backoff (the run stays open in storage)'),
+      onError: (err, run) => this.completionFailed(err, run),
     });
+  }
+
+  /** One log line per 10 s while completions fail (an outage must not log a line per run). */
+  private completionFailed(err: unknown, run: OpenRun): void {
+    this.failedSinceLog++;
+    const now = Date.now();
+    if (now - this.lastFailureLog < 10_000) return;
+    this.log.error(
+      { err: (err as Error)?.message, run_id: run.runId, failed_completions: this.failedSinceLog },
+      'run completions failing; retrying with backoff (the runs stay open in storage)',
+    );
+    this.lastFailureLog = now;
+    this.failedSinceLog = 0;
   }
 
   /** After writeSpans committed: feed the spans of still-open runs to the tracker. */

@@ -56,7 +56,12 @@ async function external(script: string, prefix: string): Promise<ExternalResult>
     .split('\n')
     .filter((l) => l.startsWith('|'))
     .join('\n');
-  const targetLine = r.output.split('\n').filter((l) => /target/i.test(l) && !l.startsWith('|')).at(-1)?.trim() ?? null;
+  // The last "target" line, plus the verdict lines printed right after it (one per workload).
+  const lines = r.output.split('\n');
+  let at = -1;
+  for (let i = 0; i < lines.length; i++) if (/target/i.test(lines[i]) && !lines[i].startsWith('|')) at = i;
+  const verdicts = at < 0 ? [] : lines.slice(at + 1).filter((l) => /\bmet\b/i.test(l) && !l.startsWith('|'));
+  const targetLine = at < 0 ? null : [lines[at], ...verdicts].map((l) => l.trim()).join('; ');
   return { script, exitCode: r.code, json, tables, targetLine };
 }
 

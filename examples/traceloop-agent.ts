@@ -16,7 +16,6 @@ import * as traceloop from '@traceloop/node-server-sdk';
 import OpenAI from 'openai';
 import { DunetraceSpanProcessor } from '../src/index.js';
 import { createReceiver, loadConfig } from '../src/receiver/index.js';
-import { createDefaultJudge } from '../src/receiver/judge.js';
 import { startLlmStub } from './llm-stub.js';
 import { runSupportAgent } from './support-agent.js';
 
@@ -35,7 +34,7 @@ const log = (msg: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(
 async function main(): Promise<number> {
   // 1. An embedded receiver: in-memory PGlite, all detectors (detectors.yml), random loopback port.
   const config = loadConfig({ PORT: '0', DUNETRACE_DATA_DIR: 'memory://', LOG_LEVEL: 'warn', DUNETRACE_RUN_GRACE_MS: '200' });
-  const receiver = await createReceiver(config, await createDefaultJudge(config));
+  const receiver = await createReceiver(config);
   await receiver.app.listen({ host: '127.0.0.1', port: 0 });
   await receiver.ready;
   const { port } = receiver.app.server.address() as { port: number };

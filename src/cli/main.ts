@@ -77,8 +77,7 @@ class UsageError extends Error {}
 async function receiverCommand(): Promise<number> {
   const config = loadConfig();
   const { runReceiver } = await import('../receiver/server.js');
-  const { createDefaultJudge } = await import('../receiver/judge.js');
-  await runReceiver(config, await createDefaultJudge(config));
+  await runReceiver(config); // detectors (detectors.yml) and alert channels come from the config
   return await new Promise<number>(() => {}); // runs until a signal ends the process
 }
 

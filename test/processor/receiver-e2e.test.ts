@@ -4,7 +4,6 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DunetraceSpanProcessor } from '../../src/index.js';
-import { createDefaultJudge } from '../../src/receiver/judge.js';
 import { DEV_KEY, startReceiver, testConfig, waitForClosedRun, type Running } from '../helpers/receiver.js';
 import { expectSameSignals, startProxy } from './helpers.js';
 
@@ -123,8 +122,7 @@ let b: Running;
 let proxy: Awaited<ReturnType<typeof startProxy>>;
 
 beforeAll(async () => {
-  const deps = await createDefaultJudge(testConfig());
-  [a, b] = await Promise.all([startReceiver(GRACE, deps), startReceiver(GRACE, deps)]);
+  [a, b] = await Promise.all([startReceiver(GRACE), startReceiver(GRACE)]);
   proxy = await startProxy(a.url);
 });
 afterAll(async () => {
@@ -158,7 +156,6 @@ describe('processor path ≡ plain exporter path, against real receivers', () =>
     expect(types).toContain('retrieval.called');
     expect(runA.events.some((e: any) => e.event_type === 'external.signal' && e.payload.signal_name === 'rate_limit')).toBe(true);
     expect(runA.events[0].payload.injection_signal?.matched_pattern_count).toBeGreaterThan(0);
-    // Until the lead wires the detectors in via createDefaultJudge, this fails if the receiver runs none.
     expect(runA.signals.map((s: { failure_type: string }) => s.failure_type)).toContain('TOOL_LOOP');
 
     expect(processor.stats).toMatchObject({ exportedSpans: 14, filteredSpans: 1, droppedSpans: 0, failedSpans: 0 });

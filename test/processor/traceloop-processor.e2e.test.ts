@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLlmStub, type LlmStub } from '../../examples/llm-stub.js';
 import { runSupportAgent } from '../../examples/support-agent.js';
 import { DunetraceSpanProcessor } from '../../src/index.js';
-import { createDefaultJudge } from '../../src/receiver/judge.js';
 import { DEV_KEY, startReceiver, testConfig, waitForClosedRun, type Running } from '../helpers/receiver.js';
 import { expectSameSignals, startProxy } from './helpers.js';
 
@@ -28,8 +27,7 @@ let llm: LlmStub;
 let processor: DunetraceSpanProcessor;
 
 beforeAll(async () => {
-  const deps = await createDefaultJudge(testConfig());
-  [a, b] = await Promise.all([startReceiver(GRACE, deps), startReceiver(GRACE, deps)]);
+  [a, b] = await Promise.all([startReceiver(GRACE), startReceiver(GRACE)]);
   [proxyA, proxyB] = await Promise.all([startProxy(a.url), startProxy(b.url)]);
   llm = await startLlmStub({ loops: 5 });
   processor = new DunetraceSpanProcessor({ endpoint: proxyA.url, apiKey: DEV_KEY, agentId: 'support-agent', scheduledDelayMillis: 50, env: {} });
@@ -69,7 +67,7 @@ describe('Traceloop + openai with DunetraceSpanProcessor attached', () => {
     expect(llmCalled.payload).toMatchObject({ model: 'gpt-4o-mini', provider: 'openai' });
     expect(llmCalled.payload.input_hash).toMatch(/^[0-9a-f]{64}$/);
 
-    // Once the detectors run in the receiver (createDefaultJudge), the loop is flagged.
+    // The receiver runs the detectors of detectors.yml: the loop is flagged.
     const loop = runA.signals.find((s: { failure_type: string }) => s.failure_type === 'TOOL_LOOP');
     expect(loop?.evidence).toMatchObject({ tool: 'search_docs', count: 5, args_identical: true });
 

@@ -3,7 +3,6 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLlmStub, type LlmStub } from '../../examples/llm-stub.js';
 import { runSupportAgent } from '../../examples/support-agent.js';
-import { createDefaultJudge } from '../../src/receiver/judge.js';
 import { DEV_KEY, startReceiver, testConfig, waitForClosedRun, type Running } from '../helpers/receiver.js';
 import { startProxy } from './helpers.js';
 
@@ -20,7 +19,7 @@ let proxy: Awaited<ReturnType<typeof startProxy>>;
 let llm: LlmStub;
 
 beforeAll(async () => {
-  receiver = await startReceiver(GRACE, await createDefaultJudge(testConfig()));
+  receiver = await startReceiver(GRACE);
   proxy = await startProxy(receiver.url);
   llm = await startLlmStub({ loops: 5 });
   process.env.TRACELOOP_BASE_URL = proxy.url;
@@ -52,7 +51,7 @@ describe('zero-change path: Traceloop exporter → receiver', () => {
     expect(tools[0].payload.tool_name).toBe('search_docs');
     expect(tools[0].payload.args_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(run)).not.toContain('Where is my invoice?');
-    // Once the detectors run in the receiver (createDefaultJudge), the loop is flagged.
+    // The receiver runs the detectors of detectors.yml: the loop is flagged.
     expect(run.signals.map((s: { failure_type: string }) => s.failure_type)).toContain('TOOL_LOOP');
   });
 });

@@ -1,3 +1,5 @@
+// The API's own JSON shapes (a type-only import: nothing of the receiver is loaded by the CLI at run time).
+import type { ApiPage, ApiSignal } from '../receiver/api/serialize.js';
 import { ApiClient, CliError, clientOptions, EXIT } from './http.js';
 import { colorEnabled, createStyle, formatTime, pad, severityText, table, type Style } from './format.js';
 import { CLIENT_OPTIONS, intFlag, parseFlags } from './options.js';
@@ -17,24 +19,9 @@ Failure signals of your agents, newest first.
   --limit N         1–500, default 50; --offset N to page
   --json            one JSON document ({signals, page}); with --follow one signal per line (NDJSON)`;
 
-export interface ApiSignal {
-  id: number;
-  run_id: string;
-  agent_id: string;
-  agent_version: string | null;
-  failure_type: string;
-  severity: string;
-  confidence: number;
-  step_index: number;
-  shadow: boolean;
-  detected_live: boolean;
-  detected_at: string;
-  explanation: { title: string; what: string; suggested_fixes: { description: string }[] };
-}
-
 interface SignalsDoc {
   signals: ApiSignal[];
-  page: { total: number; offset: number; limit: number; has_more: boolean };
+  page: ApiPage;
 }
 
 const OPTIONS = {

@@ -18,16 +18,39 @@ function traceBody(traceId: string): string {
   const ns = (ms: number) => String(BigInt(t0 + ms) * 1_000_000n);
   const s = (v: string) => ({ stringValue: v });
   const llm = (id: string, start: number) => ({
-    traceId, spanId: id, parentSpanId: traceId.slice(0, 16), name: 'chat gpt-4o', kind: 3, startTimeUnixNano: ns(start), endTimeUnixNano: ns(start + 300),
+    traceId,
+    spanId: id,
+    parentSpanId: traceId.slice(0, 16),
+    name: 'chat gpt-4o',
+    kind: 3,
+    startTimeUnixNano: ns(start),
+    endTimeUnixNano: ns(start + 300),
     attributes: [
-      { key: 'gen_ai.operation.name', value: s('chat') }, { key: 'gen_ai.request.model', value: s('gpt-4o') },
+      { key: 'gen_ai.operation.name', value: s('chat') },
+      { key: 'gen_ai.request.model', value: s('gpt-4o') },
       { key: 'gen_ai.response.finish_reasons', value: { arrayValue: { values: [s('stop')] } } },
       { key: 'gen_ai.usage.output_tokens', value: { intValue: 12 } },
       { key: 'gen_ai.tool.definitions', value: s('[{"type":"function","name":"search"}]') },
     ],
   });
-  const root = { traceId, spanId: traceId.slice(0, 16), parentSpanId: '', name: 'agent.workflow', kind: 1, startTimeUnixNano: ns(0), endTimeUnixNano: ns(1000), attributes: [{ key: 'traceloop.span.kind', value: s('workflow') }] };
-  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: s('bench-agent') }] }, scopeSpans: [{ scope: { name: 'bench' }, spans: [llm('1'.repeat(16), 10), llm('2'.repeat(16), 400), root] }] }] });
+  const root = {
+    traceId,
+    spanId: traceId.slice(0, 16),
+    parentSpanId: '',
+    name: 'agent.workflow',
+    kind: 1,
+    startTimeUnixNano: ns(0),
+    endTimeUnixNano: ns(1000),
+    attributes: [{ key: 'traceloop.span.kind', value: s('workflow') }],
+  };
+  return JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: s('bench-agent') }] },
+        scopeSpans: [{ scope: { name: 'bench' }, spans: [llm('1'.repeat(16), 10), llm('2'.repeat(16), 400), root] }],
+      },
+    ],
+  });
 }
 
 async function main() {
@@ -40,7 +63,9 @@ async function main() {
       try {
         const b = JSON.parse(body) as { run_id?: string };
         if (b.run_id && !received.has(b.run_id)) received.set(b.run_id, at);
-      } catch {}
+      } catch {
+        // not a webhook body of ours: ignore
+      }
       res.writeHead(200).end('ok');
     });
   });
@@ -59,7 +84,11 @@ async function main() {
     const traceId = (i + 1).toString(16).padStart(8, '0') + 'b'.repeat(24);
     const body = traceBody(traceId);
     sentAt.set(traceId, performance.now());
-    posts.push(fetch(`${rec.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer dt_dev_bench' }, body }).then((r) => r.arrayBuffer()));
+    posts.push(
+      fetch(`${rec.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer dt_dev_bench' }, body }).then((r) =>
+        r.arrayBuffer(),
+      ),
+    );
     if (i % 100 === 99) process.stderr.write(`  sent ${i + 1}/${RUNS}\n`);
   }
   await Promise.all(posts);
@@ -68,7 +97,10 @@ async function main() {
   await rec.stop();
   hook.close();
 
-  const lat = [...sentAt].filter(([id]) => received.has(id)).map(([id, t]) => received.get(id)! - t).sort((a, b) => a - b);
+  const lat = [...sentAt]
+    .filter(([id]) => received.has(id))
+    .map(([id, t]) => received.get(id)! - t)
+    .sort((a, b) => a - b);
   const overhead = lat.map((l) => l - GRACE_MS);
   const result = {
     benchmark: 'alert-latency',
@@ -83,10 +115,15 @@ async function main() {
   };
   const f = (n: number) => n.toFixed(0);
   console.log(`\nAlert latency, root arrival → webhook received (${lat.length}/${RUNS} runs at ${RATE} runs/s, grace ${GRACE_MS} ms)\n`);
-  console.log(table(['figure', 'p50 ms', 'p95 ms', 'p99 ms', 'baseline (grace) ms', 'p99 / target 1000 ms'], [
-    ['root → webhook', f(result.latency_ms.p50), f(result.latency_ms.p95), f(result.latency_ms.p99), GRACE_MS, (result.latency_ms.p99 / 1000).toFixed(2)],
-    ['beyond grace', f(result.beyond_grace_ms.p50), '', f(result.beyond_grace_ms.p99), 0, ''],
-  ]));
+  console.log(
+    table(
+      ['figure', 'p50 ms', 'p95 ms', 'p99 ms', 'baseline (grace) ms', 'p99 / target 1000 ms'],
+      [
+        ['root → webhook', f(result.latency_ms.p50), f(result.latency_ms.p95), f(result.latency_ms.p99), GRACE_MS, (result.latency_ms.p99 / 1000).toFixed(2)],
+        ['beyond grace', f(result.beyond_grace_ms.p50), '', f(result.beyond_grace_ms.p99), 0, ''],
+      ],
+    ),
+  );
   mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
   const out = path.join(ROOT, 'bench/results', `alerts-${new Date().toISOString().slice(0, 10)}.json`);
   writeFileSync(out, JSON.stringify(result, null, 2));

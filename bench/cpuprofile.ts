@@ -58,7 +58,10 @@ export function render(s: { total_ms: number; hot: Hotspot[] }): string {
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(ROOT, 'bench/cpuprofile.ts')) {
   let file = process.argv[2];
   if (statSync(file).isDirectory()) {
-    const newest = readdirSync(file).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(file, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+    const newest = readdirSync(file)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => path.join(file, f))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
     file = newest;
   }
   const s = summarize(file, Number(process.argv[3] ?? 25));

@@ -163,7 +163,9 @@ export function runTsProgram(script: string, args: string[]): Promise<{ code: nu
 
 /** The bare HTTP baseline server (bench/bare-server.ts) in its own process. */
 export async function startBareServer(): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
-  const child = track(spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/bare-server.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] }));
+  const child = track(
+    spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/bare-server.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] }),
+  );
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {

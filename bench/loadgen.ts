@@ -121,8 +121,7 @@ async function main() {
   const before = spec.receiver ? await accepted(spec.url) : null;
   const t0 = performance.now();
   const r = await fire(spec, sched, spec.duration, next);
-  const server =
-    before === null ? null : ((await accepted(spec.url)) - before) / ((performance.now() - t0) / 1000);
+  const server = before === null ? null : ((await accepted(spec.url)) - before) / ((performance.now() - t0) / 1000);
   const ok = r['2xx'];
   const seconds = r.duration;
   const runs =

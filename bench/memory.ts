@@ -110,7 +110,7 @@ export async function runSoak(opts: { postgres: boolean; maxSpansPerS: number | 
     const finalPeak = Math.max(...samples.slice(-third).map((s) => s[1]));
     const growth = (100 * (finalPeak - working)) / working;
     const half = samples.slice(Math.floor(samples.length / 2));
-    const perMin = (slope(half.map(([t, b]) => [t / 60, mb(b)])));
+    const perMin = slope(half.map(([t, b]) => [t / 60, mb(b)]));
     return {
       backend,
       spansPerRequest,

@@ -63,7 +63,10 @@ function runSpans(traceIndex: number, n: number, t0: number, seed: number): Json
           kv('gen_ai.system_instructions', s(JSON.stringify([{ type: 'text', content: text(200, 7) }]))),
           kv('gen_ai.tool.definitions', s('[{"type":"function","name":"search_docs"},{"type":"function","name":"get_invoice"}]')),
           kv('gen_ai.input.messages', s(JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: text(560, seed + k) }] }]))),
-          kv('gen_ai.output.messages', s(JSON.stringify([{ role: 'assistant', finish_reason: 'stop', parts: [{ type: 'text', content: text(260, seed + k + 1) }] }]))),
+          kv(
+            'gen_ai.output.messages',
+            s(JSON.stringify([{ role: 'assistant', finish_reason: 'stop', parts: [{ type: 'text', content: text(260, seed + k + 1) }] }])),
+          ),
         ],
         status: {},
       });
@@ -98,7 +101,10 @@ function runSpans(traceIndex: number, n: number, t0: number, seed: number): Json
           kv('gen_ai.usage.output_tokens', i(70)),
           kv('gen_ai.response.finish_reasons', { arrayValue: { values: [s('stop')] } }),
           kv('gen_ai.input.messages', s(JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: text(560, seed) }] }]))),
-          kv('gen_ai.output.messages', s(JSON.stringify([{ role: 'assistant', finish_reason: 'stop', parts: [{ type: 'text', content: text(260, seed + 1) }] }]))),
+          kv(
+            'gen_ai.output.messages',
+            s(JSON.stringify([{ role: 'assistant', finish_reason: 'stop', parts: [{ type: 'text', content: text(260, seed + 1) }] }])),
+          ),
         ]
       : [
           kv('traceloop.span.kind', s('workflow')),

@@ -6,8 +6,7 @@
 import pg from 'pg';
 import { onInterrupt } from './lib.js';
 
-export const SERVER_URL =
-  process.env.DUNETRACE_BENCH_DATABASE_URL || process.env.DUNETRACE_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+export const SERVER_URL = process.env.DUNETRACE_BENCH_DATABASE_URL || process.env.DUNETRACE_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface BenchSchema {
   /** DATABASE_URL for the receiver: the server URL with search_path set to the schema. */
@@ -30,7 +29,7 @@ async function withClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 /** `SHOW server_version`, or null when no server answers. */
 export async function serverVersion(): Promise<string | null> {
   try {
-    return await withClient(async (c) => String((await c.query('SHOW server_version')).rows[0].server_version));
+    return await withClient(async (c) => String((await c.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version));
   } catch {
     return null;
   }

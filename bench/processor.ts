@@ -85,8 +85,26 @@ const P = {
       { role: 'tool', parts: [{ type: 'tool_call_response', id: 'call_1', result: sentence(250) }] },
     ]),
   ),
-  output: pool(() => JSON.stringify([{ role: 'assistant', finish_reason: 'tool_call', parts: [{ type: 'text', content: sentence(100) }, { type: 'tool_call', id: 'call_2', name: 'search_docs', arguments: { query: sentence(60) } }] }])),
-  tools: JSON.stringify([{ type: 'function', name: 'search_docs', description: 'Search the product documentation.', parameters: { type: 'object', properties: { query: { type: 'string' } } } }]),
+  output: pool(() =>
+    JSON.stringify([
+      {
+        role: 'assistant',
+        finish_reason: 'tool_call',
+        parts: [
+          { type: 'text', content: sentence(100) },
+          { type: 'tool_call', id: 'call_2', name: 'search_docs', arguments: { query: sentence(60) } },
+        ],
+      },
+    ]),
+  ),
+  tools: JSON.stringify([
+    {
+      type: 'function',
+      name: 'search_docs',
+      description: 'Search the product documentation.',
+      parameters: { type: 'object', properties: { query: { type: 'string' } } },
+    },
+  ]),
   args: pool(() => JSON.stringify({ query: sentence(60) })),
   result: pool(() => JSON.stringify({ hits: [sentence(150), sentence(150)] })),
 };
@@ -94,7 +112,11 @@ let k = 0;
 const pick = (xs: string[]) => xs[k++ % POOL];
 
 function emitTrace(tracer: Tracer, n: number, infra: boolean): void {
-  const root = tracer.startSpan('support.workflow', { attributes: { 'traceloop.span.kind': 'workflow', 'traceloop.entity.name': 'support', 'traceloop.entity.input': pick(P.workflowInput) } }, ROOT_CONTEXT);
+  const root = tracer.startSpan(
+    'support.workflow',
+    { attributes: { 'traceloop.span.kind': 'workflow', 'traceloop.entity.name': 'support', 'traceloop.entity.input': pick(P.workflowInput) } },
+    ROOT_CONTEXT,
+  );
   const ctx = trace.setSpan(ROOT_CONTEXT, root);
   for (let i = 0; i < STEPS; i++) {
     const chat = tracer.startSpan(
@@ -122,7 +144,21 @@ function emitTrace(tracer: Tracer, n: number, infra: boolean): void {
     if (infra) {
       // What HTTP auto-instrumentation adds under an LLM call.
       tracer
-        .startSpan('POST', { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'POST', 'url.full': 'https://api.openai.com/v1/chat/completions', 'server.address': 'api.openai.com', 'server.port': 443, 'http.response.status_code': 200, 'network.protocol.version': '1.1' } }, trace.setSpan(ctx, chat))
+        .startSpan(
+          'POST',
+          {
+            kind: SpanKind.CLIENT,
+            attributes: {
+              'http.request.method': 'POST',
+              'url.full': 'https://api.openai.com/v1/chat/completions',
+              'server.address': 'api.openai.com',
+              'server.port': 443,
+              'http.response.status_code': 200,
+              'network.protocol.version': '1.1',
+            },
+          },
+          trace.setSpan(ctx, chat),
+        )
         .end();
     }
     chat.end();
@@ -141,8 +177,20 @@ function emitTrace(tracer: Tracer, n: number, infra: boolean): void {
     );
     if (infra) {
       const toolCtx = trace.setSpan(ctx, tool);
-      for (const stmt of ['SELECT id, title, body FROM docs WHERE tsv @@ plainto_tsquery($1) LIMIT 5', 'SELECT count(*) FROM docs_views WHERE doc_id = ANY($1)']) {
-        tracer.startSpan('pg.query:SELECT', { kind: SpanKind.CLIENT, attributes: { 'db.system': 'postgresql', 'db.name': 'support', 'db.statement': stmt, 'server.address': 'db.internal', 'server.port': 5432 } }, toolCtx).end();
+      for (const stmt of [
+        'SELECT id, title, body FROM docs WHERE tsv @@ plainto_tsquery($1) LIMIT 5',
+        'SELECT count(*) FROM docs_views WHERE doc_id = ANY($1)',
+      ]) {
+        tracer
+          .startSpan(
+            'pg.query:SELECT',
+            {
+              kind: SpanKind.CLIENT,
+              attributes: { 'db.system': 'postgresql', 'db.name': 'support', 'db.statement': stmt, 'server.address': 'db.internal', 'server.port': 5432 },
+            },
+            toolCtx,
+          )
+          .end();
       }
     }
     tool.end();
@@ -167,11 +215,19 @@ interface Setup {
 
 function setups(sinkUrl: string): Setup[] {
   const resource = resourceFromAttributes({ 'service.name': 'bench-agent' });
-  const make = (name: string, p: SpanProcessor, dunetrace?: DunetraceSpanProcessor): Setup => ({ name, provider: new BasicTracerProvider({ resource, spanProcessors: [p] }), processor: p, dunetrace });
+  const make = (name: string, p: SpanProcessor, dunetrace?: DunetraceSpanProcessor): Setup => ({
+    name,
+    provider: new BasicTracerProvider({ resource, spanProcessors: [p] }),
+    processor: p,
+    dunetrace,
+  });
   const dt = new Processor({ endpoint: sinkUrl, maxQueueSize: QUEUE, env: {} });
   return [
     make('no-op processor', new NoopProcessor()),
-    make('BatchSpanProcessor + OTLPTraceExporter', new BatchSpanProcessor(new OTLPTraceExporter({ url: `${sinkUrl}/v1/traces` }), { maxQueueSize: QUEUE, maxExportBatchSize: 512 })),
+    make(
+      'BatchSpanProcessor + OTLPTraceExporter',
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${sinkUrl}/v1/traces` }), { maxQueueSize: QUEUE, maxExportBatchSize: 512 }),
+    ),
     make('DunetraceSpanProcessor', dt, dt),
   ];
 }
@@ -234,7 +290,13 @@ async function measure(all: Setup[], sink: Awaited<ReturnType<typeof startSink>>
   }
   return all.map((s) => {
     const xs = samples.get(s.name)!;
-    return { name: s.name, onEnd: median(xs.map((x) => x.onEndNs)), end: median(xs.map((x) => x.endNs)), cpu: median(xs.map((x) => x.cpuNs)), wire: median(xs.map((x) => x.wireBytes)) };
+    return {
+      name: s.name,
+      onEnd: median(xs.map((x) => x.onEndNs)),
+      end: median(xs.map((x) => x.endNs)),
+      cpu: median(xs.map((x) => x.cpuNs)),
+      wire: median(xs.map((x) => x.wireBytes)),
+    };
   });
 }
 
@@ -242,8 +304,12 @@ function printTable(title: string, rows: Awaited<ReturnType<typeof measure>>): n
   const [noop, batch, ours] = rows;
   const pad = (v: string, n: number) => v.padStart(n);
   console.log(`\n${title}`);
-  console.log(`| setup                                   | onEnd ns/call | end() path ns/span | CPU ns/span | CPU above no-op | × batch (end path) | × batch (CPU) | × batch (CPU above no-op) | wire B/span |`);
-  console.log(`|-----------------------------------------|--------------:|-------------------:|------------:|----------------:|-------------------:|--------------:|--------------------------:|------------:|`);
+  console.log(
+    `| setup                                   | onEnd ns/call | end() path ns/span | CPU ns/span | CPU above no-op | × batch (end path) | × batch (CPU) | × batch (CPU above no-op) | wire B/span |`,
+  );
+  console.log(
+    `|-----------------------------------------|--------------:|-------------------:|------------:|----------------:|-------------------:|--------------:|--------------------------:|------------:|`,
+  );
   for (const r of rows) {
     const above = r.cpu - noop.cpu;
     console.log(
@@ -255,7 +321,9 @@ function printTable(title: string, rows: Awaited<ReturnType<typeof measure>>): n
 
 async function main(): Promise<void> {
   const sink = await startSink();
-  console.log(`DunetraceSpanProcessor bench (${process.env.BENCH_SRC ? 'src via tsx' : 'dist'}): ${TRACES_PER_ROUND} traces of ${STEPS} steps per round, median of ${ROUNDS} rounds after ${WARMUP} warm-up, Node ${process.version}`);
+  console.log(
+    `DunetraceSpanProcessor bench (${process.env.BENCH_SRC ? 'src via tsx' : 'dist'}): ${TRACES_PER_ROUND} traces of ${STEPS} steps per round, median of ${ROUNDS} rounds after ${WARMUP} warm-up, Node ${process.version}`,
+  );
   const results: Array<[string, number]> = [];
   for (const infra of [false, true]) {
     const all = setups(sink.url);

@@ -39,7 +39,8 @@ interface ExternalResult {
 }
 
 async function external(script: string, prefix: string): Promise<ExternalResult> {
-  if (!existsSync(path.join(ROOT, 'bench', script))) return { script, exitCode: 0, json: null, tables: '', targetLine: null, skipped: `bench/${script} is not there yet` };
+  if (!existsSync(path.join(ROOT, 'bench', script)))
+    return { script, exitCode: 0, json: null, tables: '', targetLine: null, skipped: `bench/${script} is not there yet` };
   const dir = path.join(ROOT, 'bench/results');
   const started = Date.now();
   const r = await runTsProgram(script, quick ? ['--quick'] : []);
@@ -119,7 +120,10 @@ async function main() {
   }
   if (selected.has('memory')) {
     log('\n[4/5] memory');
-    const maxPg = results.ingest?.cases.find((c) => c.backend === (pgVersion ? 'postgres' : 'pglite') && c.format === 'protobuf' && c.spansPerRequest === 100 && c.senders === 10)?.e2e.spans_per_s ?? null;
+    const maxPg =
+      results.ingest?.cases.find(
+        (c) => c.backend === (pgVersion ? 'postgres' : 'pglite') && c.format === 'protobuf' && c.spansPerRequest === 100 && c.senders === 10,
+      )?.e2e.spans_per_s ?? null;
     results.memory = await phase('memory', () => runMemory({ quick, postgres: pgVersion !== null, maxSpansPerS: maxPg, log }));
   }
   if (selected.has('scaling')) {
@@ -168,7 +172,14 @@ function markdown(o: {
   const s: string[] = [];
   s.push(`## ${o.date.slice(0, 16).replace('T', ' ')} UTC — ${o.mode} run${o.note ? ` (${o.note})` : ''}`);
   s.push('');
-  s.push(`Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, Postgres server ${m.postgres_server}, ${m.pglite}. ` + `Load average ${m.load_average_at_start.join(' / ')} at start, ${m.load_average_at_end.join(' / ')} at end. ${o.seconds.toFixed(0)} s (${Object.entries(o.phases).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')}).`);
+  s.push(
+    `Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, Postgres server ${m.postgres_server}, ${m.pglite}. ` +
+      `Load average ${m.load_average_at_start.join(' / ')} at start, ${m.load_average_at_end.join(' / ')} at end. ${o.seconds.toFixed(0)} s (${Object.entries(
+        o.phases,
+      )
+        .map(([k, v]) => `${k} ${v.toFixed(0)} s`)
+        .join(', ')}).`,
+  );
   if (o.mode === 'quick') s.push('', '_Quick run: reduced matrices, 2–3 s windows, memory soak skipped. A smoke test of the harness, not a result._');
 
   if (r.ingest) {
@@ -191,13 +202,24 @@ function markdown(o: {
         ]),
       ),
     );
-    s.push('', `Target ≥ 20,000 spans/s into the Postgres server with 1,000-span requests: best ${fmt(g.target.best)} spans/s, ratio ${fmt((g.target.best ?? NaN) / 20_000, 2)} → **${verdict(g.target.met)}**.`);
+    s.push(
+      '',
+      `Target ≥ 20,000 spans/s into the Postgres server with 1,000-span requests: best ${fmt(g.target.best)} spans/s, ratio ${fmt((g.target.best ?? NaN) / 20_000, 2)} → **${verdict(g.target.met)}**.`,
+    );
     if (g.skipped.length) s.push('', `Skipped: ${g.skipped.join('; ')}.`);
     s.push('', '#### Decode, map, hash (in-process, same payloads)', '');
     s.push(
       table(
         ['format', 'spans/req', 'baseline: decode-only spans/s', 'decode spans/s', 'decode+map+hash spans/s', 'ratio (target ≥ 0.50)', 'target'],
-        g.decode.map((d) => [d.format, d.spansPerRequest, fmt(d.decode_only_spans_per_s), fmt(d.decode_spans_per_s), fmt(d.decode_map_hash_spans_per_s), fmt(d.ratio, 3), verdict(d.met)]),
+        g.decode.map((d) => [
+          d.format,
+          d.spansPerRequest,
+          fmt(d.decode_only_spans_per_s),
+          fmt(d.decode_spans_per_s),
+          fmt(d.decode_map_hash_spans_per_s),
+          fmt(d.ratio, 3),
+          verdict(d.met),
+        ]),
       ),
     );
     s.push('', 'Decode-only is protobufjs `Type.decode` (protobuf) or `JSON.parse` (JSON).');
@@ -212,7 +234,8 @@ function markdown(o: {
     if (x.skipped) s.push(`Skipped: ${x.skipped}.`);
     else {
       s.push(x.tables || '(no table printed)');
-      const t = (x.json?.target ?? null) as { met?: boolean } | null;
+      const target: unknown = x.json?.target;
+      const t = typeof target === 'object' && target !== null ? (target as { met?: unknown }) : null;
       const fromLine = x.targetLine ? (/NOT MET/i.test(x.targetLine) ? false : /\bMET\b/i.test(x.targetLine) ? true : null) : null;
       const met = typeof t?.met === 'boolean' ? t.met : fromLine;
       if (x.targetLine) s.push('', `\`${x.targetLine}\``);
@@ -221,17 +244,36 @@ function markdown(o: {
   }
 
   if (r.memory) {
-    s.push('', '### 4. Memory', '', 'Open runs held by the receiver\'s RunTracker (1–3 mapped spans each, their timers), fresh process each; baseline = the same process before the runs.', '');
+    s.push(
+      '',
+      '### 4. Memory',
+      '',
+      "Open runs held by the receiver's RunTracker (1–3 mapped spans each, their timers), fresh process each; baseline = the same process before the runs.",
+      '',
+    );
     s.push(
       table(
         ['open runs', 'spans', 'baseline RSS MB', 'RSS MB', 'heap Δ MB', 'heap bytes/run', 'RSS bytes/run', 'observe µs/run'],
-        r.memory.openRuns.map((c) => [fmt(c.open_runs), fmt(c.spans), fmt(mb(c.rss_before), 1), fmt(mb(c.rss_after), 1), fmt(mb(c.heap_after - c.heap_before), 1), fmt(c.heap_bytes_per_run), fmt(c.rss_bytes_per_run), fmt(c.observe_us_per_run, 1)]),
+        r.memory.openRuns.map((c) => [
+          fmt(c.open_runs),
+          fmt(c.spans),
+          fmt(mb(c.rss_before), 1),
+          fmt(mb(c.rss_after), 1),
+          fmt(mb(c.heap_after - c.heap_before), 1),
+          fmt(c.heap_bytes_per_run),
+          fmt(c.rss_bytes_per_run),
+          fmt(c.observe_us_per_run, 1),
+        ]),
       ),
     );
     const k = r.memory.soak;
     if ('skipped' in k) s.push('', `Soak: SKIPPED — ${k.skipped}.`);
     else {
-      s.push('', `Soak: ${k.seconds} s into ${k.backend}, ${k.spansPerRequest}-span requests, ${k.senders} senders, at ${fmt(k.target_spans_per_s)} spans/s (half of the measured ${fmt(k.max_spans_per_s)}); achieved ${fmt(k.achieved_spans_per_s)} spans/s.`, '');
+      s.push(
+        '',
+        `Soak: ${k.seconds} s into ${k.backend}, ${k.spansPerRequest}-span requests, ${k.senders} senders, at ${fmt(k.target_spans_per_s)} spans/s (half of the measured ${fmt(k.max_spans_per_s)}); achieved ${fmt(k.achieved_spans_per_s)} spans/s.`,
+        '',
+      );
       s.push(
         table(
           ['working set (first third peak) MB', 'last third peak MB', 'growth', 'slope 2nd half MB/min', 'target: growth ≤ 10 %'],
@@ -244,14 +286,30 @@ function markdown(o: {
 
   if (r.scaling) {
     const c = r.scaling;
-    s.push('', '### 5. Scaling', '', `End to end (${c.e2e.backend}, protobuf, ${c.e2e.spansPerRequest}-span requests, ${c.e2e.senders} senders; a long run arrives over many requests, root last):`, '');
+    s.push(
+      '',
+      '### 5. Scaling',
+      '',
+      `End to end (${c.e2e.backend}, protobuf, ${c.e2e.spansPerRequest}-span requests, ${c.e2e.senders} senders; a long run arrives over many requests, root last):`,
+      '',
+    );
     s.push(
       table(
         ['run length (spans)', 'spans/s', 'µs per span', 'ratio to 10-span runs (baseline)', 'target: flat (≤ 1.25)'],
-        c.e2e.runs.map((x, i) => [x.runLength, fmt(x.spans_per_s), fmt(x.us_per_span, 1), i === 0 ? '1.00' : fmt(c.e2e.ratio, 2), i === 0 ? '' : verdict(c.e2e.met)]),
+        c.e2e.runs.map((x, i) => [
+          x.runLength,
+          fmt(x.spans_per_s),
+          fmt(x.us_per_span, 1),
+          i === 0 ? '1.00' : fmt(c.e2e.ratio, 2),
+          i === 0 ? '' : verdict(c.e2e.met),
+        ]),
       ),
     );
-    s.push('', 'The live path an open run takes on every export (assembleRun + live detectors over all its spans so far), in-process, 10 spans per export:', '');
+    s.push(
+      '',
+      'The live path an open run takes on every export (assembleRun + live detectors over all its spans so far), in-process, 10 spans per export:',
+      '',
+    );
     s.push(
       table(
         ['run length (spans)', 'exports', 'µs per span', 'ratio to 10-span runs (baseline)', 'target: flat (≤ 1.25)'],

@@ -89,18 +89,25 @@ export function runPure(quick: boolean): { pure: PureCase[]; live: LiveCase[] } 
   for (const length of [10, 1000]) {
     const run = mappedRun(length);
     const batches = Math.ceil(length / 10);
-    const total = timeUs(() => {
-      const open = new Map<string, MappedSpan>();
-      let checkedAt = 0;
-      for (let b = 0; b < batches; b++) {
-        for (const s of run.slice(b * 10, b * 10 + 10)) open.set(s.span_id, s);
-        // The receiver's own policy (RunPipeline.judgeLive): not every export triggers a live check.
-        if (!liveCheckDue(open.size, checkedAt)) continue;
-        checkedAt = open.size;
-        const a = assembleRun([...open.values()].map((span) => ({ span })), { runId: run[0].trace_id, agentId: 'bench-agent', status: 'open' });
-        runDetectors(a, { baseline: null, liveOnly: true });
-      }
-    }, ms, quick ? 1 : 3);
+    const total = timeUs(
+      () => {
+        const open = new Map<string, MappedSpan>();
+        let checkedAt = 0;
+        for (let b = 0; b < batches; b++) {
+          for (const s of run.slice(b * 10, b * 10 + 10)) open.set(s.span_id, s);
+          // The receiver's own policy (RunPipeline.judgeLive): not every export triggers a live check.
+          if (!liveCheckDue(open.size, checkedAt)) continue;
+          checkedAt = open.size;
+          const a = assembleRun(
+            [...open.values()].map((span) => ({ span })),
+            { runId: run[0].trace_id, agentId: 'bench-agent', status: 'open' },
+          );
+          runDetectors(a, { baseline: null, liveOnly: true });
+        }
+      },
+      ms,
+      quick ? 1 : 3,
+    );
     live.push({ runLength: length, batches, us_per_span: total / length });
   }
   return { pure, live };

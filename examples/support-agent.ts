@@ -35,7 +35,7 @@ export interface AgentResult {
 export async function runSupportAgent(client: OpenAI, question: string, opts: { model?: string; maxTurns?: number } = {}): Promise<AgentResult> {
   const model = opts.model ?? 'gpt-4o-mini';
   const maxTurns = opts.maxTurns ?? 12;
-  return traceloop.withWorkflow({ name: 'support_agent' }, async () => {
+  return (await traceloop.withWorkflow({ name: 'support_agent' }, async (): Promise<AgentResult> => {
     const traceId = trace.getActiveSpan()?.spanContext().traceId ?? '';
     const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [
       { role: 'system', content: 'You are a support agent. Use search_docs to answer from the documentation.' },
@@ -52,11 +52,11 @@ export async function runSupportAgent(client: OpenAI, question: string, opts: { 
       for (const call of msg.tool_calls) {
         if (call.type !== 'function') continue;
         const args = JSON.parse(call.function.arguments) as { query?: string };
-        const result = await traceloop.withTool({ name: call.function.name }, () => searchDocs(args));
+        const result: unknown = await traceloop.withTool({ name: call.function.name }, () => searchDocs(args));
         toolCalls++;
         messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(result) });
       }
     }
     return { traceId, answer: null, llmCalls, toolCalls };
-  });
+  })) as AgentResult;
 }

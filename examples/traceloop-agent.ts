@@ -27,6 +27,25 @@ class DiscardExporter implements SpanExporter {
   async shutdown(): Promise<void> {}
 }
 
+/** The parts of GET /v1/runs/{id} this example prints. */
+interface RunView {
+  run_id: string;
+  agent_id: string;
+  status: string;
+  exit_reason: string | null;
+  step_count: number;
+  span_count: number;
+  events: { event_type: string; step_index: number; payload?: Record<string, unknown> }[];
+  signals: {
+    failure_type: string;
+    severity: string;
+    confidence: number;
+    step_index: number;
+    evidence: unknown;
+    explanation?: { title?: string; what?: string };
+  }[];
+}
+
 const DEV_KEY = 'dt_dev_example'; // any dt_dev_* key works against a receiver in dev mode (loopback)
 const t0 = Date.now();
 const log = (msg: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
@@ -66,11 +85,11 @@ async function main(): Promise<number> {
 
   // 5. Flush, wait for the receiver to close the run, print it.
   await processor.forceFlush();
-  let run: any = null;
+  let run: RunView | null = null;
   for (let i = 0; i < 200 && (run === null || run.status === 'open'); i++) {
     await new Promise((r) => setTimeout(r, 100));
     const res = await fetch(`${endpoint}/v1/runs/${result.traceId}`, { headers: { authorization: `Bearer ${DEV_KEY}` } });
-    run = res.status === 200 ? await res.json() : null;
+    run = res.status === 200 ? ((await res.json()) as RunView) : null;
   }
   if (run === null) {
     log('the run never arrived at the receiver');
@@ -79,16 +98,21 @@ async function main(): Promise<number> {
 
   console.log(`\nrun ${run.run_id}  agent=${run.agent_id}  status=${run.status}  exit=${run.exit_reason}  steps=${run.step_count}  spans=${run.span_count}`);
   for (const e of run.events) {
-    const p = e.payload ?? {};
+    const payload = e.payload ?? {};
+    const v = (k: string) => {
+      const x = payload[k];
+      return typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' ? String(x) : '';
+    };
+    const calls = Array.isArray(payload.tool_calls) ? (payload.tool_calls as { name: string }[]) : [];
     const detail =
       e.event_type === 'llm.called'
-        ? `model=${p.model} prompt_tokens=${p.prompt_tokens} input_hash=${String(p.input_hash).slice(0, 12)}…`
+        ? `model=${v('model')} prompt_tokens=${v('prompt_tokens')} input_hash=${v('input_hash').slice(0, 12)}…`
         : e.event_type === 'llm.responded'
-          ? `finish=${p.finish_reason} tool_calls=${(p.tool_calls ?? []).map((c: { name: string }) => c.name).join(',') || '-'}`
+          ? `finish=${v('finish_reason')} tool_calls=${calls.map((c) => c.name).join(',') || '-'}`
           : e.event_type === 'tool.called'
-            ? `tool=${p.tool_name} args_hash=${String(p.args_hash).slice(0, 12)}…`
+            ? `tool=${v('tool_name')} args_hash=${v('args_hash').slice(0, 12)}…`
             : e.event_type === 'tool.responded'
-              ? `tool=${p.tool_name} success=${p.success}`
+              ? `tool=${v('tool_name')} success=${v('success')}`
               : '';
     console.log(`  step ${String(e.step_index).padStart(2)}  ${e.event_type.padEnd(15)} ${detail}`);
   }

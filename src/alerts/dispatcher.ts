@@ -80,12 +80,7 @@ export const DISPATCH_DEFAULTS = {
   scanLimit: 500,
 } as const;
 
-export type PostFn = (
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-  options: { timeoutMs: number; now: () => number },
-) => Promise<SendResult>;
+export type PostFn = (url: string, body: string, headers: Record<string, string>, options: { timeoutMs: number; now: () => number }) => Promise<SendResult>;
 
 export interface AlertDispatcherDeps {
   outbox: Outbox;
@@ -386,7 +381,7 @@ export class AlertDispatcher {
         this.rescan = false;
         const now = this.clock();
         const rows = await this.outbox.due(new Date(now), this.cfg.scanLimit, new Date(now + this.cfg.leaseMs));
-        await this.dispatchRows(rows, now); // sends run in the background (tracked)
+        await this.dispatchRows(rows, now).then(() => undefined); // the sends themselves run in the background (tracked)
         if (rows.length >= this.cfg.scanLimit) this.rescan = true;
       } while (this.rescan && !this.closed);
       await this.armFromOutbox();
@@ -644,7 +639,8 @@ export class AlertDispatcher {
 
   private releaseSlot(): void {
     const next = this.waiting.shift();
-    if (next) next(true); // the slot passes on
+    if (next)
+      next(true); // the slot passes on
     else this.active--;
   }
 

@@ -1,13 +1,6 @@
 export * from './types.js';
 export { sign, verifySignature, SIGNATURE_HEADER } from './signature.js';
-export {
-  backoffDelay,
-  classifyStatus,
-  parseRetryAfter,
-  DEFAULT_BACKOFF,
-  type AttemptOutcome,
-  type BackoffOptions,
-} from './backoff.js';
+export { backoffDelay, classifyStatus, parseRetryAfter, DEFAULT_BACKOFF, type AttemptOutcome, type BackoffOptions } from './backoff.js';
 export {
   buildSlackMessage,
   buildSlackDigestMessage,
@@ -34,11 +27,4 @@ export { FloodGuard, type Admission, type FloodGuardOptions } from './flood-guar
 export { postJson, DEFAULT_SEND_TIMEOUT_MS, type PostOptions, type SendResult } from './sender.js';
 export { MemoryOutbox, type Delivery, type NewDelivery, type Outbox } from './outbox.js';
 export { SqlOutbox, ALERT_DELIVERIES_MIGRATION } from './sql-outbox.js';
-export {
-  AlertDispatcher,
-  DISPATCH_DEFAULTS,
-  type AlertDispatcherConfig,
-  type AlertDispatcherDeps,
-  type AlertStats,
-  type PostFn,
-} from './dispatcher.js';
+export { AlertDispatcher, DISPATCH_DEFAULTS, type AlertDispatcherConfig, type AlertDispatcherDeps, type AlertStats, type PostFn } from './dispatcher.js';

@@ -19,12 +19,7 @@ export interface PostOptions {
   now?: () => number;
 }
 
-export async function postJson(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-  options: PostOptions = {},
-): Promise<SendResult> {
+export async function postJson(url: string, body: string, headers: Record<string, string>, options: PostOptions = {}): Promise<SendResult> {
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
   const started = performance.now();
@@ -71,8 +66,8 @@ async function readShort(res: Response): Promise<string> {
   let size = 0;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+      const { done, value } = (await reader.read()) as { done: boolean; value?: Uint8Array };
+      if (done || !value) break;
       chunks.push(value);
       size += value.byteLength;
       if (size >= 1_024) {

@@ -15,12 +15,8 @@ export function sign(body: string | Uint8Array, secret: string): string {
  * True when `header` is the signature of `body` under `secret`. Compares in constant time; accepts upper- or lowercase
  * hex and an optional `sha256=` prefix. A missing, malformed or wrong-length header is false, never an exception.
  */
-export function verifySignature(
-  body: string | Uint8Array,
-  secret: string,
-  header: string | readonly string[] | null | undefined,
-): boolean {
-  const value = Array.isArray(header) ? header[0] : header;
+export function verifySignature(body: string | Uint8Array, secret: string, header: string | readonly string[] | null | undefined): boolean {
+  const value: unknown = typeof header === 'string' || header == null ? header : header[0];
   if (typeof value !== 'string' || secret.length === 0) return false;
   const hex = value.trim().replace(/^sha256=/i, '');
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) return false;

@@ -66,10 +66,13 @@ export function buildSlackMessage(signal: AlertSignal, explanation: Explanation,
   }
   const url = runUrl(dashboardUrl, signal.run_id);
   if (url) {
-    blocks.push({ type: 'divider' }, {
-      type: 'actions',
-      elements: [{ type: 'button', text: { type: 'plain_text', text: 'View run' }, url, style: 'primary' }],
-    });
+    blocks.push(
+      { type: 'divider' },
+      {
+        type: 'actions',
+        elements: [{ type: 'button', text: { type: 'plain_text', text: 'View run' }, url, style: 'primary' }],
+      },
+    );
   }
   return {
     text: cut(`${signal.severity}: ${explanation.title} (agent ${signal.agent_id})`, HEADER_MAX),
@@ -96,10 +99,7 @@ export function buildSlackDigestMessage(digest: AlertDigest, dashboardUrl: strin
     {
       type: 'context',
       elements: [
-        mrkdwn(
-          `*Agent:* ${code(digest.agent_id)}  *Failure:* ${code(digest.failure_type)}  *Alerts:* ${digest.count}  ` +
-            `*Severity:* ${severities}`,
-        ),
+        mrkdwn(`*Agent:* ${code(digest.agent_id)}  *Failure:* ${code(digest.failure_type)}  *Alerts:* ${digest.count}  ` + `*Severity:* ${severities}`),
       ],
     },
     { type: 'divider' },

@@ -30,8 +30,7 @@ CREATE INDEX alert_deliveries_customer_idx ON alert_deliveries (customer_id, cre
 `,
 };
 
-const COLUMNS =
-  'id, customer_id, signal_id, channel, status, digest, attempts, next_attempt_at, last_error, created_at, delivered_at';
+const COLUMNS = 'id, customer_id, signal_id, channel, status, digest, attempts, next_attempt_at, last_error, created_at, delivered_at';
 
 interface RawRow {
   id: number | string;
@@ -69,10 +68,10 @@ export class SqlOutbox implements Outbox {
 
   async hold(ids: readonly number[], until: Date): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.query(
-      `UPDATE alert_deliveries SET digest = TRUE, next_attempt_at = $2 WHERE id = ANY($1::bigint[]) AND status = 'pending'`,
-      [[...ids], until.toISOString()],
-    );
+    await this.db.query(`UPDATE alert_deliveries SET digest = TRUE, next_attempt_at = $2 WHERE id = ANY($1::bigint[]) AND status = 'pending'`, [
+      [...ids],
+      until.toISOString(),
+    ]);
   }
 
   async due(now: Date, limit: number, leaseUntil: Date): Promise<Delivery[]> {
@@ -91,9 +90,7 @@ export class SqlOutbox implements Outbox {
   }
 
   async nextDueAt(): Promise<Date | null> {
-    const r = await this.db.query<{ at: Date | string | null }>(
-      `SELECT min(next_attempt_at) AS at FROM alert_deliveries WHERE status = 'pending'`,
-    );
+    const r = await this.db.query<{ at: Date | string | null }>(`SELECT min(next_attempt_at) AS at FROM alert_deliveries WHERE status = 'pending'`);
     const at = r.rows[0]?.at;
     return at == null ? null : new Date(at);
   }
@@ -103,10 +100,7 @@ export class SqlOutbox implements Outbox {
   }
 
   async markRetry(ids: readonly number[], nextAttemptAt: Date, lastError: string): Promise<void> {
-    await this.set(ids, `attempts = attempts + 1, next_attempt_at = $2, last_error = $3`, [
-      nextAttemptAt.toISOString(),
-      clipError(lastError),
-    ]);
+    await this.set(ids, `attempts = attempts + 1, next_attempt_at = $2, last_error = $3`, [nextAttemptAt.toISOString(), clipError(lastError)]);
   }
 
   async markFailed(ids: readonly number[], reason: string): Promise<void> {
@@ -118,20 +112,14 @@ export class SqlOutbox implements Outbox {
   }
 
   async pending(limit = 10_000): Promise<Delivery[]> {
-    const r = await this.db.query<RawRow>(
-      `SELECT ${COLUMNS} FROM alert_deliveries WHERE status = 'pending' ORDER BY id LIMIT $1`,
-      [limit],
-    );
+    const r = await this.db.query<RawRow>(`SELECT ${COLUMNS} FROM alert_deliveries WHERE status = 'pending' ORDER BY id LIMIT $1`, [limit]);
     return r.rows.map(toDelivery);
   }
 
   /** Only pending rows change: a row delivered once is never reopened or failed. */
   private async set(ids: readonly number[], assignments: string, params: unknown[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.query(
-      `UPDATE alert_deliveries SET ${assignments} WHERE id = ANY($1::bigint[]) AND status = 'pending'`,
-      [[...ids], ...params],
-    );
+    await this.db.query(`UPDATE alert_deliveries SET ${assignments} WHERE id = ANY($1::bigint[]) AND status = 'pending'`, [[...ids], ...params]);
   }
 }
 

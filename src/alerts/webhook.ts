@@ -107,7 +107,7 @@ export function buildWebhookDigestBody(digest: AlertDigest, sentAt: Date): strin
     agent_id: digest.agent_id,
     title: digest.title,
     count: digest.count,
-    severity_counts: { ...digest.severity_counts } as Record<string, number>,
+    severity_counts: { ...digest.severity_counts },
     first_detected_at: digest.first_detected_at.toISOString(),
     last_detected_at: digest.last_detected_at.toISOString(),
     burst: digest.burst,

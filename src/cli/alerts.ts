@@ -80,11 +80,18 @@ export async function alertsCommand(args: string[]): Promise<number> {
     console.error(doc.page.total > 0 ? `no alerts at offset ${doc.page.offset} (${doc.page.total} in all)` : 'no alerts');
     return EXIT.ok;
   }
-  const lines = table(style, HEAD, doc.signals.map((s) => cells(style, s)), ['left', 'left', 'left', 'left', 'left', 'right', 'left']);
+  const lines = table(
+    style,
+    HEAD,
+    doc.signals.map((s) => cells(style, s)),
+    ['left', 'left', 'left', 'left', 'left', 'right', 'left'],
+  );
   console.log(lines.join('\n'));
   const { offset, total, has_more } = doc.page;
   console.error(
-    style.dim(`${offset + 1}–${offset + doc.signals.length} of ${total} alerts${has_more ? ` (next page: --offset ${offset + doc.signals.length})` : ''}; details: dunetrace runs show RUN`),
+    style.dim(
+      `${offset + 1}–${offset + doc.signals.length} of ${total} alerts${has_more ? ` (next page: --offset ${offset + doc.signals.length})` : ''}; details: dunetrace runs show RUN`,
+    ),
   );
   return EXIT.ok;
 }

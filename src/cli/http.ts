@@ -36,7 +36,8 @@ export function clientOptions(flags: { endpoint?: string; 'api-key'?: string }, 
   } catch {
     throw new CliError(`invalid --endpoint ${JSON.stringify(endpoint)}: expected a URL such as ${DEFAULT_ENDPOINT}`, EXIT.usage);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`invalid --endpoint ${JSON.stringify(endpoint)}: must be http:// or https://`, EXIT.usage);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new CliError(`invalid --endpoint ${JSON.stringify(endpoint)}: must be http:// or https://`, EXIT.usage);
   return { endpoint, apiKey: flags['api-key'] || env.DUNETRACE_API_KEY || null };
 }
 
@@ -82,7 +83,10 @@ export class ApiClient {
 
   /** GET a JSON document; errors become CliErrors with a message for people. */
   async get<T>(path: string, query: Query = {}): Promise<T> {
-    const res = await this.send(this.url(path, query), { headers: { ...this.headers, accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs) });
+    const res = await this.send(this.url(path, query), {
+      headers: { ...this.headers, accept: 'application/json' },
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
     const text = await res.text();
     if (!res.ok) throw await this.httpError(res.status, text);
     try {
@@ -126,8 +130,8 @@ export class ApiClient {
           const decoder = new TextDecoder();
           const reader = res.body.getReader();
           for (;;) {
-            const { value, done } = await reader.read();
-            if (done) break;
+            const { value, done } = (await reader.read()) as { done: boolean; value?: Uint8Array };
+            if (done || !value) break;
             for (const ev of parser.push(decoder.decode(value, { stream: true }))) {
               if (ev.id !== null) lastId = ev.id;
               if (ev.event === 'message') handlers.onEvent(ev.data, ev.id);
@@ -155,7 +159,8 @@ export class ApiClient {
       return await fetch(url, init);
     } catch (err) {
       if ((err as Error).name === 'AbortError' && (init.signal as AbortSignal | undefined)?.aborted) throw err;
-      if ((err as Error).name === 'TimeoutError') throw new CliError(`the receiver at ${this.options.endpoint} did not answer within ${this.timeoutMs / 1000} s`, EXIT.unreachable);
+      if ((err as Error).name === 'TimeoutError')
+        throw new CliError(`the receiver at ${this.options.endpoint} did not answer within ${this.timeoutMs / 1000} s`, EXIT.unreachable);
       throw new CliError(`cannot reach the receiver at ${this.options.endpoint}: ${networkReason(err)} — is \`dunetrace receiver\` running?`, EXIT.unreachable);
     }
   }
@@ -163,7 +168,7 @@ export class ApiClient {
   private async httpError(status: number, text: string): Promise<CliError> {
     let body: { message?: string; parameter?: string; issues?: { parameter: string; message: string }[] } = {};
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(text) as typeof body;
     } catch {
       /* not JSON */
     }

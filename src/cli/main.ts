@@ -105,7 +105,10 @@ async function keysCommand(sub: string | undefined, args: string[]): Promise<num
       if (!key) throw new UsageError('keys revoke needs the key: dunetrace keys revoke dt_live_…');
       const { hashApiKey } = await import('../receiver/keys.js');
       const ok = admin
-        ? (await admin('POST', '/admin/keys/revoke', { key }).then(() => true, (e: Error) => (e.message.includes('404') ? false : Promise.reject(e))))
+        ? await admin('POST', '/admin/keys/revoke', { key }).then(
+            () => true,
+            (e: Error) => (e.message.includes('404') ? false : Promise.reject(e)),
+          )
         : await withStorage(config, (s) => s.revokeApiKey(hashApiKey(key)));
       if (!ok) {
         console.error('dunetrace: no such key');
@@ -115,7 +118,7 @@ async function keysCommand(sub: string | undefined, args: string[]): Promise<num
       return 0;
     }
     case 'list': {
-      const rows = (admin ? ((await admin('GET', '/admin/keys')) as { keys: KeyRow[] }).keys : await withStorage(config, (s) => s.listApiKeys())) as KeyRow[];
+      const rows = admin ? ((await admin('GET', '/admin/keys')) as { keys: KeyRow[] }).keys : await withStorage(config, (s) => s.listApiKeys());
       printTable(
         ['PREFIX', 'CUSTOMER', 'AGENT', 'ACTIVE', 'CREATED'],
         rows.map((r) => [`${r.key_prefix}…`, r.customer_id, r.agent_id ?? '-', r.active ? 'yes' : 'revoked', new Date(r.created_at).toISOString()]),
@@ -166,7 +169,11 @@ async function withStorage<T>(config: ReceiverConfig, fn: (s: import('../storage
 
 function printTable(head: string[], rows: string[][]): void {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   console.log(line(head));
   for (const r of rows) console.log(line(r));
   if (!rows.length) console.error('(no keys)');

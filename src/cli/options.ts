@@ -10,7 +10,9 @@ export const CLIENT_OPTIONS = {
 } as const satisfies ParseArgsConfig['options'];
 
 /** node:util parseArgs, strict, with its errors turned into usage errors (exit 2) that name the bad option. */
-type Parsed<O extends NonNullable<ParseArgsConfig['options']>> = ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: boolean }>>;
+type Parsed<O extends NonNullable<ParseArgsConfig['options']>> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: boolean }>
+>;
 
 export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, positionals: number): Parsed<O> {
   let parsed: Parsed<O>;

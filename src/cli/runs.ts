@@ -1,16 +1,5 @@
 import { ApiClient, CliError, clientOptions, EXIT } from './http.js';
-import {
-  colorEnabled,
-  createStyle,
-  formatCount,
-  formatDuration,
-  formatTime,
-  indent,
-  severityText,
-  statusText,
-  table,
-  type Style,
-} from './format.js';
+import { colorEnabled, createStyle, formatCount, formatDuration, formatTime, indent, severityText, statusText, table, type Style } from './format.js';
 import { CLIENT_OPTIONS, intFlag, parseFlags } from './options.js';
 
 /** `dunetrace runs list` and `dunetrace runs show RUN_ID`. */
@@ -238,7 +227,7 @@ function timeline(style: Style, run: RunDetail): string[][] {
           row.tokensOut = num(p.completion_tokens);
           row.ok = p.success !== false;
           const calls = Array.isArray(p.tool_calls) ? (p.tool_calls as { name?: string }[]).map((c) => c.name).filter(Boolean) : [];
-          if (str(p.finish_reason)) row.notes.push(`finish ${p.finish_reason}${calls.length ? ` → ${calls.join(', ')}` : ''}`);
+          if (str(p.finish_reason)) row.notes.push(`finish ${str(p.finish_reason)}${calls.length ? ` → ${calls.join(', ')}` : ''}`);
           if (str(p.error_type)) row.notes.push(String(p.error_type));
         }
       } else if (kind === 'tool') {
@@ -253,16 +242,46 @@ function timeline(style: Style, run: RunDetail): string[][] {
         if (phase === 'responded') {
           row.latency = num(p.latency_ms);
           row.ok = p.success !== false;
-          if (num(p.result_count) !== null) row.notes.push(`${p.result_count} results`);
+          if (num(p.result_count) !== null) row.notes.push(`${num(p.result_count)} results`);
         }
       }
     } else if (e.event_type === 'run.started') {
-      rows.push({ step: e.step_index, type: 'start', name: str(p.root_span_name) ?? str(p.agent_name) ?? '', latency: null, tokensIn: null, tokensOut: null, ok: null, notes: str(p.model) ? [`model ${p.model}`] : [], late: false });
+      rows.push({
+        step: e.step_index,
+        type: 'start',
+        name: str(p.root_span_name) ?? str(p.agent_name) ?? '',
+        latency: null,
+        tokensIn: null,
+        tokensOut: null,
+        ok: null,
+        notes: str(p.model) ? [`model ${str(p.model)}`] : [],
+        late: false,
+      });
     } else if (e.event_type === 'run.completed' || e.event_type === 'run.errored') {
       const errored = e.event_type === 'run.errored';
-      rows.push({ step: e.step_index, type: 'end', name: String(p.exit_reason ?? ''), latency: num(p.latency_ms), tokensIn: null, tokensOut: null, ok: !errored, notes: str(p.error_type) ? [String(p.error_type)] : [], late: false });
+      rows.push({
+        step: e.step_index,
+        type: 'end',
+        name: str(p.exit_reason) ?? '',
+        latency: num(p.latency_ms),
+        tokensIn: null,
+        tokensOut: null,
+        ok: !errored,
+        notes: str(p.error_type) ? [String(p.error_type)] : [],
+        late: false,
+      });
     } else if (e.event_type === 'external.signal') {
-      rows.push({ step: e.step_index, type: 'signal', name: String(p.signal_name ?? ''), latency: null, tokensIn: null, tokensOut: null, ok: null, notes: str(p.source) ? [`from ${p.source}`] : [], late: !!e.late });
+      rows.push({
+        step: e.step_index,
+        type: 'signal',
+        name: str(p.signal_name) ?? '',
+        latency: null,
+        tokensIn: null,
+        tokensOut: null,
+        ok: null,
+        notes: str(p.source) ? [`from ${str(p.source)}`] : [],
+        late: !!e.late,
+      });
     }
   }
   return rows.map((r) => {

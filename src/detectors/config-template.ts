@@ -55,9 +55,7 @@ function line(key: string, value: unknown, comment: string, field?: z.ZodType): 
 
 export function defaultDetectorsYaml(): string {
   const blocks = DETECTORS.map((d) => {
-    const tags = [d.live ? 'live' : null, d.needsBaseline ? 'baseline' : null, d.shadowByDefault ? 'shadow by default' : null]
-      .filter(Boolean)
-      .join(', ');
+    const tags = [d.live ? 'live' : null, d.needsBaseline ? 'baseline' : null, d.shadowByDefault ? 'shadow by default' : null].filter(Boolean).join(', ');
     const out = [`  # ${d.failure_type}${tags ? ` (${tags})` : ''}: ${d.description}`, `  ${d.key}:`];
     out.push(line('enabled', true, 'run this detector'));
     out.push(line('shadow', d.shadowByDefault === true, 'store signals without alerting'));

@@ -18,7 +18,7 @@
  *   detectors.yml:12: default.tool_loop.treshold: unknown parameter (known: threshold, window, enabled, shadow)
  */
 import { readFile } from 'node:fs/promises';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
 import { z } from 'zod';
 import { DETECTORS } from './rules/index.js';
 import type { AnyDetector } from './types.js';
@@ -48,9 +48,7 @@ export interface AgentSection {
   overrides: SectionOverrides;
 }
 
-export type ConfigSource =
-  | { kind: 'file'; path: string }
-  | { kind: 'defaults'; path: string | null; reason: string };
+export type ConfigSource = { kind: 'file'; path: string } | { kind: 'defaults'; path: string | null; reason: string };
 
 export interface DetectorConfig {
   /** Where the settings came from; `defaults` says why no file was used. */
@@ -92,10 +90,7 @@ function formatProblem(p: ConfigProblem): string {
 const BY_KEY = new Map(DETECTORS.map((d) => [d.key, d]));
 const META_KEYS = ['enabled', 'shadow'] as const;
 const overrideSchemas = new Map<string, z.ZodObject>(
-  DETECTORS.map((d) => [
-    d.key,
-    z.strictObject({ ...d.schema.shape, enabled: z.boolean(), shadow: z.boolean() }).partial(),
-  ]),
+  DETECTORS.map((d) => [d.key, z.strictObject({ ...d.schema.shape, enabled: z.boolean(), shadow: z.boolean() }).partial()]),
 );
 
 export function defaultDetectorConfig(): DetectorConfig {
@@ -122,8 +117,7 @@ export function parseDetectorConfig(text: string, fileName = 'detectors.yml'): D
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
   const problems: ConfigProblem[] = [];
-  const lineOf = (node: Node | null | undefined): number =>
-    node?.range ? lc.linePos(node.range[0]).line : 1;
+  const lineOf = (node: Node | null | undefined): number => (node?.range ? lc.linePos(node.range[0]).line : 1);
   const problem = (node: Node | null | undefined, path: string, message: string): void => {
     problems.push({ file: fileName, line: lineOf(node), path, message });
   };
@@ -150,18 +144,18 @@ export function parseDetectorConfig(text: string, fileName = 'detectors.yml'): D
     for (const pair of root.items) {
       const name = keyName(pair);
       if (name === null) {
-        problem(pair.key as Node, '', 'section names must be strings (`default` or an agent id / glob)');
+        problem(pair.key, '', 'section names must be strings (`default` or an agent id / glob)');
         continue;
       }
       if (name !== 'default' && BY_KEY.has(name)) {
-        problem(pair.key as Node, name, 'is a detector key: put it under `default:` or under an agent id section');
+        problem(pair.key, name, 'is a detector key: put it under `default:` or under an agent id section');
         continue;
       }
       const nodes = new Map<string, Node>();
       keyNodes.set(name, nodes);
       const overrides = parseSection(doc, pair, name, problem, nodes);
       if (name === 'default') defaults = overrides;
-      else agents.push({ pattern: name, line: lineOf(pair.key as Node), overrides });
+      else agents.push({ pattern: name, line: lineOf(pair.key), overrides });
     }
   }
   if (problems.length > 0) throw new DetectorConfigError(problems);
@@ -206,13 +200,7 @@ function hint(name: string, known: readonly string[]): string {
   return best ? `; did you mean ${best.k}?` : '';
 }
 
-function parseSection(
-  doc: Document,
-  pair: Pair,
-  section: string,
-  problem: Report,
-  lines: Map<string, Node>,
-): SectionOverrides {
+function parseSection(doc: Document, pair: Pair, section: string, problem: Report, lines: Map<string, Node>): SectionOverrides {
   const out: Record<string, DetectorOverride> = {};
   const value = pair.value as Node | null;
   if (value === null || (isScalar(value) && value.value === null)) return out;
@@ -220,7 +208,7 @@ function parseSection(
     problem(value, section, 'must be a mapping of detector keys (e.g. tool_loop:)');
     return out;
   }
-  for (const dp of (value as YAMLMap).items) {
+  for (const dp of value.items) {
     const key = keyName(dp);
     const path = `${section}.${key ?? '?'}`;
     const detector = key === null ? undefined : BY_KEY.get(key);
@@ -246,7 +234,7 @@ function parseDetector(doc: Document, pair: Pair, d: AnyDetector, path: string, 
     return null;
   }
   const paramNodes = new Map<string, Pair>();
-  for (const p of (value as YAMLMap).items) {
+  for (const p of value.items) {
     const k = keyName(p);
     if (k !== null) paramNodes.set(k, p);
     else problem(p.key as Node, path, 'parameter names must be strings');
@@ -269,7 +257,7 @@ function parseDetector(doc: Document, pair: Pair, d: AnyDetector, path: string, 
     }
     return null;
   }
-  const parsed = result.data as Record<string, unknown>;
+  const parsed = result.data;
   const params: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(parsed)) if (k !== 'enabled' && k !== 'shadow') params[k] = v;
   const out: DetectorOverride = { params };
@@ -283,7 +271,7 @@ function describeValue(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   if (typeof v === 'string') return `a string ("${v.length > 20 ? `${v.slice(0, 20)}…` : v}")`;
-  return `${typeof v} ${String(v)}`;
+  return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? `${typeof v} ${String(v)}` : typeof v;
 }
 
 function issueText(issue: z.core.$ZodIssue, value: unknown): string {

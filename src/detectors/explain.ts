@@ -133,7 +133,11 @@ const TEMPLATES: Record<FailureType, Template> = {
     what: `The agent called ${e.s('tool')} ${e.n('count')} times within ${e.n('window')} consecutive tool calls (steps ${e.n('first_step')}–${e.n('last_step')}, ${e.n('distinct_args')} distinct argument sets), first flagged at step ${step}.`,
     why_it_matters: 'A looping agent burns tokens and latency without progress and often never reaches an answer.',
     suggested_fixes: [
-      { description: 'Cap repeated calls of the same tool with the same arguments and make the agent answer or ask instead.', language: 'typescript', code: MAX_ITERATIONS_GUARD },
+      {
+        description: 'Cap repeated calls of the same tool with the same arguments and make the agent answer or ask instead.',
+        language: 'typescript',
+        code: MAX_ITERATIONS_GUARD,
+      },
       { description: 'Return tool results that tell the model what changed, so it does not repeat a call that already returned.' },
     ],
   }),
@@ -178,24 +182,26 @@ const TEMPLATES: Record<FailureType, Template> = {
     what: `${e.n('truncation_count')} of ${e.n('total_llm_calls')} LLM responses stopped at the output token limit (steps ${e.n('first_truncation_step')}–${e.n('last_truncation_step')}).`,
     why_it_matters: 'Truncated outputs are incomplete (cut JSON, half tool arguments); retrying with the same budget repeats the failure.',
     suggested_fixes: [
-      { description: 'Raise max_tokens for this call, or ask for shorter output; check finish_reason before using a response.', language: 'typescript', code: FINISH_REASON_CHECK },
+      {
+        description: 'Raise max_tokens for this call, or ask for shorter output; check finish_reason before using a response.',
+        language: 'typescript',
+        code: FINISH_REASON_CHECK,
+      },
     ],
   }),
   CONTEXT_BLOAT: (e) => ({
     title: `Prompt grew ${e.n('growth_factor')}× during the run`,
     what: `Prompt tokens went from ${e.n('first_tokens')} to ${e.n('last_tokens')} over ${e.n('llm_call_count')} LLM calls (steps ${e.n('first_call_step')}–${e.n('last_call_step')}; ${e.s('mode')} threshold ${e.n('threshold')}).`,
-    why_it_matters: 'Growing context raises cost and latency on every call and pushes instructions out of the model\'s attention.',
-    suggested_fixes: [
-      { description: 'Trim or summarise old turns and large tool outputs before each call.', language: 'typescript', code: TRIM_HISTORY },
-    ],
+    why_it_matters: "Growing context raises cost and latency on every call and pushes instructions out of the model's attention.",
+    suggested_fixes: [{ description: 'Trim or summarise old turns and large tool outputs before each call.', language: 'typescript', code: TRIM_HISTORY }],
   }),
   SLOW_STEP: (e) => ({
     title: `Slow ${e.s('step_label')} at step ${e.n('step_index')}`,
     what: `The ${e.s('step_label')} ${e.s('name')} at step ${e.n('step_index')} took ${e.ms('duration_ms')}, ${e.n('ratio')}× its ${e.s('mode')} threshold of ${e.ms('threshold_ms')} (${e.n('slow_step_count')} slow steps in the run).`,
-    why_it_matters: 'One slow step dominates the run\'s latency and often signals a timeout, rate limit or overloaded dependency.',
+    why_it_matters: "One slow step dominates the run's latency and often signals a timeout, rate limit or overloaded dependency.",
     suggested_fixes: [
       { description: 'Put a timeout on the call and fail fast or fall back.', language: 'typescript', code: TIMEOUT },
-      { description: 'Check the coincident signals (rate limits) and the dependency\'s own latency.' },
+      { description: "Check the coincident signals (rate limits) and the dependency's own latency." },
     ],
   }),
   RETRY_STORM: (e) => ({
@@ -203,7 +209,11 @@ const TEMPLATES: Record<FailureType, Template> = {
     what: `${e.s('tool')} failed ${e.n('consecutive_fails')} consecutive times (steps ${e.n('first_fail_step')}–${e.n('last_fail_step')}); arguments identical: ${e.is('args_identical') ? 'yes' : 'no'}, same error: ${e.is('reason_identical') ? 'yes' : 'no'}, recovered later: ${e.is('recovered') ? 'yes' : 'no'}.`,
     why_it_matters: 'Retrying the same failing call wastes time and quota and can hammer a struggling dependency.',
     suggested_fixes: [
-      { description: 'Retry only retryable errors, with backoff and a small cap; then report the failure to the model.', language: 'typescript', code: RETRY_WITH_BACKOFF },
+      {
+        description: 'Retry only retryable errors, with backoff and a small cap; then report the failure to the model.',
+        language: 'typescript',
+        code: RETRY_WITH_BACKOFF,
+      },
     ],
   }),
   EMPTY_LLM_RESPONSE: (e) => ({
@@ -219,9 +229,7 @@ const TEMPLATES: Record<FailureType, Template> = {
     title: `Run took ${e.n('inflation_ratio')}× the usual number of steps`,
     what: `This run took ${e.n('current_steps')} steps against a P75 of ${e.n('baseline_p75')} over ${e.n('baseline_runs')} recent runs (threshold ${e.n('threshold_factor')}×).`,
     why_it_matters: 'Far more steps than usual means the agent wandered: higher cost and latency, often a worse answer.',
-    suggested_fixes: [
-      { description: 'Look at the run for repeated or unnecessary calls; add a step budget.', language: 'typescript', code: STEP_BUDGET },
-    ],
+    suggested_fixes: [{ description: 'Look at the run for repeated or unnecessary calls; add a step budget.', language: 'typescript', code: STEP_BUDGET }],
   }),
   CASCADING_TOOL_FAILURE: (e) => ({
     title: `${e.n('consecutive_failures')} tool failures in a row across ${e.n('distinct_tool_count')} tools`,
@@ -245,9 +253,7 @@ const TEMPLATES: Record<FailureType, Template> = {
     title: `${e.n('llm_calls')} LLM calls for ${e.n('tool_calls')} tool calls`,
     what: `The agent made ${e.n('llm_calls')} LLM calls and ${e.n('tool_calls')} tool calls (ratio ${e.n('ratio')}, ${e.s('mode')} threshold ${e.n('threshold')}); the run ${e.s('outcome') === 'stalled' ? 'stalled' : 'finished'}.`,
     why_it_matters: 'Many LLM calls without action means the agent is deliberating in circles: cost and latency without progress.',
-    suggested_fixes: [
-      { description: 'Limit consecutive LLM calls without a tool call or answer, and make the plan explicit in the prompt.' },
-    ],
+    suggested_fixes: [{ description: 'Limit consecutive LLM calls without a tool call or answer, and make the plan explicit in the prompt.' }],
   }),
   PROMPT_INJECTION_SIGNAL: (e) => ({
     title: 'Possible prompt injection in the input',
@@ -262,9 +268,7 @@ const TEMPLATES: Record<FailureType, Template> = {
     title: 'A cut-off LLM response was used without retry',
     what: `The LLM response at step ${e.n('truncated_step')} hit its token limit (${e.s('detected_by').replace(/_/g, ' ')}${e.has('completion_tokens') && e.has('max_tokens') ? `: ${e.n('completion_tokens')} of max ${e.n('max_tokens')} tokens` : ''}) and was used as is${e.is('final_output') ? ' as the final answer' : ''}.`,
     why_it_matters: 'A truncated answer or cut tool arguments silently degrade the result without any error.',
-    suggested_fixes: [
-      { description: 'Check finish_reason and retry or continue when it is "length".', language: 'typescript', code: FINISH_REASON_CHECK },
-    ],
+    suggested_fixes: [{ description: 'Check finish_reason and retry or continue when it is "length".', language: 'typescript', code: FINISH_REASON_CHECK }],
   }),
   MODEL_FALLBACK_DRIFT: (e) => ({
     title: `Model fell back from ${e.s('from_model')} to ${e.s('to_model')}`,
@@ -295,25 +299,19 @@ const TEMPLATES: Record<FailureType, Template> = {
     title: `${e.n('retrieval_count')} retrievals in one run`,
     what: `The agent ran ${e.n('retrieval_count')} retrievals (${e.n('distinct_queries')} distinct queries, ${e.n('repeated_queries')} repeated, ${e.n('empty_results')} empty) over ${e.n('distinct_indexes')} indexes.`,
     why_it_matters: 'Retrieving again and again means the agent is not finding what it needs: cost, latency and context bloat.',
-    suggested_fixes: [
-      { description: 'Cap retrievals per run, cache repeated queries, and improve query rewriting or the index.' },
-    ],
+    suggested_fixes: [{ description: 'Cap retrievals per run, cache repeated queries, and improve query rewriting or the index.' }],
   }),
   RUNAWAY_ITERATION: (e) => ({
     title: `Runaway run: ${e.s('ceiling') === 'tokens' ? 'token' : 'step'} ceiling crossed`,
     what: `The run reached ${e.n('steps')} steps (ceiling ${e.n('max_steps')}) and ${e.n('total_tokens')} tokens (ceiling ${e.n('max_total_tokens')}) without completing (status ${e.s('status')}).`,
     why_it_matters: 'A run that keeps going without finishing costs money every step and will likely never answer.',
-    suggested_fixes: [
-      { description: 'Enforce a hard step and token budget in the agent loop.', language: 'typescript', code: STEP_BUDGET },
-    ],
+    suggested_fixes: [{ description: 'Enforce a hard step and token budget in the agent loop.', language: 'typescript', code: STEP_BUDGET }],
   }),
   AGENT_HANDOFF_FAILURE: (e) => ({
     title: `Handoff ${e.s('name')} failed`,
     what: `The handoff ${e.s('name')} (${e.s('handoff_kind') === 'tool' ? 'handoff tool' : 'nested agent'}) ${e.s('failure') === 'empty' ? 'returned nothing' : 'failed'}${e.s('error_type', '') ? ` (${e.s('error_type')})` : ''}; ${e.n('failed_handoffs')} of ${e.n('total_handoffs')} handoffs failed${e.is('recovered') ? ', a later handoff to the same agent succeeded' : ''}.`,
     why_it_matters: 'When a handoff fails the receiving agent never gets the task, and the user is left with a partial answer.',
-    suggested_fixes: [
-      { description: 'Check that the target agent exists and accepts the handoff input; surface handoff errors to the calling agent.' },
-    ],
+    suggested_fixes: [{ description: 'Check that the target agent exists and accepts the handoff input; surface handoff errors to the calling agent.' }],
   }),
   DELEGATION_LOOP: (e) => ({
     title: `Delegation loop between ${e.list('agents')}`,

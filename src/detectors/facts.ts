@@ -4,12 +4,7 @@
  * completed: shown, never judged) are left out. Memoised per run object and event count, so the 23 detectors share
  * one pass.
  */
-import type {
-  InjectionFacts,
-  RunEvent,
-  RunStartedPayload,
-  ToolCallRequest,
-} from '../mapping/events.js';
+import type { InjectionFacts, RunEvent, RunStartedPayload, ToolCallRequest } from '../mapping/events.js';
 import type { AssembledRun, ExitReason, RunStatus } from '../runs/types.js';
 import { num, str } from './util.js';
 
@@ -302,7 +297,7 @@ function buildFacts(run: AssembledRun, events: readonly RunEvent[]): RunFacts {
 
   for (let ordinal = 0; ordinal < events.length; ordinal++) {
     const e = events[ordinal];
-    const p: Obj = isObj(e.payload) ? (e.payload as unknown as Obj) : {};
+    const p: Obj = isObj(e.payload) ? e.payload : {};
     const step = stepOf(e);
     const ts = num(e.timestamp);
     const spanId = str(e.span_id) ?? `#${step}`;
@@ -330,7 +325,7 @@ function buildFacts(run: AssembledRun, events: readonly RunEvent[]): RunFacts {
     switch (e.event_type) {
       case 'run.started': {
         if (!started) {
-          started = { step_index: step, span_id: str(e.span_id), payload: p as Partial<RunStartedPayload> };
+          started = { step_index: step, span_id: str(e.span_id), payload: p };
           for (const t of strings(p.tools)) available.add(t);
           const inj = injectionOf(p.injection_signal);
           if (inj) injections.push({ step_index: step, source: 'run_input', facts: inj });
@@ -359,16 +354,11 @@ function buildFacts(run: AssembledRun, events: readonly RunEvent[]): RunFacts {
         if (f.prompt_tokens === null && total !== null && f.completion_tokens !== null && total >= f.completion_tokens) {
           f.prompt_tokens = total - f.completion_tokens;
         }
-        f.total_tokens =
-          total ??
-          (f.prompt_tokens !== null || f.completion_tokens !== null
-            ? (f.prompt_tokens ?? 0) + (f.completion_tokens ?? 0)
-            : null);
+        f.total_tokens = total ?? (f.prompt_tokens !== null || f.completion_tokens !== null ? (f.prompt_tokens ?? 0) + (f.completion_tokens ?? 0) : null);
         f.finish_reasons = strings(p.finish_reasons).map((r) => r.toLowerCase());
         f.finish_reason = lower(p.finish_reason) ?? f.finish_reasons[0] ?? null;
         f.output_length = nonNeg(p.output_length);
-        f.output_length_source =
-          p.output_length_source === 'content' || p.output_length_source === 'tokens' ? p.output_length_source : null;
+        f.output_length_source = p.output_length_source === 'content' || p.output_length_source === 'tokens' ? p.output_length_source : null;
         f.tool_calls = Array.isArray(p.tool_calls)
           ? p.tool_calls.filter(isObj).map((c) => ({ name: str(c.name) ?? 'unknown', args_hash: str(c.args_hash) }))
           : [];

@@ -1,14 +1,5 @@
 /** Failure detectors: pure functions of an AssembledRun (+ per-agent settings and baseline) to signals. */
-export type {
-  AnyDetector,
-  Detector,
-  DetectorContext,
-  Evidence,
-  EvidenceValue,
-  FailureType,
-  Severity,
-  Signal,
-} from './types.js';
+export type { AnyDetector, Detector, DetectorContext, Evidence, EvidenceValue, FailureType, Severity, Signal } from './types.js';
 export { FAILURE_TYPES, SEVERITIES } from './types.js';
 export type { Baseline, ByStepKind, RunStats, StepKind } from './baseline.js';
 export { BASELINE_WINDOW, baselineFromStats, p75, percentile, runStats } from './baseline.js';
@@ -22,13 +13,7 @@ export type {
   ResolvedAgentConfig,
   SectionOverrides,
 } from './config.js';
-export {
-  DetectorConfigError,
-  defaultDetectorConfig,
-  loadDetectorConfig,
-  parseDetectorConfig,
-  resolveAgentConfig,
-} from './config.js';
+export { DetectorConfigError, defaultDetectorConfig, loadDetectorConfig, parseDetectorConfig, resolveAgentConfig } from './config.js';
 export { defaultDetectorsYaml } from './config-template.js';
 export type { DetectedSignal, RunDetectorsOptions } from './registry.js';
 export { DETECTORS, getDetector, runDetectors } from './registry.js';

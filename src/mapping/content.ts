@@ -82,7 +82,7 @@ interface Msg {
  */
 type Messages = { messages: Msg[]; captured: boolean; raw?: undefined } | { messages?: undefined; captured?: undefined; raw: string };
 
-type Obj = { [key: string]: AttrValue | unknown };
+type Obj = { [key: string]: unknown };
 
 function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
@@ -413,7 +413,7 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
 
   // Input side: the prompt (LLM spans) and the user's own input (injection scan; digest for roots).
   if (isLlm || isRoot) {
-    let userText: string | null = null;
+    let userText: string | null;
     if (isLlm) {
       const msgs = inputMessages(span, index);
       if (msgs?.raw !== undefined) {

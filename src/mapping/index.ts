@@ -21,21 +21,8 @@ export {
   type RedactableSpan,
   type RedactedContent,
 } from './redact.js';
-export {
-  scanForInjection,
-  INJECTION_PATTERNS,
-  SCAN_WHOLE_MAX,
-  SCAN_HEAD_CHARS,
-  SCAN_TAIL_CHARS,
-} from './injection.js';
+export { scanForInjection, INJECTION_PATTERNS, SCAN_WHOLE_MAX, SCAN_HEAD_CHARS, SCAN_TAIL_CHARS } from './injection.js';
 export { classify, classifyName, vectorVendor, VECTOR_DB_SYSTEMS, type ClassifyHints } from './classify.js';
 export { extractContent, normalizeFinishReason, type ContentFacts, type ContentContext, type Measured } from './content.js';
-export {
-  normalizeProvider,
-  readProvider,
-  readIndexed,
-  scanAttributes,
-  type AttributeIndex,
-  type IndexedRecord,
-} from './attributes.js';
+export { normalizeProvider, readProvider, readIndexed, scanAttributes, type AttributeIndex, type IndexedRecord } from './attributes.js';
 export * from './events.js';

@@ -1,15 +1,6 @@
 import type { AttrValue, Attributes, OtlpSpan, OtlpSpanEvent } from '../otlp/model.js';
 import type { MappedSpan, RootFacts, SpanEvent } from './events.js';
-import {
-  firstNumber,
-  firstString,
-  readProvider,
-  str,
-  stringArray,
-  toNumber,
-  scanAttributes,
-  type AttributeIndex,
-} from './attributes.js';
+import { firstNumber, firstString, readProvider, str, stringArray, toNumber, scanAttributes, type AttributeIndex } from './attributes.js';
 import { classify, vectorVendor } from './classify.js';
 import { extractContent, memoDigest, normalizeFinishReason, type ContentFacts } from './content.js';
 import type { Hasher } from './hash.js';
@@ -27,17 +18,8 @@ const REQUEST_MODEL = ['gen_ai.request.model', 'llm.request.model', 'llm.model_n
 const RESPONSE_MODEL = ['gen_ai.response.model', 'llm.response.model', 'gen_ai.request.model', 'llm.request.model', 'llm.model_name'];
 const OPERATION = ['gen_ai.operation.name', 'llm.request.type'];
 const INPUT_TOKENS = ['gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'llm.token_count.prompt', 'llm.usage.prompt_tokens'];
-const OUTPUT_TOKENS = [
-  'gen_ai.usage.output_tokens',
-  'gen_ai.usage.completion_tokens',
-  'llm.token_count.completion',
-  'llm.usage.completion_tokens',
-];
-const REASONING_TOKENS = [
-  'gen_ai.usage.reasoning.output_tokens',
-  'gen_ai.usage.reasoning_tokens',
-  'llm.token_count.completion_details.reasoning',
-];
+const OUTPUT_TOKENS = ['gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'llm.token_count.completion', 'llm.usage.completion_tokens'];
+const REASONING_TOKENS = ['gen_ai.usage.reasoning.output_tokens', 'gen_ai.usage.reasoning_tokens', 'llm.token_count.completion_details.reasoning'];
 const TOTAL_TOKENS = ['gen_ai.usage.total_tokens', 'llm.usage.total_tokens', 'llm.token_count.total'];
 const MAX_TOKENS = ['gen_ai.request.max_tokens', 'llm.request.max_tokens'];
 const TOOL_CALL_ID = ['gen_ai.tool.call.id', 'tool_call.id'];
@@ -79,9 +61,7 @@ export function mapSpan(span: OtlpSpan, opts: MapOptions): MappedSpan {
   const index = scanAttributes(a);
   const category = classify(span.name, a, { hasVectorQuery: index.hasVectorQuery });
   const isRoot = span.parentSpanId === '';
-  const facts = hasContentFacts(a)
-    ? decodeContentFacts(a)
-    : extractContent(span, { category, isRoot, index }, memoDigest(opts.hasher));
+  const facts = hasContentFacts(a) ? decodeContentFacts(a) : extractContent(span, { category, isRoot, index }, memoDigest(opts.hasher));
 
   const start = nanosToSeconds(span.startTimeUnixNano);
   const end = nanosToSeconds(span.endTimeUnixNano);

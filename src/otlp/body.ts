@@ -6,13 +6,7 @@
  */
 import { createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import type { Transform } from 'node:stream';
-import {
-  echo,
-  MalformedRequestError,
-  PayloadTooLargeError,
-  UnsupportedEncodingError,
-  UnsupportedMediaTypeError,
-} from './errors.js';
+import { echo, MalformedRequestError, PayloadTooLargeError, UnsupportedEncodingError, UnsupportedMediaTypeError } from './errors.js';
 
 export type OtlpFormat = 'protobuf' | 'json';
 
@@ -81,20 +75,14 @@ function parseContentEncoding(header: string | undefined): Coding {
   const token = (header ?? '').trim().toLowerCase();
   const coding = Object.hasOwn(CODINGS, token) ? CODINGS[token] : undefined;
   if (coding) return coding;
-  throw new UnsupportedEncodingError(
-    `unsupported Content-Encoding ${echo(token)}; accepted: gzip, x-gzip, deflate, identity`,
-  );
+  throw new UnsupportedEncodingError(`unsupported Content-Encoding ${echo(token)}; accepted: gzip, x-gzip, deflate, identity`);
 }
 
 /**
  * Streams raw chunks through zlib, counting both sides. Input is written with backpressure and output is taken
  * in 'data' events as it is produced, so memory stays at about maxBytes plus zlib's 16 KiB buffers.
  */
-async function decompress(
-  chunks: AsyncIterator<Buffer>,
-  coding: 'gzip' | 'deflate',
-  maxBytes: number,
-): Promise<Buffer> {
+async function decompress(chunks: AsyncIterator<Buffer>, coding: 'gzip' | 'deflate', maxBytes: number): Promise<Buffer> {
   let z: Transform | undefined;
   let failure: Error | undefined;
   const out: Buffer[] = [];

@@ -13,8 +13,7 @@ export interface DecodeResult extends DecodedExport {
 /** Reasons kept per request: enough to debug a sender, small enough for a partial_success message. */
 const MAX_REASONS = 10;
 
-export const STRINDEX_WARNING =
-  'ignored profiling-only *_strindex fields (key_strindex / string_value_strindex) in trace attributes';
+export const STRINDEX_WARNING = 'ignored profiling-only *_strindex fields (key_strindex / string_value_strindex) in trace attributes';
 
 export const ZERO_TRACE_ID = '00000000000000000000000000000000';
 export const ZERO_SPAN_ID = '0000000000000000';

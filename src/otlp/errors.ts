@@ -62,7 +62,7 @@ export function echo(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'bigint') return truncate(`${value}n`, MAX_ECHO);
-  return truncate(String(value), MAX_ECHO);
+  return truncate(typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value, MAX_ECHO);
 }
 
 /** Cuts a message to `max` chars, marking the cut. */

@@ -8,24 +8,11 @@ import { decodeProtobufExport } from './protobuf.js';
 
 export type * from './model.js';
 export type { DecodeResult } from './decode-result.js';
-export {
-  OtlpHttpError,
-  MalformedRequestError,
-  PayloadTooLargeError,
-  UnsupportedMediaTypeError,
-  UnsupportedEncodingError,
-} from './errors.js';
+export { OtlpHttpError, MalformedRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, UnsupportedEncodingError } from './errors.js';
 export { parseContentType, readBody, type OtlpFormat, type ReadBodyOptions } from './body.js';
 export { decodeProtobufExport } from './protobuf.js';
 export { decodeJsonExport } from './json.js';
-export {
-  encodeExportResponse,
-  encodeStatus,
-  grpcCodeForHttpStatus,
-  partialSuccessFor,
-  type EncodedResponse,
-  type PartialSuccess,
-} from './response.js';
+export { encodeExportResponse, encodeStatus, grpcCodeForHttpStatus, partialSuccessFor, type EncodedResponse, type PartialSuccess } from './response.js';
 
 /**
  * Decodes an ExportTraceServiceRequest body. Throws MalformedRequestError (400) when the body cannot be decoded;

@@ -6,15 +6,7 @@
  * A wrong JSON type anywhere fails the whole request with a path to the offending field; bad span ids only
  * reject that span.
  */
-import {
-  DecodeCollector,
-  setAttr,
-  STRINDEX_WARNING,
-  toSpanKind,
-  toStatusCode,
-  ZERO_SPAN_ID,
-  ZERO_TRACE_ID,
-} from './decode-result.js';
+import { DecodeCollector, setAttr, STRINDEX_WARNING, toSpanKind, toStatusCode, ZERO_SPAN_ID, ZERO_TRACE_ID } from './decode-result.js';
 import type { DecodeResult } from './decode-result.js';
 import { echo, MalformedRequestError, truncate } from './errors.js';
 import type { AttrValue, Attributes, OtlpResource, OtlpScope, OtlpSpan, OtlpSpanEvent } from './model.js';
@@ -169,7 +161,7 @@ function reject(ctx: Ctx, name: unknown, reason: string): undefined {
 
 function events(ctx: Ctx, s: Obj): OtlpSpanEvent[] {
   const raw = list(ctx, s, 'events', 'events');
-  const result: OtlpSpanEvent[] = new Array(raw.length);
+  const result = new Array<OtlpSpanEvent>(raw.length);
   const depth = ctx.path.length;
   ctx.path.push('events', 0);
   for (let i = 0; i < raw.length; i++) {
@@ -227,7 +219,7 @@ function anyValue(ctx: Ctx, v: unknown, depth: number): AttrValue {
     if (depth >= MAX_DEPTH) fail(ctx, 'arrayValue', `values nested deeper than ${MAX_DEPTH} levels`);
     ctx.path.push('arrayValue');
     const values = list(ctx, obj(ctx, x), 'values', 'values');
-    const arr: AttrValue[] = new Array(values.length);
+    const arr = new Array<AttrValue>(values.length);
     const at = ctx.path.length;
     ctx.path.push('values', 0);
     for (let i = 0; i < values.length; i++) {
@@ -354,5 +346,8 @@ function render(path: Path): string {
 function jsonSyntaxReason(err: unknown, text: string): string {
   if (text.trim() === '') return 'empty body';
   const message = err instanceof Error ? err.message : String(err);
-  return truncate(message.replace(/"((?:[^"\\]|\\.)*)"/g, (_m, inner: string) => echo(inner)), 160);
+  return truncate(
+    message.replace(/"((?:[^"\\]|\\.)*)"/g, (_m, inner: string) => echo(inner)),
+    160,
+  );
 }

@@ -4,14 +4,7 @@
  */
 
 /** An OTLP AnyValue, decoded. int64 values become `number` (token counts, ports: all well inside 2^53). */
-export type AttrValue =
-  | string
-  | number
-  | boolean
-  | Uint8Array
-  | null
-  | AttrValue[]
-  | { [key: string]: AttrValue };
+export type AttrValue = string | number | boolean | Uint8Array | null | AttrValue[] | { [key: string]: AttrValue };
 
 export type Attributes = Record<string, AttrValue>;
 

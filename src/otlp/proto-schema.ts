@@ -23,7 +23,7 @@ let cached: OtlpProtoTypes | undefined;
  * directory is found by walking up to the package root rather than by a fixed relative path.
  */
 export function findProtoDir(from: string = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from; ; ) {
+  for (let dir = from; ;) {
     const candidate = join(dir, 'proto');
     if (existsSync(join(dir, 'package.json')) && existsSync(join(candidate, TRACE_SERVICE))) return candidate;
     const parent = dirname(dir);

@@ -5,16 +5,7 @@
  * Field values that were on the wire are own properties of those objects, while defaults live on the prototype,
  * which is how the AnyValue oneof is told apart below.
  */
-import {
-  DecodeCollector,
-  setAttr,
-  spanPath,
-  STRINDEX_WARNING,
-  toSpanKind,
-  toStatusCode,
-  ZERO_SPAN_ID,
-  ZERO_TRACE_ID,
-} from './decode-result.js';
+import { DecodeCollector, setAttr, spanPath, STRINDEX_WARNING, toSpanKind, toStatusCode, ZERO_SPAN_ID, ZERO_TRACE_ID } from './decode-result.js';
 import type { DecodeResult } from './decode-result.js';
 import { MalformedRequestError, truncate } from './errors.js';
 import type { AttrValue, Attributes, OtlpResource, OtlpScope, OtlpSpanEvent } from './model.js';
@@ -78,9 +69,7 @@ export function decodeProtobufExport(body: Uint8Array): DecodeResult {
     req = exportRequest.decode(buf) as unknown as PbRequest;
   } catch (err) {
     // protobufjs reasons ("index out of range: 12 + 10 > 15", "invalid wire type 7 at offset 3") carry no payload.
-    throw new MalformedRequestError(
-      `invalid protobuf ExportTraceServiceRequest: ${truncate((err as Error).message, 200)}`,
-    );
+    throw new MalformedRequestError(`invalid protobuf ExportTraceServiceRequest: ${truncate((err as Error).message, 200)}`);
   }
 
   const out = new DecodeCollector();
@@ -120,11 +109,7 @@ export function decodeProtobufExport(body: Uint8Array): DecodeResult {
           parentSpanId = hex(s.parentSpanId);
           if (parentSpanId === ZERO_SPAN_ID) parentSpanId = '';
         } else if (s.parentSpanId.length !== 0) {
-          out.reject(
-            spanPath(ri, si, pi),
-            s.name,
-            `invalid parentSpanId: expected 8 bytes or empty, got ${s.parentSpanId.length}`,
-          );
+          out.reject(spanPath(ri, si, pi), s.name, `invalid parentSpanId: expected 8 bytes or empty, got ${s.parentSpanId.length}`);
           continue;
         }
         const st = s.status;
@@ -150,7 +135,7 @@ export function decodeProtobufExport(body: Uint8Array): DecodeResult {
 }
 
 function toEvents(events: PbEvent[], state: WalkState): OtlpSpanEvent[] {
-  const result: OtlpSpanEvent[] = new Array(events.length);
+  const result = new Array<OtlpSpanEvent>(events.length);
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     result[i] = { name: e.name, timeUnixNano: toBigInt(e.timeUnixNano), attributes: toAttributes(e.attributes, state) };
@@ -177,7 +162,7 @@ function toAttrValue(v: PbAnyValue, state: WalkState): AttrValue {
   if (hasOwn(v, 'boolValue')) return v.boolValue;
   if (hasOwn(v, 'arrayValue')) {
     const values = v.arrayValue ? v.arrayValue.values : [];
-    const arr: AttrValue[] = new Array(values.length);
+    const arr = new Array<AttrValue>(values.length);
     for (let i = 0; i < values.length; i++) arr[i] = toAttrValue(values[i], state);
     return arr;
   }

@@ -31,9 +31,7 @@ export function encodeExportResponse(format: OtlpFormat, partial?: Partial<Parti
   const errorMessage = truncate(partial?.errorMessage ?? '', MAX_MESSAGE);
   const populated = rejectedSpans > 0 || errorMessage !== '';
   if (!populated) {
-    return format === 'json'
-      ? { body: '{}', contentType: CONTENT_TYPES.json }
-      : { body: Buffer.alloc(0), contentType: CONTENT_TYPES.protobuf };
+    return format === 'json' ? { body: '{}', contentType: CONTENT_TYPES.json } : { body: Buffer.alloc(0), contentType: CONTENT_TYPES.protobuf };
   }
   // Default-valued fields are left out, as proto3 encoders do (protobufjs would write an explicit 0).
   const ps: { rejectedSpans?: number; errorMessage?: string } = {};
@@ -60,7 +58,11 @@ export function encodeStatus(format: OtlpFormat, status: { code?: number; messag
   const message = truncate(status.message, MAX_MESSAGE);
   if (format === 'json') return { body: JSON.stringify({ code, message }), contentType: CONTENT_TYPES.json };
   return {
-    body: toBuffer(otlpProtoTypes().rpcStatus.encode(code === 0 ? { message } : { code, message }).finish()),
+    body: toBuffer(
+      otlpProtoTypes()
+        .rpcStatus.encode(code === 0 ? { message } : { code, message })
+        .finish(),
+    ),
     contentType: CONTENT_TYPES.protobuf,
   };
 }

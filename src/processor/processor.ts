@@ -263,7 +263,11 @@ export class DunetraceSpanProcessor implements SpanProcessor {
         this.counts.exported += spans.length;
         const dropped = this.takeDropped();
         if (dropped > 0) {
-          this.trouble(`the span queue was full (maxQueueSize ${this.config.maxQueueSize}): ${dropped} spans were dropped while exports to ${this.target()} caught up`, dropped, 'warn');
+          this.trouble(
+            `the span queue was full (maxQueueSize ${this.config.maxQueueSize}): ${dropped} spans were dropped while exports to ${this.target()} caught up`,
+            dropped,
+            'warn',
+          );
         } else if (this.troubled) {
           this.troubled = false;
           this.log.info(`exports to ${this.target()} succeed again (${this.lostWhileTroubled} spans were lost meanwhile)`);
@@ -335,5 +339,5 @@ export class DunetraceSpanProcessor implements SpanProcessor {
 
 function describe(err: unknown): string {
   if (err instanceof Error) return err.message || err.name;
-  return err === undefined ? 'unknown error' : String(err);
+  return err === undefined ? 'unknown error' : typeof err === 'string' ? err : (JSON.stringify(err) ?? typeof err);
 }

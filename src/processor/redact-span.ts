@@ -2,13 +2,7 @@ import { isValidSpanId, type Attributes as ApiAttributes, type Link, type SpanCo
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { contentString } from '../mapping/attributes.js';
-import {
-  CONTENT_FACTS_PREFIX,
-  hasContentFacts,
-  isContentAttribute,
-  redactAttributes,
-  type Hasher,
-} from '../mapping/index.js';
+import { CONTENT_FACTS_PREFIX, hasContentFacts, isContentAttribute, redactAttributes, type Hasher } from '../mapping/index.js';
 import type { Attributes, OtlpSpanEvent } from '../otlp/model.js';
 
 type TimedEvent = ReadableSpan['events'][number];

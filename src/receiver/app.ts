@@ -74,7 +74,7 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
         return () => Promise.reject(new StorageUnavailableError('database not ready yet'));
       }
       const v = (storage as unknown as Record<string | symbol, unknown>)[prop];
-      return typeof v === 'function' ? v.bind(storage) : v;
+      return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(storage) : v;
     },
   });
 

@@ -36,7 +36,10 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(0, 65535).default(8001),
   DATABASE_URL: url.optional(),
-  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case Postgres identifier').optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case Postgres identifier')
+    .optional(),
   DUNETRACE_DATA_DIR: z.string().min(1).default('./.dunetrace'),
   AUTH_MODE: z.enum(['dev', 'keys']).optional(),
   DUNETRACE_MAX_BODY_BYTES: int(1024).default(16 * 1024 * 1024),

@@ -84,7 +84,7 @@ export class DetectorJudge implements Judge {
       severity: s.severity,
       confidence: s.confidence,
       step_index: s.step_index,
-      evidence: s.evidence as Record<string, unknown>,
+      evidence: s.evidence,
       shadow: s.shadow,
       detected_live: ctx.live,
     }));

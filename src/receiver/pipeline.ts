@@ -109,7 +109,10 @@ export class RunPipeline {
     } else {
       spans = [...run.spans.values()].map((span) => ({ span }));
     }
-    const status = closingStatus(spans.map((s) => s.span), run.rootSeen);
+    const status = closingStatus(
+      spans.map((s) => s.span),
+      run.rootSeen,
+    );
     const assembled = assembleRun(spans, { runId: run.runId, agentId: run.agentId, status });
     // Signals first, then the status: once a run is not open its signals are final.
     await this.storeSignals(run.customerId, assembled, false);
@@ -140,9 +143,12 @@ export class RunPipeline {
     }
     this.liveBusy.add(k);
     this.liveChecked.set(run, run.spans.size);
-    const assembled = assembleRun([...run.spans.values()].map((span) => ({ span })), { runId: run.runId, agentId: run.agentId, status: 'open' });
+    const assembled = assembleRun(
+      [...run.spans.values()].map((span) => ({ span })),
+      { runId: run.runId, agentId: run.agentId, status: 'open' },
+    );
     this.storeSignals(run.customerId, assembled, true)
-      .catch((err) => this.log.warn({ err, run_id: run.runId }, 'live detection failed; the run is judged again at completion'))
+      .catch((err: unknown) => this.log.warn({ err, run_id: run.runId }, 'live detection failed; the run is judged again at completion'))
       .finally(() => {
         this.liveBusy.delete(k);
         // Re-check only while the run is still open: after completion its signals are final.

@@ -5,6 +5,10 @@
 export function safeError(err: unknown): { type: string; code?: string; frames?: string } {
   if (!(err instanceof Error)) return { type: typeof err };
   const code = (err as { code?: unknown }).code;
-  const frames = err.stack?.split('\n').filter((l) => l.trimStart().startsWith('at ')).slice(0, 8).join('\n');
+  const frames = err.stack
+    ?.split('\n')
+    .filter((l) => l.trimStart().startsWith('at '))
+    .slice(0, 8)
+    .join('\n');
   return { type: err.name, ...(typeof code === 'string' ? { code } : {}), ...(frames ? { frames } : {}) };
 }

@@ -26,12 +26,12 @@ export async function runReceiver(config: ReceiverConfig, deps: Parameters<typeo
       .close()
       .then(() => (ownsDataDir ? removeAdminHandle(config.dataDir, process.pid) : undefined))
       .then(
-      () => process.exit(0),
-      (err) => {
-        app.log.error({ err }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
+        () => process.exit(0),
+        (err) => {
+          app.log.error({ err }, 'error during shutdown');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -27,8 +27,14 @@ const STEP_EVENTS = new Set(['llm.called', 'tool.called', 'retrieval.called']);
  * their span's step; the terminal event takes the last step.
  */
 export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): AssembledRun {
-  const onTime = input.filter((s) => !s.late).map((s) => s.span).sort(byStart);
-  const late = input.filter((s) => s.late).map((s) => s.span).sort(byStart);
+  const onTime = input
+    .filter((s) => !s.late)
+    .map((s) => s.span)
+    .sort(byStart);
+  const late = input
+    .filter((s) => s.late)
+    .map((s) => s.span)
+    .sort(byStart);
 
   const root = onTime.find((s) => s.parent_span_id === null) ?? null;
   const events: RunEvent[] = [];
@@ -42,7 +48,7 @@ export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): Assem
     .sort((a, b) => a.step_index - b.step_index || a.timestamp - b.timestamp);
   const tools = collectTools(onTime, events);
   const model = firstLlmModel(events);
-  const startedAt = root?.start_time ?? (onTime[0]?.start_time ?? null);
+  const startedAt = root?.start_time ?? onTime[0]?.start_time ?? null;
 
   if (onTime.length > 0) {
     const anchor = root ?? onTime[0];
@@ -76,11 +82,7 @@ export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): Assem
   } else if (opts.status !== 'open' && root) {
     const errored = root.status === 'error';
     const last = llmResponses[llmResponses.length - 1];
-    exitReason = errored
-      ? 'error'
-      : last && last.payload.finish_reason === 'stop' && last.payload.tool_calls.length === 0
-        ? 'final_answer'
-        : 'completed';
+    exitReason = errored ? 'error' : last && last.payload.finish_reason === 'stop' && last.payload.tool_calls.length === 0 ? 'final_answer' : 'completed';
     endedAt = root.end_time;
     const common = {
       total_steps: stepCount,
@@ -204,7 +206,10 @@ function firstInjection(events: RunEvent[]) {
 function agentVersion(spans: MappedSpan[], model: string | null, tools: string[]): string {
   const declared = spans.find((s) => s.parent_span_id === null && s.agent_version)?.agent_version ?? spans.find((s) => s.agent_version)?.agent_version;
   if (declared) return declared;
-  return createHash('sha256').update(`${model ?? 'unknown'}:${tools.join(',')}`).digest('hex').slice(0, 8);
+  return createHash('sha256')
+    .update(`${model ?? 'unknown'}:${tools.join(',')}`)
+    .digest('hex')
+    .slice(0, 8);
 }
 
 /** Start time, then end time (spans started in the same millisecond: the one that ended first came first), then id. */

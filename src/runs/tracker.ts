@@ -81,7 +81,16 @@ export class RunTracker {
   recover(r: { customerId: string; runId: string; agentId: string; rootSeen: boolean; lastSpanAt: number }, now = Date.now()): void {
     const k = key(r.customerId, r.runId);
     if (this.open.has(k)) return;
-    const run: OpenRun = { customerId: r.customerId, runId: r.runId, agentId: r.agentId, spans: new Map(), partial: true, rootSeen: r.rootSeen, timer: null, timerMs: 0 };
+    const run: OpenRun = {
+      customerId: r.customerId,
+      runId: r.runId,
+      agentId: r.agentId,
+      spans: new Map(),
+      partial: true,
+      rootSeen: r.rootSeen,
+      timer: null,
+      timerMs: 0,
+    };
     this.open.set(k, run);
     const wait = (r.rootSeen ? this.opts.graceMs : this.opts.idleMs) - (now - r.lastSpanAt);
     this.arm(k, run, Math.max(0, wait));

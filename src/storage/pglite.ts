@@ -52,9 +52,7 @@ class PGliteQueryable implements Queryable {
 
   async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
     try {
-      return await this.db.transaction((tx) =>
-        fn({ query: (sql, params) => runQuery(tx, sql, params), exec: (sql) => runExec(tx, sql) }),
-      );
+      return await this.db.transaction((tx) => fn({ query: (sql, params) => runQuery(tx, sql, params), exec: (sql) => runExec(tx, sql) }));
     } catch (err) {
       throw toStorageError(err, 'PGlite');
     }
@@ -66,11 +64,7 @@ class PGliteQueryable implements Queryable {
   }
 }
 
-async function runQuery<R>(
-  db: PGlite | Transaction,
-  sql: string,
-  params?: readonly unknown[],
-): Promise<QueryResult<R>> {
+async function runQuery<R>(db: PGlite | Transaction, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
   try {
     const r = await db.query<R>(sql, params ? [...params] : undefined);
     return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };

@@ -103,10 +103,12 @@ export class SqlStorage implements Storage {
 
   createApiKey(row: NewApiKey): Promise<void> {
     return this.run(async () => {
-      await this.db.query(
-        'INSERT INTO api_keys (key_hash, key_prefix, agent_id, customer_id) VALUES ($1, $2, $3, $4)',
-        [row.key_hash, row.key_prefix, row.agent_id, row.customer_id],
-      );
+      await this.db.query('INSERT INTO api_keys (key_hash, key_prefix, agent_id, customer_id) VALUES ($1, $2, $3, $4)', [
+        row.key_hash,
+        row.key_prefix,
+        row.agent_id,
+        row.customer_id,
+      ]);
     });
   }
 
@@ -130,9 +132,7 @@ export class SqlStorage implements Storage {
 
   listApiKeys(): Promise<ApiKeyRow[]> {
     return this.run(async () => {
-      const r = await this.db.query<ApiKeyDbRow>(
-        `SELECT ${KEY_COLUMNS} FROM api_keys ORDER BY created_at, key_hash`,
-      );
+      const r = await this.db.query<ApiKeyDbRow>(`SELECT ${KEY_COLUMNS} FROM api_keys ORDER BY created_at, key_hash`);
       return r.rows.map(toApiKey);
     });
   }
@@ -199,9 +199,7 @@ export class SqlStorage implements Storage {
 
   listOpenRuns(): Promise<RunRow[]> {
     return this.run(async () => {
-      const r = await this.db.query<RunDbRow>(
-        `SELECT ${RUN_COLUMNS} FROM runs WHERE status = 'open' ORDER BY last_span_at, customer_id, run_id`,
-      );
+      const r = await this.db.query<RunDbRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE status = 'open' ORDER BY last_span_at, customer_id, run_id`);
       return r.rows.map(toRun);
     });
   }
@@ -270,16 +268,13 @@ export class SqlStorage implements Storage {
          ORDER BY closed_at DESC LIMIT $4`,
         [customerId, agentId, agentVersion, limit],
       );
-      return r.rows.map((row) => (typeof row.stats === 'string' ? JSON.parse(row.stats) : row.stats));
+      return r.rows.map((row): unknown => (typeof row.stats === 'string' ? JSON.parse(row.stats) : row.stats));
     });
   }
 
   getRun(customerId: string, runId: string): Promise<RunRow | null> {
     return this.run(async () => {
-      const r = await this.db.query<RunDbRow>(
-        `SELECT ${RUN_COLUMNS} FROM runs WHERE customer_id = $1 AND run_id = $2`,
-        [customerId, runId],
-      );
+      const r = await this.db.query<RunDbRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE customer_id = $1 AND run_id = $2`, [customerId, runId]);
       return r.rows.length > 0 ? toRun(r.rows[0]) : null;
     });
   }
@@ -378,10 +373,10 @@ export class SqlStorage implements Storage {
 
   listRunSignals(customerId: string, runId: string): Promise<SignalRow[]> {
     return this.run(async () => {
-      const r = await this.db.query<SignalDbRow>(
-        `SELECT ${SIGNAL_COLUMNS} FROM signals WHERE customer_id = $1 AND run_id = $2 ORDER BY detected_at, id`,
-        [customerId, runId],
-      );
+      const r = await this.db.query<SignalDbRow>(`SELECT ${SIGNAL_COLUMNS} FROM signals WHERE customer_id = $1 AND run_id = $2 ORDER BY detected_at, id`, [
+        customerId,
+        runId,
+      ]);
       return r.rows.map(toSignal);
     });
   }

@@ -29,7 +29,14 @@ describe('alerts end to end (receiver → local Slack and webhook servers)', () 
       await waitFor(async () => slack.hits.length >= 1 && hook.hits.length >= 1);
 
       const body = JSON.parse(hook.hits[0].body);
-      expect(body).toMatchObject({ schema_version: '1.0', event: 'failure_signal', failure_type: 'TOOL_LOOP', severity: 'HIGH', run_id: traceId, agent_id: 'looping-agent' });
+      expect(body).toMatchObject({
+        schema_version: '1.0',
+        event: 'failure_signal',
+        failure_type: 'TOOL_LOOP',
+        severity: 'HIGH',
+        run_id: traceId,
+        agent_id: 'looping-agent',
+      });
       expect(body.title).toBeTruthy();
       expect(body.suggested_fixes.length).toBeGreaterThan(0);
       expect(hook.hits[0].headers['x-dunetrace-event']).toBe('failure_signal');

@@ -8,19 +8,7 @@ import {
   type Outbox,
   type SlackMessage,
 } from '../../src/alerts/index.js';
-import {
-  explain,
-  makeSignal,
-  memoryLogger,
-  signalsOf,
-  slackOk,
-  startServer,
-  until,
-  webhookOk,
-  type Reply,
-  type Received,
-  type TestServer,
-} from './helpers.js';
+import { explain, makeSignal, memoryLogger, signalsOf, slackOk, startServer, until, webhookOk, type Reply, type Received, type TestServer } from './helpers.js';
 
 const SECRET = 'whsec_test';
 const SLACK_PATH = '/services/T0001/B0001/s3cr3tPathToken';
@@ -51,7 +39,10 @@ async function rig(
 ): Promise<Rig> {
   const slack = await startServer(opts.slack ?? slackOk);
   const webhook = await startServer(opts.webhook ?? webhookOk);
-  cleanup.push(() => slack.close(), () => webhook.close());
+  cleanup.push(
+    () => slack.close(),
+    () => webhook.close(),
+  );
   const outbox = opts.outbox ?? new MemoryOutbox();
   const store = new Map<number, AlertSignal>();
   const log = memoryLogger();
@@ -106,7 +97,16 @@ describe('AlertDispatcher → Slack and webhook (real local HTTP servers)', () =
     const msg = slackBody(sr);
     expect(msg.attachments[0].color).toBe('#FF0000');
     expect(msg.attachments[0].blocks.map((b) => b.type)).toEqual([
-      'header', 'context', 'divider', 'section', 'section', 'section', 'divider', 'section', 'divider', 'actions',
+      'header',
+      'context',
+      'divider',
+      'section',
+      'section',
+      'section',
+      'divider',
+      'section',
+      'divider',
+      'actions',
     ]);
     const button = msg.attachments[0].blocks[9];
     expect(button.type === 'actions' && button.elements[0].url).toBe(`${DASH}/runs/${s.run_id}`);
@@ -121,9 +121,17 @@ describe('AlertDispatcher → Slack and webhook (real local HTTP servers)', () =
     expect(verifySignature(wr.body, 'wrong', wr.headers['x-dunetrace-signature'])).toBe(false);
     const body = hookBody(wr);
     expect(body).toMatchObject({
-      schema_version: '1.0', event: 'failure_signal', failure_type: 'TOOL_LOOP', severity: 'CRITICAL', run_id: s.run_id,
-      agent_id: s.agent_id, agent_version: s.agent_version, step_index: s.step_index, confidence: s.confidence,
-      detected_at: s.detected_at.toISOString(), title: 'Tool loop: TOOL_LOOP',
+      schema_version: '1.0',
+      event: 'failure_signal',
+      failure_type: 'TOOL_LOOP',
+      severity: 'CRITICAL',
+      run_id: s.run_id,
+      agent_id: s.agent_id,
+      agent_version: s.agent_version,
+      step_index: s.step_index,
+      confidence: s.confidence,
+      detected_at: s.detected_at.toISOString(),
+      title: 'Tool loop: TOOL_LOOP',
     });
 
     const rows = deliveries(r.outbox);
@@ -164,9 +172,19 @@ describe('AlertDispatcher → Slack and webhook (real local HTTP servers)', () =
     expect(r.slack.received[0].body).not.toContain('args_hash');
     // Outbox rows hold ids and state only.
     for (const row of deliveries(r.outbox)) {
-      expect(Object.keys(row).sort()).toEqual(
-        ['attempts', 'channel', 'created_at', 'customer_id', 'delivered_at', 'digest', 'id', 'last_error', 'next_attempt_at', 'signal_id', 'status'],
-      );
+      expect(Object.keys(row).sort()).toEqual([
+        'attempts',
+        'channel',
+        'created_at',
+        'customer_id',
+        'delivered_at',
+        'digest',
+        'id',
+        'last_error',
+        'next_attempt_at',
+        'signal_id',
+        'status',
+      ]);
     }
   });
 
@@ -317,7 +335,10 @@ describe('AlertDispatcher → Slack and webhook (real local HTTP servers)', () =
     const steps = r.webhook.received.map((q) => hookBody(q).step_index);
     expect(steps.filter((x) => x === 1)).toHaveLength(1);
     expect(r.webhook.replied.filter((x) => x === 204)).toHaveLength(2); // one success each
-    expect(deliveries(r.outbox).map((x) => [x.status, x.attempts])).toEqual([['delivered', 1], ['delivered', 2]]);
+    expect(deliveries(r.outbox).map((x) => [x.status, x.attempts])).toEqual([
+      ['delivered', 1],
+      ['delivered', 2],
+    ]);
     // Same delivery id on the resend, so a receiver could deduplicate.
     const bIds = r.webhook.received.filter((q) => hookBody(q).step_index === 2).map((q) => q.headers['x-dunetrace-delivery']);
     expect(new Set(bIds).size).toBe(1);
@@ -343,7 +364,10 @@ describe('AlertDispatcher → Slack and webhook (real local HTTP servers)', () =
     await d2.start();
     expect(deliveries(r.outbox).map((x) => x.status)).toEqual(['delivered', 'delivered']);
     await d1.close(); // its hung request times out; the row is delivered already, so nothing changes
-    expect(deliveries(r.outbox).map((x) => [x.status, x.attempts])).toEqual([['delivered', 1], ['delivered', 1]]);
+    expect(deliveries(r.outbox).map((x) => [x.status, x.attempts])).toEqual([
+      ['delivered', 1],
+      ['delivered', 1],
+    ]);
     expect(r.webhook.replied.filter((x) => x === 204)).toHaveLength(2);
     await sleepMs(100);
     expect(r.webhook.received).toHaveLength(3); // A once, B hung once + delivered once; no further resend
@@ -369,8 +393,14 @@ describe('AlertDispatcher → Slack and webhook (real local HTTP servers)', () =
     expect(digest.headers['x-dunetrace-event']).toBe('failure_signal_digest');
     expect(verifySignature(digest.body, SECRET, digest.headers['x-dunetrace-signature'])).toBe(true);
     expect(hookBody(digest)).toMatchObject({
-      event: 'failure_signal_digest', agent_id: 'bot-a', failure_type: 'TOOL_LOOP', severity: 'HIGH', count: 7,
-      run_ids: flood.slice(3).map((s) => s.run_id), run_ids_truncated: false, burst: 3,
+      event: 'failure_signal_digest',
+      agent_id: 'bot-a',
+      failure_type: 'TOOL_LOOP',
+      severity: 'HIGH',
+      count: 7,
+      run_ids: flood.slice(3).map((s) => s.run_id),
+      run_ids_truncated: false,
+      burst: 3,
     });
     const individual = r.webhook.received.slice(0, 7).map((q) => hookBody(q).run_id);
     expect(individual).toEqual(expect.arrayContaining([...flood.slice(0, 3), ...otherAgent, ...otherType].map((s) => s.run_id)));

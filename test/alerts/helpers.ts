@@ -121,13 +121,15 @@ export function signalsOf(n: number, overrides: Partial<AlertSignal> = {}): Aler
   return Array.from({ length: n }, () => makeSignal(overrides));
 }
 
+const ev = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '?');
+
 /** A deterministic stand-in for the explainer (templates only, no content). */
 export function explain(s: AlertSignal): Explanation {
   return {
     title: `Tool loop: ${s.failure_type}`,
-    what: `The agent called the same tool ${String(s.evidence.count ?? '?')} times in a row.`,
+    what: `The agent called the same tool ${ev(s.evidence.count)} times in a row.`,
     why_it_matters: 'Loops burn tokens & time without progress <for the user>.',
-    evidence_summary: `tool=${String(s.evidence.tool ?? '?')} count=${String(s.evidence.count ?? '?')}`,
+    evidence_summary: `tool=${ev(s.evidence.tool)} count=${ev(s.evidence.count)}`,
     suggested_fixes: [
       { description: 'Cap repeated tool calls per run.', language: 'python', code: 'if calls[tool] > 3:\n    break' },
       { description: 'Second fix (not shown in Slack).' },

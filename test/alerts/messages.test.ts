@@ -29,14 +29,10 @@ describe('buildSlackMessage', () => {
     expect(msg.attachments).toHaveLength(1);
     const { color, blocks } = msg.attachments[0];
     expect(color).toBe('#FF0000');
-    expect(blocks.map((b) => b.type)).toEqual([
-      'header', 'context', 'divider', 'section', 'section', 'section', 'divider', 'section', 'divider', 'actions',
-    ]);
+    expect(blocks.map((b) => b.type)).toEqual(['header', 'context', 'divider', 'section', 'section', 'section', 'divider', 'section', 'divider', 'actions']);
     const t = texts(blocks);
     expect(t[0]).toBe(':red_circle:  Tool loop: TOOL_LOOP');
-    expect(t[1]).toBe(
-      `*Agent:* \`support-bot\`  *Version:* \`a1b2c3d4\`  *Run:* \`${s.run_id}\`  *Step:* 12  *Confidence:* 87%`,
-    );
+    expect(t[1]).toBe(`*Agent:* \`support-bot\`  *Version:* \`a1b2c3d4\`  *Run:* \`${s.run_id}\`  *Step:* 12  *Confidence:* 87%`);
     expect(t[3]).toBe('*What happened*\nThe agent called the same tool 5 times in a row.');
     // mrkdwn control characters are escaped
     expect(t[4]).toBe('*Why it matters*\nLoops burn tokens &amp; time without progress &lt;for the user&gt;.');
@@ -45,9 +41,7 @@ describe('buildSlackMessage', () => {
     const actions = blocks[9];
     expect(actions).toEqual({
       type: 'actions',
-      elements: [
-        { type: 'button', text: { type: 'plain_text', text: 'View run' }, url: `https://dash.example.com/runs/${s.run_id}`, style: 'primary' },
-      ],
+      elements: [{ type: 'button', text: { type: 'plain_text', text: 'View run' }, url: `https://dash.example.com/runs/${s.run_id}`, style: 'primary' }],
     });
   });
 
@@ -122,8 +116,22 @@ describe('buildWebhookRequest', () => {
     const { body, headers } = buildWebhookRequest(s, explain(s), { secret: 'whsec', sentAt, deliveryId: 'signal-1' });
     const parsed = JSON.parse(body);
     expect(Object.keys(parsed)).toEqual([
-      'schema_version', 'event', 'sent_at', 'failure_type', 'severity', 'confidence', 'run_id', 'agent_id',
-      'agent_version', 'step_index', 'detected_at', 'title', 'what', 'why_it_matters', 'evidence_summary', 'evidence',
+      'schema_version',
+      'event',
+      'sent_at',
+      'failure_type',
+      'severity',
+      'confidence',
+      'run_id',
+      'agent_id',
+      'agent_version',
+      'step_index',
+      'detected_at',
+      'title',
+      'what',
+      'why_it_matters',
+      'evidence_summary',
+      'evidence',
       'suggested_fixes',
     ]);
     expect(body).toBe(JSON.stringify(parsed)); // compact
@@ -165,9 +173,18 @@ describe('buildWebhookRequest', () => {
     const ids = Array.from({ length: 150 }, (_, i) => i.toString(16).padStart(32, '0'));
     const { body, headers } = buildWebhookDigestRequest(
       {
-        customer_id: 'c', agent_id: 'a', failure_type: 'T', severity: 'CRITICAL', count: 150, run_ids: ids,
-        severity_counts: { CRITICAL: 1, LOW: 149 }, first_detected_at: new Date(0), last_detected_at: new Date(1_000),
-        title: 'x', burst: 10, window_ms: 60_000,
+        customer_id: 'c',
+        agent_id: 'a',
+        failure_type: 'T',
+        severity: 'CRITICAL',
+        count: 150,
+        run_ids: ids,
+        severity_counts: { CRITICAL: 1, LOW: 149 },
+        first_detected_at: new Date(0),
+        last_detected_at: new Date(1_000),
+        title: 'x',
+        burst: 10,
+        window_ms: 60_000,
       },
       { secret: 'k', sentAt: new Date(2_000) },
     );

@@ -41,8 +41,17 @@ describe('ALERT_DELIVERIES_MIGRATION', () => {
       `SELECT column_name FROM information_schema.columns WHERE table_name = 'alert_deliveries' ORDER BY ordinal_position`,
     );
     expect(cols.rows.map((c) => c.column_name)).toEqual([
-      'id', 'customer_id', 'signal_id', 'channel', 'status', 'digest', 'attempts', 'next_attempt_at', 'last_error',
-      'created_at', 'delivered_at',
+      'id',
+      'customer_id',
+      'signal_id',
+      'channel',
+      'status',
+      'digest',
+      'attempts',
+      'next_attempt_at',
+      'last_error',
+      'created_at',
+      'delivered_at',
     ]);
     await expect(exec.query(`INSERT INTO alert_deliveries (customer_id, signal_id, channel) VALUES ('c', 1, 'email')`)).rejects.toThrow();
     await expect(exec.query(`INSERT INTO alert_deliveries (customer_id, signal_id, channel, status) VALUES ('c', 1, 'slack', 'sent')`)).rejects.toThrow();
@@ -124,7 +133,15 @@ describe('AlertDispatcher on SqlOutbox (PGlite)', () => {
 
   function dispatcher(store: Map<number, AlertSignal>, config: Record<string, unknown> = {}) {
     return new AlertDispatcher(
-      { slackWebhookUrl: null, webhookUrl: `${server.origin}/hook`, webhookSecret: 'k', dashboardUrl: null, backoff: { baseMs: 30, jitter: 0 }, timeoutMs: 2_000, ...config },
+      {
+        slackWebhookUrl: null,
+        webhookUrl: `${server.origin}/hook`,
+        webhookSecret: 'k',
+        dashboardUrl: null,
+        backoff: { baseMs: 30, jitter: 0 },
+        timeoutMs: 2_000,
+        ...config,
+      },
       { outbox: new SqlOutbox(exec), explain, loadSignal: async (id) => store.get(id) ?? null, logger: memoryLogger() },
     );
   }
@@ -140,7 +157,9 @@ describe('AlertDispatcher on SqlOutbox (PGlite)', () => {
     await d1.notify([a, b]);
     await d1.notify([a, b]); // a second notify changes nothing
     await d1.close();
-    let rows = await exec.query<{ signal_id: number; status: string; attempts: number }>('SELECT signal_id, status, attempts FROM alert_deliveries ORDER BY id');
+    let rows = await exec.query<{ signal_id: number; status: string; attempts: number }>(
+      'SELECT signal_id, status, attempts FROM alert_deliveries ORDER BY id',
+    );
     expect(rows.rows).toEqual([
       { signal_id: a.id, status: 'delivered', attempts: 1 },
       { signal_id: b.id, status: 'pending', attempts: 1 },

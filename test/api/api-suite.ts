@@ -12,8 +12,34 @@ import { emptyResponseRun, getJson, healthyRun, hoursAgo, postTrace, randomRunId
  * for the filter matrix, from storage.saveSignals with chosen severities, times and shadow flags.
  */
 
-const SIGNAL_KEYS = ['id', 'run_id', 'agent_id', 'agent_version', 'failure_type', 'severity', 'confidence', 'step_index', 'evidence', 'shadow', 'detected_live', 'detected_at', 'explanation'].sort();
-const RUN_KEYS = ['run_id', 'agent_id', 'agent_version', 'status', 'exit_reason', 'started_at', 'ended_at', 'step_count', 'span_count', 'signal_count', 'has_signals'].sort();
+const SIGNAL_KEYS = [
+  'id',
+  'run_id',
+  'agent_id',
+  'agent_version',
+  'failure_type',
+  'severity',
+  'confidence',
+  'step_index',
+  'evidence',
+  'shadow',
+  'detected_live',
+  'detected_at',
+  'explanation',
+].sort();
+const RUN_KEYS = [
+  'run_id',
+  'agent_id',
+  'agent_version',
+  'status',
+  'exit_reason',
+  'started_at',
+  'ended_at',
+  'step_count',
+  'span_count',
+  'signal_count',
+  'has_signals',
+].sort();
 const AGENT_KEYS = ['agent_id', 'last_seen', 'run_count', 'signal_count', 'critical_count', 'high_count', 'failure_types', 'sparkline'].sort();
 
 /** Every endpoint, filter and edge, against one receiver whose storage `deps` provides. */
@@ -66,7 +92,13 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
         expect(byId['healthy-agent'].sparkline).toEqual(new Array(24).fill(0));
         // Signals without runs still make an agent; the CRITICAL shadow SLOW_STEP 1.5 h ago is excluded everywhere.
         const f = byId['filter-agent'];
-        expect(f).toMatchObject({ run_count: 0, signal_count: 4, critical_count: 1, high_count: 1, failure_types: { TOOL_LOOP: 2, RETRY_STORM: 1, CONTEXT_BLOAT: 1 } });
+        expect(f).toMatchObject({
+          run_count: 0,
+          signal_count: 4,
+          critical_count: 1,
+          high_count: 1,
+          failure_types: { TOOL_LOOP: 2, RETRY_STORM: 1, CONTEXT_BLOAT: 1 },
+        });
         const expected = new Array(24).fill(0);
         expected[23] = 1; // 0.5 h ago: the last hour
         expected[21] = 1; // 2.5 h ago
@@ -93,7 +125,7 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
     });
 
     describe('GET /v1/agents/{agent_id}/runs and GET /v1/runs', () => {
-      it('lists an agent\'s runs newest first, with exactly the documented fields', async () => {
+      it("lists an agent's runs newest first, with exactly the documented fields", async () => {
         const { status, body } = await get('/v1/agents/healthy-agent/runs');
         expect(status).toBe(200);
         expect(body.page).toEqual({ total: 3, offset: 0, limit: 50, has_more: false });
@@ -166,7 +198,11 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
         expect(body).toMatchObject({ run_id: loopRun, agent_id: 'looping-agent', status: 'completed', step_count: 5, span_count: 6 });
         expect(body.events.filter((e: any) => e.event_type === 'tool.called')).toHaveLength(5);
         expect(body.signals).toEqual([
-          expect.objectContaining({ failure_type: 'TOOL_LOOP', severity: 'HIGH', explanation: expect.objectContaining({ title: expect.stringMatching(/^Tool loop: search/) }) }),
+          expect.objectContaining({
+            failure_type: 'TOOL_LOOP',
+            severity: 'HIGH',
+            explanation: expect.objectContaining({ title: expect.stringMatching(/^Tool loop: search/) }),
+          }),
         ]);
         expect((await get(`/v1/runs/${randomRunId()}`)).status).toBe(404);
         expect((await get('/v1/runs/not-a-run')).status).toBe(400);
@@ -186,7 +222,14 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
         expect(body.page).toEqual({ total: 1, offset: 0, limit: 50, has_more: false });
         const s = body.signals[0];
         expect(Object.keys(s).sort()).toEqual(SIGNAL_KEYS);
-        expect(s).toMatchObject({ run_id: loopRun, agent_id: 'looping-agent', failure_type: 'TOOL_LOOP', severity: 'HIGH', shadow: false, evidence: expect.objectContaining({ tool: 'search' }) });
+        expect(s).toMatchObject({
+          run_id: loopRun,
+          agent_id: 'looping-agent',
+          failure_type: 'TOOL_LOOP',
+          severity: 'HIGH',
+          shadow: false,
+          evidence: expect.objectContaining({ tool: 'search' }),
+        });
         expect(typeof s.id).toBe('number');
         expect(typeof s.detected_live).toBe('boolean');
         expect(new Date(s.detected_at).toISOString()).toBe(s.detected_at);
@@ -331,7 +374,7 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
         for (const [path, ops] of Object.entries(body.paths as Record<string, Record<string, any>>)) {
           for (const method of Object.keys(ops)) {
             const url = path.replace(/\{(\w+)\}/g, ':$1');
-            expect(r.receiver.app.hasRoute({ method: method.toUpperCase() as 'GET', url }), `${method} ${path}`).toBe(true);
+            expect(r.receiver.app.hasRoute({ method: method.toUpperCase(), url }), `${method} ${path}`).toBe(true);
             expect(ops[method].responses['200'], `${method} ${path}`).toBeDefined();
           }
         }

@@ -136,8 +136,7 @@ export async function openStream(url: string, headers: Record<string, string> = 
     events,
     raw: () => raw,
     ended,
-    waitForEvent: (pred, timeoutMs = 10_000) =>
-      poll(() => events.map((e) => JSON.parse(e.data)).find(pred), 'event', timeoutMs),
+    waitForEvent: (pred, timeoutMs = 10_000) => poll(() => events.map((e) => JSON.parse(e.data)).find(pred), 'event', timeoutMs),
     waitForText: (text, timeoutMs = 10_000) => poll(() => (raw.includes(text) ? true : undefined), JSON.stringify(text), timeoutMs).then(() => undefined),
     close: () => ac.abort(),
   };

@@ -54,7 +54,7 @@ describe('cross-customer isolation', () => {
     await waitForClosedRun(r.url, second, acme);
   });
 
-  it('lists show only the caller\'s agents, runs and signals', async () => {
+  it("lists show only the caller's agents, runs and signals", async () => {
     const as = async (key: string, path: string) => {
       const res = await getJson(r.url + path, key);
       expect(res.status, path).toBe(200);

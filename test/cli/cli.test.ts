@@ -77,16 +77,24 @@ describe('dunetrace alerts', () => {
     expect(Object.keys(doc).sort()).toEqual(['page', 'signals']);
     expect(doc.page).toMatchObject({ total: 3, has_more: false });
     expect(doc.signals[0].explanation.title).toBeTruthy();
-    expect(JSON.parse(high.stdout).signals.map((s: any) => s.severity).every((s: string) => s === 'HIGH' || s === 'CRITICAL')).toBe(true);
+    expect(
+      JSON.parse(high.stdout)
+        .signals.map((s: any) => s.severity)
+        .every((s: string) => s === 'HIGH' || s === 'CRITICAL'),
+    ).toBe(true);
     expect(JSON.parse(agent.stdout).signals.map((s: any) => s.run_id)).toEqual([emptyRun, emptyRun]);
     expect(JSON.parse(type.stdout).signals.map((s: any) => s.failure_type)).toEqual(['TOOL_LOOP']);
     expect(JSON.parse(since.stdout).page).toEqual({ total: 3, offset: 0, limit: 2, has_more: true });
   });
 
   it('colours severities only when asked (FORCE_COLOR); NO_COLOR wins; alignment is the same', async () => {
-    const [plain, colored, off] = await Promise.all([cli(['alerts']), cli(['alerts'], { FORCE_COLOR: '1' }), cli(['alerts'], { FORCE_COLOR: '1', NO_COLOR: '1' })]);
+    const [plain, colored, off] = await Promise.all([
+      cli(['alerts']),
+      cli(['alerts'], { FORCE_COLOR: '1' }),
+      cli(['alerts'], { FORCE_COLOR: '1', NO_COLOR: '1' }),
+    ]);
     expect(colored.stdout).toContain(`${ESC}31mHIGH${ESC}39m`);
-    expect(colored.stdout.replace(/\x1b\[[0-9;]*m/g, '')).toBe(plain.stdout);
+    expect(colored.stdout.replace(new RegExp(`${ESC}\\[[0-9;]*m`, 'g'), '')).toBe(plain.stdout);
     expect(off.stdout).toBe(plain.stdout);
     expect(off.stdout).not.toContain(ESC);
   });
@@ -95,7 +103,10 @@ describe('dunetrace alerts', () => {
     const json = follow(['alerts', '--follow', '--json', '--agent', 'follow-agent']);
     const table = follow(['alerts', '--follow', '--agent', 'follow-agent']);
     try {
-      await Promise.all([json.waitFor(() => json.stderr().includes('following alerts from')), table.waitFor(() => table.stderr().includes('following alerts from'))]);
+      await Promise.all([
+        json.waitFor(() => json.stderr().includes('following alerts from')),
+        table.waitFor(() => table.stderr().includes('following alerts from')),
+      ]);
       expect(json.stdout()).toBe(''); // nothing old: only what arrives from now on
       const traceId = newTraceId();
       await postTrace(r.url, loopingRun(traceId, { agentId: 'follow-agent' }).all);
@@ -121,7 +132,11 @@ describe('dunetrace alerts', () => {
 
 describe('dunetrace runs', () => {
   it('runs list: aligned table, newest first; --agent; --json', async () => {
-    const [all, agent, json] = await Promise.all([cli(['runs', 'list']), cli(['runs', 'list', '--agent', 'looping-agent']), cli(['runs', 'list', '--json', '--has-signals'])]);
+    const [all, agent, json] = await Promise.all([
+      cli(['runs', 'list']),
+      cli(['runs', 'list', '--agent', 'looping-agent']),
+      cli(['runs', 'list', '--json', '--has-signals']),
+    ]);
     expect(all.code, all.output).toBe(0);
     expect(all.output).not.toContain(ESC);
     const { head, rows, at } = columns(all.stdout);
@@ -191,7 +206,9 @@ describe('errors', () => {
     ]);
     for (const res of [byFlag, byEnv]) {
       expect(res.code).toBe(3);
-      expect(res.output.split('\n')).toContain(`dunetrace: cannot reach the receiver at http://127.0.0.1:${port}: connection refused — is \`dunetrace receiver\` running?`);
+      expect(res.output.split('\n')).toContain(
+        `dunetrace: cannot reach the receiver at http://127.0.0.1:${port}: connection refused — is \`dunetrace receiver\` running?`,
+      );
       expect(res.stdout).toBe('');
     }
     const followed = await cli(['alerts', '--follow', '--endpoint', `http://127.0.0.1:${port}`]);
@@ -236,7 +253,20 @@ describe('errors', () => {
   it('help lists the new commands and options', async () => {
     const { code, stdout } = await cli(['help']);
     expect(code).toBe(0);
-    for (const s of ['dunetrace receiver', 'dunetrace keys create', 'dunetrace alerts', 'dunetrace alerts --follow', 'dunetrace runs list', 'dunetrace runs show RUN_ID', '--json', '--endpoint URL', 'DUNETRACE_ENDPOINT', '--api-key KEY', 'DUNETRACE_API_KEY', 'NO_COLOR']) {
+    for (const s of [
+      'dunetrace receiver',
+      'dunetrace keys create',
+      'dunetrace alerts',
+      'dunetrace alerts --follow',
+      'dunetrace runs list',
+      'dunetrace runs show RUN_ID',
+      '--json',
+      '--endpoint URL',
+      'DUNETRACE_ENDPOINT',
+      '--api-key KEY',
+      'DUNETRACE_API_KEY',
+      'NO_COLOR',
+    ]) {
       expect(stdout).toContain(s);
     }
   });
@@ -256,9 +286,11 @@ function follow(args: string[]) {
     stdout: () => out,
     stderr: () => err,
     waitFor: (cond: () => boolean) =>
-      waitFor(async () => cond() || (child.exitCode !== null ? Promise.reject(new Error(`exited ${child.exitCode}:\n${out}${err}`)) : false), 20_000, 50).catch((e) => {
-        throw new Error(`${(e as Error).message}\nstdout:\n${out}\nstderr:\n${err}`);
-      }),
+      waitFor(async () => cond() || (child.exitCode !== null ? Promise.reject(new Error(`exited ${child.exitCode}:\n${out}${err}`)) : false), 20_000, 50).catch(
+        (e) => {
+          throw new Error(`${(e as Error).message}\nstdout:\n${out}\nstderr:\n${err}`);
+        },
+      ),
   };
 }
 

@@ -47,7 +47,10 @@ describe('CLI client settings', () => {
   it('flags win over the environment; defaults to the local receiver', () => {
     expect(clientOptions({}, {})).toEqual({ endpoint: DEFAULT_ENDPOINT, apiKey: null });
     expect(clientOptions({}, { DUNETRACE_ENDPOINT: 'http://h:1/', DUNETRACE_API_KEY: 'k1' })).toEqual({ endpoint: 'http://h:1', apiKey: 'k1' });
-    expect(clientOptions({ endpoint: 'https://x', 'api-key': 'k2' }, { DUNETRACE_ENDPOINT: 'http://h:1', DUNETRACE_API_KEY: 'k1' })).toEqual({ endpoint: 'https://x', apiKey: 'k2' });
+    expect(clientOptions({ endpoint: 'https://x', 'api-key': 'k2' }, { DUNETRACE_ENDPOINT: 'http://h:1', DUNETRACE_API_KEY: 'k1' })).toEqual({
+      endpoint: 'https://x',
+      apiKey: 'k2',
+    });
     expect(() => clientOptions({ endpoint: 'not a url' }, {})).toThrow(/invalid --endpoint/);
   });
 

@@ -50,7 +50,16 @@ describe.skipIf(!HAVE_CHROMIUM)(`dashboard in headless Chromium${HAVE_CHROMIUM ?
     [browser, dev] = await Promise.all([
       chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       }),
       startReceiver(),
     ]);
@@ -122,11 +131,16 @@ describe.skipIf(!HAVE_CHROMIUM)(`dashboard in headless Chromium${HAVE_CHROMIUM ?
     const marker = page.locator('.timeline .sig-marker', { hasText: 'TOOL_LOOP' });
     expect(await marker.count()).toBe(1);
     const step = await marker.evaluate((el) => el.closest('li')?.dataset.step);
-    const api = (await (await fetch(`${dev.url}/v1/runs/${traceId}`, { headers: { authorization: `Bearer ${DEV_KEY}` } })).json()) as { signals: { step_index: number }[]; status: string };
+    const api = (await (await fetch(`${dev.url}/v1/runs/${traceId}`, { headers: { authorization: `Bearer ${DEV_KEY}` } })).json()) as {
+      signals: { step_index: number }[];
+      status: string;
+    };
     expect(Number(step)).toBe(api.signals[0].step_index);
     expect(await page.locator('.page-head .status').textContent()).toBe(api.status);
     // The page scrolled to the signal (#signal-TOOL_LOOP), clear of the sticky top bar.
-    expect(await signal.evaluate((el) => Math.round(el.getBoundingClientRect().top))).toBeGreaterThanOrEqual(await page.locator('.topbar').evaluate((el) => Math.round(el.getBoundingClientRect().bottom)));
+    expect(await signal.evaluate((el) => Math.round(el.getBoundingClientRect().top))).toBeGreaterThanOrEqual(
+      await page.locator('.topbar').evaluate((el) => Math.round(el.getBoundingClientRect().bottom)),
+    );
     await page.evaluate(() => window.scrollTo(0, 0)); // a full-page shot from the top (the sticky bar stays on top)
     await page.screenshot({ path: `${ARTIFACTS}dashboard-run-laptop.png`, fullPage: true });
 
@@ -188,7 +202,14 @@ describe.skipIf(!HAVE_CHROMIUM)(`dashboard in headless Chromium${HAVE_CHROMIUM ?
     expect((await post(dev, loopingRun(other, { agentId: 'other-agent' }).all)).status).toBe(200);
     expect((await post(dev, loopingRun(mine).all)).status).toBe(200);
     await page.locator(`.alert[data-run-id="${mine}"]`).waitFor();
-    await waitFor(async () => (await fetch(`${dev.url}/v1/signals?agent=other-agent`, { headers: { authorization: `Bearer ${DEV_KEY}` } }).then((r) => r.json()) as { signals: unknown[] }).signals.length > 0);
+    await waitFor(
+      async () =>
+        (
+          (await fetch(`${dev.url}/v1/signals?agent=other-agent`, { headers: { authorization: `Bearer ${DEV_KEY}` } }).then((r) => r.json())) as {
+            signals: unknown[];
+          }
+        ).signals.length > 0,
+    );
     await page.waitForTimeout(300);
     expect(await page.locator(`.alert[data-run-id="${other}"]`).count()).toBe(0);
     // Newest first.
@@ -231,13 +252,21 @@ describe.skipIf(!HAVE_CHROMIUM)(`dashboard in headless Chromium${HAVE_CHROMIUM ?
     const run = await noHorizontalScroll(page);
     expect(run.scroll).toBeLessThanOrEqual(run.viewport);
     // Code of the suggested fix scrolls inside its own box, not the page.
-    expect(await page.locator('.code pre').first().evaluate((el) => getComputedStyle(el).overflowX)).toBe('auto');
+    expect(
+      await page
+        .locator('.code pre')
+        .first()
+        .evaluate((el) => getComputedStyle(el).overflowX),
+    ).toBe('auto');
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: `${ARTIFACTS}dashboard-run-phone.png`, fullPage: true });
 
     for (const p of ['/agents', '/agents/looping-agent']) {
       await page.goto(`${dev.url}${p}`);
-      await page.locator(p === '/agents' ? '.agent-card' : 'table.runs tr[data-run-id]').first().waitFor();
+      await page
+        .locator(p === '/agents' ? '.agent-card' : 'table.runs tr[data-run-id]')
+        .first()
+        .waitFor();
       const m = await noHorizontalScroll(page);
       expect(m.scroll, p).toBeLessThanOrEqual(m.viewport);
     }
@@ -308,10 +337,30 @@ describe.skipIf(!HAVE_CHROMIUM)(`dashboard in headless Chromium${HAVE_CHROMIUM ?
     const id = newTraceId();
     const t0 = Date.now() - 5_000;
     const llm = jsonSpan({
-      traceId: id, spanId: 'bbbbbbbbbbbbbbb1', parent: id.slice(0, 16), name: 'chat gpt-4o', start: t0, end: t0 + 1200,
-      attrs: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 1234, 'gen_ai.usage.output_tokens': 56, 'gen_ai.response.finish_reasons': 'length' },
+      traceId: id,
+      spanId: 'bbbbbbbbbbbbbbb1',
+      parent: id.slice(0, 16),
+      name: 'chat gpt-4o',
+      start: t0,
+      end: t0 + 1200,
+      attrs: {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.request.model': 'gpt-4o',
+        'gen_ai.usage.input_tokens': 1234,
+        'gen_ai.usage.output_tokens': 56,
+        'gen_ai.response.finish_reasons': 'length',
+      },
     });
-    const tool = jsonSpan({ traceId: id, spanId: 'bbbbbbbbbbbbbbb2', parent: id.slice(0, 16), name: 'execute_tool fetch', start: t0 + 1300, end: t0 + 1500, error: true, attrs: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'fetch', 'error.type': 'TimeoutError' } });
+    const tool = jsonSpan({
+      traceId: id,
+      spanId: 'bbbbbbbbbbbbbbb2',
+      parent: id.slice(0, 16),
+      name: 'execute_tool fetch',
+      start: t0 + 1300,
+      end: t0 + 1500,
+      error: true,
+      attrs: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'fetch', 'error.type': 'TimeoutError' },
+    });
     expect((await post(dev, otlpJson([llm, tool], { 'service.name': 'open-agent' }))).status).toBe(200);
     const page = await open();
     await page.goto(`${dev.url}/runs/${id}`);

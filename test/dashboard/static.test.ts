@@ -44,18 +44,27 @@ describe('dashboard static files on the receiver port', () => {
     // fetch() decompresses on its own: ask through a raw request instead.
     const http = await import('node:http');
     const gz = await new Promise<{ enc: string | undefined; body: Buffer }>((resolve, reject) => {
-      http.get(`${r.url}/assets/views/run.js`, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ enc: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
-      }).on('error', reject);
+      http
+        .get(`${r.url}/assets/views/run.js`, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ enc: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+        })
+        .on('error', reject);
     });
     expect(gz.enc).toBe('gzip');
     expect(gunzipSync(gz.body).toString()).toBe(readFileSync(path.join(DASHBOARD_DIR, 'assets/views/run.js'), 'utf8'));
   });
 
   it('serves nothing outside the dashboard folder, and leaves /v1 to the API', async () => {
-    for (const p of ['/assets/../package.json', '/assets/%2e%2e/package.json', '/assets/..%2f..%2fpackage.json', '/assets/nope.js', '/assets/', '/index.html']) {
+    for (const p of [
+      '/assets/../package.json',
+      '/assets/%2e%2e/package.json',
+      '/assets/..%2f..%2fpackage.json',
+      '/assets/nope.js',
+      '/assets/',
+      '/index.html',
+    ]) {
       const res = await get(p);
       expect(res.status, p).toBe(404);
       expect(await res.text()).not.toContain('dunetrace-otel');

@@ -3,7 +3,12 @@ import { detect, run, type RunBuilder } from './run-builder.js';
 
 describe('RUNAWAY_ITERATION (max_steps 50, max_total_tokens 200 000, live)', () => {
   it('fires HIGH on an open run past 50 steps, pinned to step 51', () => {
-    expect(detect('RUNAWAY_ITERATION', run().tools(51, 'a').build())).toMatchObject({ severity: 'HIGH', confidence: 0.85, step_index: 51, evidence: { ceiling: 'steps', steps: 51, max_steps: 50, status: 'open' } });
+    expect(detect('RUNAWAY_ITERATION', run().tools(51, 'a').build())).toMatchObject({
+      severity: 'HIGH',
+      confidence: 0.85,
+      step_index: 51,
+      evidence: { ceiling: 'steps', steps: 51, max_steps: 50, status: 'open' },
+    });
   });
   it('fires on stalled and errored runs, CRITICAL at 2 × the ceiling', () => {
     expect(detect('RUNAWAY_ITERATION', run().tools(60, 'a').stall().build())?.evidence).toMatchObject({ status: 'stalled' });
@@ -15,24 +20,53 @@ describe('RUNAWAY_ITERATION (max_steps 50, max_total_tokens 200 000, live)', () 
     expect(detect('RUNAWAY_ITERATION', run().tools(80, 'a').complete().build())).toBeNull();
   });
   it('token ceiling: fires past 200 000 tokens, quiet at exactly 200 000', () => {
-    expect(detect('RUNAWAY_ITERATION', run().llm({ total_tokens: 150_000 }).llm({ total_tokens: 50_001 }).build())).toMatchObject({ step_index: 2, evidence: { ceiling: 'tokens', total_tokens: 200_001 } });
+    expect(detect('RUNAWAY_ITERATION', run().llm({ total_tokens: 150_000 }).llm({ total_tokens: 50_001 }).build())).toMatchObject({
+      step_index: 2,
+      evidence: { ceiling: 'tokens', total_tokens: 200_001 },
+    });
     expect(detect('RUNAWAY_ITERATION', run().llm({ total_tokens: 150_000 }).llm({ total_tokens: 50_000 }).build())).toBeNull();
   });
 });
 
 describe('AGENT_HANDOFF_FAILURE', () => {
   it('fires HIGH when a handoff tool fails', () => {
-    const r = run().llm({ tool_calls: ['transfer_to_billing_agent'] }).tool('transfer_to_billing_agent', { success: false, error_type: 'AgentNotFound' }).llm().finalAnswer().build();
-    expect(detect('AGENT_HANDOFF_FAILURE', r)).toMatchObject({ severity: 'HIGH', confidence: 0.85, step_index: 2, evidence: { handoff_kind: 'tool', name: 'transfer_to_billing_agent', target_agent: 'billing', failure: 'error', error_type: 'AgentNotFound', failed_handoffs: 1, total_handoffs: 1, recovered: false } });
+    const r = run()
+      .llm({ tool_calls: ['transfer_to_billing_agent'] })
+      .tool('transfer_to_billing_agent', { success: false, error_type: 'AgentNotFound' })
+      .llm()
+      .finalAnswer()
+      .build();
+    expect(detect('AGENT_HANDOFF_FAILURE', r)).toMatchObject({
+      severity: 'HIGH',
+      confidence: 0.85,
+      step_index: 2,
+      evidence: {
+        handoff_kind: 'tool',
+        name: 'transfer_to_billing_agent',
+        target_agent: 'billing',
+        failure: 'error',
+        error_type: 'AgentNotFound',
+        failed_handoffs: 1,
+        total_handoffs: 1,
+        recovered: false,
+      },
+    });
   });
   it('fires when a handoff tool returns an output known to be empty, not when it is unknown', () => {
-    expect(detect('AGENT_HANDOFF_FAILURE', run().tool('handoff_to_support', { output_length: 0 }).finalAnswer().build())?.evidence).toMatchObject({ failure: 'empty' });
+    expect(detect('AGENT_HANDOFF_FAILURE', run().tool('handoff_to_support', { output_length: 0 }).finalAnswer().build())?.evidence).toMatchObject({
+      failure: 'empty',
+    });
     expect(detect('AGENT_HANDOFF_FAILURE', run().tool('handoff_to_support', { output_length: null }).finalAnswer().build())).toBeNull();
-    expect(detect('AGENT_HANDOFF_FAILURE', run().tool('handoff_to_support', { output_length: 0 }).finalAnswer().build(), { empty_is_failure: false })).toBeNull();
+    expect(
+      detect('AGENT_HANDOFF_FAILURE', run().tool('handoff_to_support', { output_length: 0 }).finalAnswer().build(), { empty_is_failure: false }),
+    ).toBeNull();
   });
   it('fires when a nested agent span (agent.invoked) failed', () => {
     const r = run().llm().agent('Researcher', { success: false, error_type: 'TimeoutError' }).llm().finalAnswer().build();
-    expect(detect('AGENT_HANDOFF_FAILURE', r)).toMatchObject({ step_index: 1, evidence: { handoff_kind: 'agent', name: 'Researcher', target_agent: 'researcher', error_type: 'TimeoutError' } });
+    expect(detect('AGENT_HANDOFF_FAILURE', r)).toMatchObject({
+      step_index: 1,
+      evidence: { handoff_kind: 'agent', name: 'Researcher', target_agent: 'researcher', error_type: 'TimeoutError' },
+    });
   });
   it('is MEDIUM when a later handoff to the same agent succeeded', () => {
     const r = run().tool('transfer_to_billing', { success: false }).tool('transfer_to_billing').finalAnswer().build();
@@ -59,7 +93,11 @@ describe('DELEGATION_LOOP (min_cycles 4)', () => {
   }
   it('fires on triage ⇄ billing handing work back 4 times (5 handoffs)', () => {
     const s = detect('DELEGATION_LOOP', pingPong(5).llm().finalAnswer().build());
-    expect(s).toMatchObject({ severity: 'HIGH', confidence: 0.8, evidence: { agents: ['billing', 'triage'], cycle_length: 2, cycles: 4, delegations: 5, distinct_agents: 2, via: 'handoff_tool' } });
+    expect(s).toMatchObject({
+      severity: 'HIGH',
+      confidence: 0.8,
+      evidence: { agents: ['billing', 'triage'], cycle_length: 2, cycles: 4, delegations: 5, distinct_agents: 2, via: 'handoff_tool' },
+    });
   });
   it('stays quiet with 4 handoffs (3 cycles)', () => {
     expect(detect('DELEGATION_LOOP', pingPong(4).llm().finalAnswer().build())).toBeNull();

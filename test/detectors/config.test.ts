@@ -90,7 +90,9 @@ describe('resolveAgentConfig', () => {
 describe('parseDetectorConfig rejects bad config with file, line and key path', () => {
   it('unknown parameter (the documented message)', () => {
     const e = errorOf(yml('default:', '  tool_loop:', '    threshold: 3', '    treshold: 4'));
-    expect(e.message).toBe('detectors.yml:4: default.tool_loop.treshold: unknown parameter (known: threshold, window, enabled, shadow); did you mean threshold?');
+    expect(e.message).toBe(
+      'detectors.yml:4: default.tool_loop.treshold: unknown parameter (known: threshold, window, enabled, shadow); did you mean threshold?',
+    );
     expect(e.problems[0]).toMatchObject({ file: 'detectors.yml', line: 4, path: 'default.tool_loop.treshold' });
   });
   it('unknown detector, with a suggestion', () => {
@@ -99,13 +101,23 @@ describe('parseDetectorConfig rejects bad config with file, line and key path', 
   });
   it('wrong type (string for a number), in an agent section, naming the file path given', () => {
     const e = errorOf(yml('default:', '  tool_loop: {}', '"web-*":', '  retry_storm:', '    threshold: "3"'), '/etc/dunetrace/detectors.yml');
-    expect(e.message).toBe('/etc/dunetrace/detectors.yml:5: web-*.retry_storm.threshold: expected a number, got a string ("3") — consecutive failed calls of one tool (count)');
+    expect(e.message).toBe(
+      '/etc/dunetrace/detectors.yml:5: web-*.retry_storm.threshold: expected a number, got a string ("3") — consecutive failed calls of one tool (count)',
+    );
   });
   it('non-integer count, out-of-range value, wrong boolean, wrong list item', () => {
-    expect(errorOf(yml('default:', '  tool_loop:', '    window: 2.5')).message).toMatch(/^detectors\.yml:3: default\.tool_loop\.window: expected an integer, got number 2\.5/);
-    expect(errorOf(yml('default:', '  retry_storm:', '    threshold: 1')).message).toMatch(/^detectors\.yml:3: default\.retry_storm\.threshold: must be ≥ 2, got number 1/);
-    expect(errorOf(yml('default:', '  cost_spike:', '    inflation_factor: 1')).message).toMatch(/^detectors\.yml:3: default\.cost_spike\.inflation_factor: must be > 1/);
-    expect(errorOf(yml('x:', '  slow_step:', '    enabled: "no"')).message).toMatch(/^detectors\.yml:3: x\.slow_step\.enabled: expected a boolean, got a string/);
+    expect(errorOf(yml('default:', '  tool_loop:', '    window: 2.5')).message).toMatch(
+      /^detectors\.yml:3: default\.tool_loop\.window: expected an integer, got number 2\.5/,
+    );
+    expect(errorOf(yml('default:', '  retry_storm:', '    threshold: 1')).message).toMatch(
+      /^detectors\.yml:3: default\.retry_storm\.threshold: must be ≥ 2, got number 1/,
+    );
+    expect(errorOf(yml('default:', '  cost_spike:', '    inflation_factor: 1')).message).toMatch(
+      /^detectors\.yml:3: default\.cost_spike\.inflation_factor: must be > 1/,
+    );
+    expect(errorOf(yml('x:', '  slow_step:', '    enabled: "no"')).message).toMatch(
+      /^detectors\.yml:3: x\.slow_step\.enabled: expected a boolean, got a string/,
+    );
     expect(errorOf(yml('default:', '  agent_handoff_failure:', '    handoff_tool_patterns: ["a*", 3]')).message).toMatch(
       /^detectors\.yml:3: default\.agent_handoff_failure\.handoff_tool_patterns\.1: expected a string, got number 3/,
     );
@@ -122,11 +134,15 @@ describe('parseDetectorConfig rejects bad config with file, line and key path', 
     expect(errorOf(yml('- tool_loop')).message).toMatch(/^detectors\.yml:1: the file must be a mapping/);
     expect(errorOf(yml('default: 3')).message).toMatch(/^detectors\.yml:1: default: must be a mapping of detector keys/);
     expect(errorOf(yml('default:', '  tool_loop: 3')).message).toMatch(/^detectors\.yml:2: default\.tool_loop: must be a mapping of parameters/);
-    expect(errorOf(yml('retry_storm:', '  threshold: 4')).message).toBe('detectors.yml:1: retry_storm: is a detector key: put it under `default:` or under an agent id section');
+    expect(errorOf(yml('retry_storm:', '  threshold: 4')).message).toBe(
+      'detectors.yml:1: retry_storm: is a detector key: put it under `default:` or under an agent id section',
+    );
   });
   it('YAML syntax errors and duplicate keys', () => {
     expect(errorOf(yml('default:', '  tool_loop:', '    threshold: [3', 'x: 1')).message).toMatch(/^detectors\.yml:\d+: invalid YAML: /);
-    expect(errorOf(yml('default:', '  tool_loop:', '    threshold: 3', '    threshold: 4')).message).toMatch(/^detectors\.yml:4: invalid YAML: Map keys must be unique/);
+    expect(errorOf(yml('default:', '  tool_loop:', '    threshold: 3', '    threshold: 4')).message).toMatch(
+      /^detectors\.yml:4: invalid YAML: Map keys must be unique/,
+    );
   });
   it('reports every problem at once', () => {
     const e = errorOf(yml('default:', '  tool_loop:', '    treshold: 3', '  nope: {}', 'agent-a:', '  retry_storm:', '    threshold: x'));

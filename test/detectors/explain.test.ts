@@ -3,7 +3,9 @@ import { FAILURE_TYPES, explainSignal, runDetectors, summarizeEvidence, type Exp
 import { FIRING } from './fixtures.js';
 
 function text(e: Explanation): string {
-  return [e.title, e.what, e.why_it_matters, e.evidence_summary, ...e.suggested_fixes.flatMap((f) => [f.description, f.language ?? '', f.code ?? ''])].join('\n');
+  return [e.title, e.what, e.why_it_matters, e.evidence_summary, ...e.suggested_fixes.flatMap((f) => [f.description, f.language ?? '', f.code ?? ''])].join(
+    '\n',
+  );
 }
 
 function expectClean(e: Explanation): void {
@@ -33,7 +35,7 @@ describe('explainSignal', () => {
       for (const key of Object.keys(signal.evidence)) expect(e.evidence_summary).toContain(`${key}:`);
     });
     it('renders from empty evidence without undefined/NaN', () => {
-      expectClean(explainSignal({ failure_type: type as FailureType, evidence: {}, step_index: Number.NaN }));
+      expectClean(explainSignal({ failure_type: type, evidence: {}, step_index: Number.NaN }));
     });
   });
 

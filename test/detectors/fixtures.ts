@@ -9,7 +9,13 @@ export interface Firing {
 }
 
 const baselineOf = (n: number, make: () => AssembledRun): Baseline => baselineFromStats(Array.from({ length: n }, make).map(runStats));
-const typical = () => run().llm({ tool_calls: ['a'], duration_ms: 500 }).tool('a', { duration_ms: 500 }).llm({ duration_ms: 500 }).finalAnswer().build();
+const typical = () =>
+  run()
+    .llm({ tool_calls: ['a'], duration_ms: 500 })
+    .tool('a', { duration_ms: 500 })
+    .llm({ duration_ms: 500 })
+    .finalAnswer()
+    .build();
 
 function pingPong(): AssembledRun {
   const b = run();
@@ -24,8 +30,18 @@ function pingPong(): AssembledRun {
 
 export const FIRING: Record<FailureType, () => Firing> = {
   TOOL_LOOP: () => ({ run: run().tools(3, 'search').tool('fetch').tool('summarize').llm().finalAnswer().build() }),
-  TOOL_THRASHING: () => ({ run: run().tools(6, (i) => (i % 2 ? 'read_file' : 'write_file')).finalAnswer().build() }),
-  TOOL_AVOIDANCE: () => ({ run: run({ tools: ['search', 'calculator'] }).llms(3).finalAnswer().build() }),
+  TOOL_THRASHING: () => ({
+    run: run()
+      .tools(6, (i) => (i % 2 ? 'read_file' : 'write_file'))
+      .finalAnswer()
+      .build(),
+  }),
+  TOOL_AVOIDANCE: () => ({
+    run: run({ tools: ['search', 'calculator'] })
+      .llms(3)
+      .finalAnswer()
+      .build(),
+  }),
   GOAL_ABANDONMENT: () => ({ run: run().tool('search').llms(2).stall().build() }),
   RAG_EMPTY_RETRIEVAL: () => ({ run: run().retrieval('product-docs', { result_count: 0, top_score: null }).llm().finalAnswer().build() }),
   LLM_TRUNCATION_LOOP: () => ({ run: run().llms(2, { finish: 'length' }).llm().finalAnswer().build() }),
@@ -38,14 +54,30 @@ export const FIRING: Record<FailureType, () => Firing> = {
   FIRST_STEP_FAILURE: () => ({ run: run().llm({ success: false, error_type: 'AuthenticationError' }).error('AuthenticationError').build() }),
   REASONING_STALL: () => ({ run: run().llms(5).tool('a').llms(3).finalAnswer().build() }),
   PROMPT_INJECTION_SIGNAL: () => ({
-    run: run({ injection: { matched_pattern_count: 1, matched_patterns: ['ignore_instructions'], input_length: 96 } }).llm().finalAnswer().build(),
+    run: run({ injection: { matched_pattern_count: 1, matched_patterns: ['ignore_instructions'], input_length: 96 } })
+      .llm()
+      .finalAnswer()
+      .build(),
   }),
   SILENT_TRUNCATION: () => ({ run: run().tool('a').llm({ finish: 'length', max_tokens: 512, completion_tokens: 512 }).finalAnswer().build() }),
   MODEL_FALLBACK_DRIFT: () => ({ run: run().llm({ model: 'gpt-4o', response_model: 'gpt-4o-mini' }).finalAnswer().build() }),
   COST_SPIKE: () => ({ run: run().llm({ total_tokens: 30_000 }).llm({ total_tokens: 30_000 }).finalAnswer().build() }),
-  SESSION_LATENCY: () => ({ run: run().llm({ duration_ms: 20_000 }).tool('a', { duration_ms: 3000 }).llm({ duration_ms: 20_000 }).finalAnswer().build(), baseline: baselineOf(20, typical) }),
-  EXCESSIVE_RETRIEVAL: () => ({ run: Array.from({ length: 8 }).reduce<ReturnType<typeof run>>((b) => b.retrieval('kb'), run()).llm().finalAnswer().build() }),
-  RUNAWAY_ITERATION: () => ({ run: run().tools(51, (i) => `t${i % 7}`).build() }),
+  SESSION_LATENCY: () => ({
+    run: run().llm({ duration_ms: 20_000 }).tool('a', { duration_ms: 3000 }).llm({ duration_ms: 20_000 }).finalAnswer().build(),
+    baseline: baselineOf(20, typical),
+  }),
+  EXCESSIVE_RETRIEVAL: () => ({
+    run: Array.from({ length: 8 })
+      .reduce<ReturnType<typeof run>>((b) => b.retrieval('kb'), run())
+      .llm()
+      .finalAnswer()
+      .build(),
+  }),
+  RUNAWAY_ITERATION: () => ({
+    run: run()
+      .tools(51, (i) => `t${i % 7}`)
+      .build(),
+  }),
   AGENT_HANDOFF_FAILURE: () => ({ run: run().tool('transfer_to_refunds', { success: false }).llm().finalAnswer().build() }),
   DELEGATION_LOOP: () => ({ run: pingPong() }),
 };

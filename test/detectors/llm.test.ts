@@ -4,7 +4,11 @@ import { HASH, detect, run } from './run-builder.js';
 describe('LLM_TRUNCATION_LOOP (threshold 2)', () => {
   it('fires on 2 truncated responses, not necessarily consecutive', () => {
     const r = run().llm({ finish: 'length' }).tool('a').llm({ finish: 'length' }).llm().finalAnswer().build();
-    expect(detect('LLM_TRUNCATION_LOOP', r)).toMatchObject({ severity: 'HIGH', step_index: 3, evidence: { truncation_count: 2, total_llm_calls: 3, first_truncation_step: 1, last_truncation_step: 3 } });
+    expect(detect('LLM_TRUNCATION_LOOP', r)).toMatchObject({
+      severity: 'HIGH',
+      step_index: 3,
+      evidence: { truncation_count: 2, total_llm_calls: 3, first_truncation_step: 1, last_truncation_step: 3 },
+    });
   });
   it('counts Anthropic/Gemini "max_tokens" as truncation', () => {
     expect(detect('LLM_TRUNCATION_LOOP', run().llms(2, { finish: 'max_tokens' }).build())).not.toBeNull();
@@ -17,7 +21,12 @@ describe('LLM_TRUNCATION_LOOP (threshold 2)', () => {
 describe('EMPTY_LLM_RESPONSE', () => {
   it('fires on finish "stop" with output length known to be 0', () => {
     const r = run().llm().llm({ output_length: 0 }).finalAnswer().build();
-    expect(detect('EMPTY_LLM_RESPONSE', r)).toMatchObject({ severity: 'HIGH', confidence: 0.95, step_index: 2, evidence: { occurrences: 1, first_step: 2, finish_reason: 'stop' } });
+    expect(detect('EMPTY_LLM_RESPONSE', r)).toMatchObject({
+      severity: 'HIGH',
+      confidence: 0.95,
+      step_index: 2,
+      evidence: { occurrences: 1, first_step: 2, finish_reason: 'stop' },
+    });
   });
   it('fires on 0 output tokens when content was not captured', () => {
     expect(detect('EMPTY_LLM_RESPONSE', run().llm({ output_length: 0, output_length_source: 'tokens' }).build())).not.toBeNull();
@@ -27,18 +36,38 @@ describe('EMPTY_LLM_RESPONSE', () => {
     expect(detect('EMPTY_LLM_RESPONSE', r)).toBeNull();
   });
   it('stays quiet on an empty text that carries tool calls, or on a non-stop finish', () => {
-    expect(detect('EMPTY_LLM_RESPONSE', run().llm({ output_length: 0, tool_calls: ['a'], finish: 'stop' }).build())).toBeNull();
+    expect(
+      detect(
+        'EMPTY_LLM_RESPONSE',
+        run()
+          .llm({ output_length: 0, tool_calls: ['a'], finish: 'stop' })
+          .build(),
+      ),
+    ).toBeNull();
     expect(detect('EMPTY_LLM_RESPONSE', run().llm({ output_length: 0, finish: 'length' }).build())).toBeNull();
   });
 });
 
 describe('SILENT_TRUNCATION', () => {
   it('fires HIGH when the final answer itself was cut off', () => {
-    const r = run().llm({ tool_calls: ['a'] }).tool('a').llm({ finish: 'length', completion_tokens: 1024, max_tokens: 1024 }).finalAnswer().build();
-    expect(detect('SILENT_TRUNCATION', r)).toMatchObject({ severity: 'HIGH', step_index: 3, evidence: { truncated_step: 3, detected_by: 'finish_reason', final_output: true, retried_calls: 0 } });
+    const r = run()
+      .llm({ tool_calls: ['a'] })
+      .tool('a')
+      .llm({ finish: 'length', completion_tokens: 1024, max_tokens: 1024 })
+      .finalAnswer()
+      .build();
+    expect(detect('SILENT_TRUNCATION', r)).toMatchObject({
+      severity: 'HIGH',
+      step_index: 3,
+      evidence: { truncated_step: 3, detected_by: 'finish_reason', final_output: true, retried_calls: 0 },
+    });
   });
   it('fires MEDIUM when a cut-off response was used by a later step', () => {
-    const r = run().llm({ finish: 'length', input_hash: HASH('1') }).llm({ input_hash: HASH('2') }).finalAnswer().build();
+    const r = run()
+      .llm({ finish: 'length', input_hash: HASH('1') })
+      .llm({ input_hash: HASH('2') })
+      .finalAnswer()
+      .build();
     expect(detect('SILENT_TRUNCATION', r)).toMatchObject({ severity: 'MEDIUM', evidence: { final_output: false } });
   });
   it('fires on output tokens = max_tokens when no finish reason is reported (0.70)', () => {
@@ -47,7 +76,11 @@ describe('SILENT_TRUNCATION', () => {
     expect(detect('SILENT_TRUNCATION', r, { count_max_tokens_hit: false })).toBeNull();
   });
   it('stays quiet when the truncated call was retried (same input, or a larger max_tokens)', () => {
-    const same = run().llm({ finish: 'length', input_hash: HASH('1') }).llm({ input_hash: HASH('1') }).finalAnswer().build();
+    const same = run()
+      .llm({ finish: 'length', input_hash: HASH('1') })
+      .llm({ input_hash: HASH('1') })
+      .finalAnswer()
+      .build();
     expect(detect('SILENT_TRUNCATION', same)).toBeNull();
     const bigger = run().llm({ finish: 'length', max_tokens: 512 }).llm({ max_tokens: 2048 }).finalAnswer().build();
     expect(detect('SILENT_TRUNCATION', bigger)).toBeNull();
@@ -60,7 +93,12 @@ describe('SILENT_TRUNCATION', () => {
 describe('MODEL_FALLBACK_DRIFT', () => {
   it('served_downgrade: requested gpt-4o, served gpt-4o-mini', () => {
     const r = run().llm().llm({ model: 'gpt-4o', response_model: 'gpt-4o-mini-2024-07-18' }).finalAnswer().build();
-    expect(detect('MODEL_FALLBACK_DRIFT', r)).toMatchObject({ severity: 'MEDIUM', confidence: 0.85, step_index: 2, evidence: { trigger: 'served_downgrade', from_model: 'gpt-4o', to_model: 'gpt-4o-mini-2024-07-18', from_tier: 0, to_tier: 1 } });
+    expect(detect('MODEL_FALLBACK_DRIFT', r)).toMatchObject({
+      severity: 'MEDIUM',
+      confidence: 0.85,
+      step_index: 2,
+      evidence: { trigger: 'served_downgrade', from_model: 'gpt-4o', to_model: 'gpt-4o-mini-2024-07-18', from_tier: 0, to_tier: 1 },
+    });
   });
   it('quiet when the served model is a dated version of the requested one', () => {
     expect(detect('MODEL_FALLBACK_DRIFT', run().llm({ model: 'gpt-4o', response_model: 'gpt-4o-2024-08-06' }).finalAnswer().build())).toBeNull();
@@ -79,7 +117,11 @@ describe('MODEL_FALLBACK_DRIFT', () => {
   });
   it('persistent_switch: 2 calls on the first model, then only lower models for the last 2', () => {
     const r = run().llms(2, { model: 'gemini-2.5-pro' }).llms(2, { model: 'gemini-2.5-flash' }).finalAnswer().build();
-    expect(detect('MODEL_FALLBACK_DRIFT', r)).toMatchObject({ confidence: 0.6, step_index: 3, evidence: { trigger: 'persistent_switch', calls_before_switch: 2, calls_after_switch: 2 } });
+    expect(detect('MODEL_FALLBACK_DRIFT', r)).toMatchObject({
+      confidence: 0.6,
+      step_index: 3,
+      evidence: { trigger: 'persistent_switch', calls_before_switch: 2, calls_after_switch: 2 },
+    });
   });
   it('persistent_switch near misses: 1 primary call (planner/executor), 1 call after, or a return to the primary', () => {
     expect(detect('MODEL_FALLBACK_DRIFT', run().llm({ model: 'gpt-4o' }).llms(3, { model: 'gpt-4o-mini' }).finalAnswer().build())).toBeNull();
@@ -93,14 +135,41 @@ describe('PROMPT_INJECTION_SIGNAL', () => {
   const facts = { matched_pattern_count: 2, matched_patterns: ['ignore_instructions', 'you_are_now'], input_length: 180 };
   it('fires from run.started injection facts at step 0', () => {
     const r = run({ injection: facts }).llm().finalAnswer().build();
-    expect(detect('PROMPT_INJECTION_SIGNAL', r)).toMatchObject({ severity: 'CRITICAL', confidence: 0.85, step_index: 0, evidence: { source: 'run_input', matched_pattern_count: 2, matched_patterns: ['ignore_instructions', 'you_are_now'], input_length: 180, occurrences: 1, scan_truncated: false } });
+    expect(detect('PROMPT_INJECTION_SIGNAL', r)).toMatchObject({
+      severity: 'CRITICAL',
+      confidence: 0.85,
+      step_index: 0,
+      evidence: {
+        source: 'run_input',
+        matched_pattern_count: 2,
+        matched_patterns: ['ignore_instructions', 'you_are_now'],
+        input_length: 180,
+        occurrences: 1,
+        scan_truncated: false,
+      },
+    });
   });
   it('fires from llm.called injection facts at that step', () => {
-    const r = run().llm().llm({ injection: { ...facts, scan_truncated: true, scanned_chars: 32768 } }).finalAnswer().build();
-    expect(detect('PROMPT_INJECTION_SIGNAL', r)).toMatchObject({ step_index: 2, evidence: { source: 'llm_input', scan_truncated: true, scanned_chars: 32768 } });
+    const r = run()
+      .llm()
+      .llm({ injection: { ...facts, scan_truncated: true, scanned_chars: 32768 } })
+      .finalAnswer()
+      .build();
+    expect(detect('PROMPT_INJECTION_SIGNAL', r)).toMatchObject({
+      step_index: 2,
+      evidence: { source: 'llm_input', scan_truncated: true, scanned_chars: 32768 },
+    });
   });
   it('stays quiet with 0 matched patterns or below min_patterns', () => {
-    expect(detect('PROMPT_INJECTION_SIGNAL', run({ injection: { ...facts, matched_pattern_count: 0, matched_patterns: [] } }).llm().finalAnswer().build())).toBeNull();
+    expect(
+      detect(
+        'PROMPT_INJECTION_SIGNAL',
+        run({ injection: { ...facts, matched_pattern_count: 0, matched_patterns: [] } })
+          .llm()
+          .finalAnswer()
+          .build(),
+      ),
+    ).toBeNull();
     expect(detect('PROMPT_INJECTION_SIGNAL', run({ injection: facts }).llm().finalAnswer().build(), { min_patterns: 3 })).toBeNull();
   });
 });
@@ -108,17 +177,30 @@ describe('PROMPT_INJECTION_SIGNAL', () => {
 describe('FIRST_STEP_FAILURE (max_step 2)', () => {
   it('(a) run errored within the first 2 steps', () => {
     const r = run().llm().tool('a').error('AuthError').build();
-    expect(detect('FIRST_STEP_FAILURE', r)).toMatchObject({ confidence: 0.9, step_index: 2, evidence: { trigger: 'run_errored', failed_step: 2, max_step: 2, error_type: 'AuthError' } });
+    expect(detect('FIRST_STEP_FAILURE', r)).toMatchObject({
+      confidence: 0.9,
+      step_index: 2,
+      evidence: { trigger: 'run_errored', failed_step: 2, max_step: 2, error_type: 'AuthError' },
+    });
   });
   it('(a) quiet when the run errored after step 2', () => {
     expect(detect('FIRST_STEP_FAILURE', run().llm().tool('a').llm().error().build())).toBeNull();
   });
   it('(b) empty LLM response at step 1', () => {
-    expect(detect('FIRST_STEP_FAILURE', run().llm({ output_length: 0 }).llm().finalAnswer().build())).toMatchObject({ confidence: 0.88, evidence: { trigger: 'empty_llm_response', failed_step: 1 } });
+    expect(detect('FIRST_STEP_FAILURE', run().llm({ output_length: 0 }).llm().finalAnswer().build())).toMatchObject({
+      confidence: 0.88,
+      evidence: { trigger: 'empty_llm_response', failed_step: 1 },
+    });
   });
   it('(c) failed tool at step 2, (d) failed LLM call at step 1', () => {
-    expect(detect('FIRST_STEP_FAILURE', run().llm().tool('db', { success: false }).llm().finalAnswer().build())).toMatchObject({ confidence: 0.85, evidence: { trigger: 'tool_failure', tool: 'db', failed_step: 2 } });
-    expect(detect('FIRST_STEP_FAILURE', run().llm({ success: false, error_type: 'RateLimitError' }).llm().finalAnswer().build())?.evidence).toMatchObject({ trigger: 'llm_error', model: 'gpt-4o' });
+    expect(detect('FIRST_STEP_FAILURE', run().llm().tool('db', { success: false }).llm().finalAnswer().build())).toMatchObject({
+      confidence: 0.85,
+      evidence: { trigger: 'tool_failure', tool: 'db', failed_step: 2 },
+    });
+    expect(detect('FIRST_STEP_FAILURE', run().llm({ success: false, error_type: 'RateLimitError' }).llm().finalAnswer().build())?.evidence).toMatchObject({
+      trigger: 'llm_error',
+      model: 'gpt-4o',
+    });
   });
   it('quiet on a failed tool at step 3 and on an unknown-length response', () => {
     expect(detect('FIRST_STEP_FAILURE', run().llm().llm().tool('db', { success: false }).llm().finalAnswer().build())).toBeNull();
@@ -129,7 +211,12 @@ describe('FIRST_STEP_FAILURE (max_step 2)', () => {
 describe('RAG_EMPTY_RETRIEVAL (min_results 1, min_score 0.3)', () => {
   it('fires on 0 results followed by a final answer', () => {
     const r = run().retrieval('kb', { result_count: 0, top_score: null }).llm().finalAnswer().build();
-    expect(detect('RAG_EMPTY_RETRIEVAL', r)).toMatchObject({ severity: 'MEDIUM', confidence: 0.88, step_index: 1, evidence: { index_name: 'kb', result_count: 0, top_score: null, bad_retrievals: 1, total_retrievals: 1 } });
+    expect(detect('RAG_EMPTY_RETRIEVAL', r)).toMatchObject({
+      severity: 'MEDIUM',
+      confidence: 0.88,
+      step_index: 1,
+      evidence: { index_name: 'kb', result_count: 0, top_score: null, bad_retrievals: 1, total_retrievals: 1 },
+    });
   });
   it('fires on a top score below 0.3 and reports the worst retrieval', () => {
     const r = run().retrieval('a', { top_score: 0.29 }).retrieval('b', { result_count: 1, top_score: 0.1 }).llm().finalAnswer().build();
@@ -146,7 +233,11 @@ describe('EXCESSIVE_RETRIEVAL (threshold 8)', () => {
   it('fires on 8 retrievals', () => {
     let b = run();
     for (let i = 0; i < 8; i++) b = b.retrieval('kb', { query_hash: HASH(String(i % 4)), result_count: i === 0 ? 0 : 3 });
-    expect(detect('EXCESSIVE_RETRIEVAL', b.llm().finalAnswer().build())).toMatchObject({ severity: 'MEDIUM', step_index: 8, evidence: { retrieval_count: 8, distinct_queries: 4, repeated_queries: 4, empty_results: 1, distinct_indexes: 1 } });
+    expect(detect('EXCESSIVE_RETRIEVAL', b.llm().finalAnswer().build())).toMatchObject({
+      severity: 'MEDIUM',
+      step_index: 8,
+      evidence: { retrieval_count: 8, distinct_queries: 4, repeated_queries: 4, empty_results: 1, distinct_indexes: 1 },
+    });
   });
   it('stays quiet on 7', () => {
     let b = run();

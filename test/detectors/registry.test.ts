@@ -49,7 +49,11 @@ describe('registry', () => {
       expect(getDetector(d.key)).toBe(d);
       expect(getDetector(d.failure_type)).toBe(d);
     }
-    expect(DETECTORS.filter((d) => d.live).map((d) => d.failure_type).sort()).toEqual([...LIVE].sort());
+    expect(
+      DETECTORS.filter((d) => d.live)
+        .map((d) => d.failure_type)
+        .sort(),
+    ).toEqual([...LIVE].sort());
   });
 
   it('a clean run produces no signal from any detector (content captured or not, with or without a baseline)', () => {
@@ -76,7 +80,11 @@ describe('registry', () => {
   });
 
   it('open runs get only the live detectors; liveOnly restricts finished runs too', () => {
-    const open = run({ tools: ['x'] }).tools(3, 'search').tools(3, 'pay', { success: false }).tools(50, (i) => `t${i}`).build();
+    const open = run({ tools: ['x'] })
+      .tools(3, 'search')
+      .tools(3, 'pay', { success: false })
+      .tools(50, (i) => `t${i}`)
+      .build();
     const types = runDetectors(open).map((s) => s.failure_type);
     expect(types).toEqual(expect.arrayContaining(['TOOL_LOOP', 'RETRY_STORM', 'RUNAWAY_ITERATION']));
     expect(types.every((t) => LIVE.includes(t))).toBe(true);
@@ -87,11 +95,34 @@ describe('registry', () => {
 
   it('honours per-agent enabled/shadow/params from the config', () => {
     const config = parseDetectorConfig(
-      ['default:', '  tool_loop:', '    shadow: true', 'quiet-agent:', '  tool_loop:', '    enabled: false', 'strict-*:', '  tool_loop:', '    threshold: 2', '    shadow: false'].join('\n'),
+      [
+        'default:',
+        '  tool_loop:',
+        '    shadow: true',
+        'quiet-agent:',
+        '  tool_loop:',
+        '    enabled: false',
+        'strict-*:',
+        '  tool_loop:',
+        '    threshold: 2',
+        '    shadow: false',
+      ].join('\n'),
       'detectors.yml',
     );
-    const loop2 = (agent: string) => run({ agent_id: agent }).tool('a').tool('a').tools(3, (i) => `b${i}`).finalAnswer().build();
-    const loop3 = (agent: string) => run({ agent_id: agent }).tools(3, 'a').tools(2, (i) => `b${i}`).llm().finalAnswer().build();
+    const loop2 = (agent: string) =>
+      run({ agent_id: agent })
+        .tool('a')
+        .tool('a')
+        .tools(3, (i) => `b${i}`)
+        .finalAnswer()
+        .build();
+    const loop3 = (agent: string) =>
+      run({ agent_id: agent })
+        .tools(3, 'a')
+        .tools(2, (i) => `b${i}`)
+        .llm()
+        .finalAnswer()
+        .build();
     expect(runDetectors(loop3('other'), { config })).toEqual([expect.objectContaining({ failure_type: 'TOOL_LOOP', shadow: true })]);
     expect(runDetectors(loop3('quiet-agent'), { config })).toEqual([]);
     expect(runDetectors(loop2('other'), { config })).toEqual([]);
@@ -125,10 +156,34 @@ describe('registry', () => {
         events: [
           null,
           { event_type: 'llm.responded', step_index: 3, timestamp: 'x', seq: 0, span_id: 's', parent_span_id: null, payload: null },
-          { event_type: 'tool.responded', step_index: -2, timestamp: 1, seq: 1, span_id: 's2', parent_span_id: null, payload: { success: 'no', latency_ms: -5 } },
+          {
+            event_type: 'tool.responded',
+            step_index: -2,
+            timestamp: 1,
+            seq: 1,
+            span_id: 's2',
+            parent_span_id: null,
+            payload: { success: 'no', latency_ms: -5 },
+          },
           { event_type: 'tool.called', step_index: 1, timestamp: 1, seq: 0, span_id: 's3', parent_span_id: 's3', payload: { tool_name: 42 } },
-          { event_type: 'external.signal', step_index: 1, timestamp: 1, seq: 2, span_id: 's4', parent_span_id: 's4', payload: { signal_name: 'agent.invoked', meta: 'bad' } },
-          { event_type: 'llm.called', step_index: 2, timestamp: 2, seq: 0, span_id: 's5', parent_span_id: null, payload: { injection_signal: { matched_pattern_count: 'many' }, tools_offered: 'x' } },
+          {
+            event_type: 'external.signal',
+            step_index: 1,
+            timestamp: 1,
+            seq: 2,
+            span_id: 's4',
+            parent_span_id: 's4',
+            payload: { signal_name: 'agent.invoked', meta: 'bad' },
+          },
+          {
+            event_type: 'llm.called',
+            step_index: 2,
+            timestamp: 2,
+            seq: 0,
+            span_id: 's5',
+            parent_span_id: null,
+            payload: { injection_signal: { matched_pattern_count: 'many' }, tools_offered: 'x' },
+          },
           { event_type: 'run.completed', step_index: 9, timestamp: 3, seq: 0, span_id: 'r', parent_span_id: null, payload: {} },
         ] as unknown as AssembledRun['events'],
       },

@@ -265,11 +265,31 @@ export class RunBuilder {
   }
 
   private terminal(kind: 'run.completed' | 'run.errored', exit: 'final_answer' | 'completed' | 'error', errorType: string | null): this {
-    const base = { total_steps: this.step, tool_call_count: this.events.filter((e) => e.event_type === 'tool.called').length, latency_ms: (this.t - this.start) * 1000 };
+    const base = {
+      total_steps: this.step,
+      tool_call_count: this.events.filter((e) => e.event_type === 'tool.called').length,
+      latency_ms: (this.t - this.start) * 1000,
+    };
     this.events.push(
       kind === 'run.completed'
-        ? { event_type: kind, seq: 1, timestamp: this.t, step_index: this.step, span_id: this.rootSpanId, parent_span_id: null, payload: { exit_reason: exit as 'final_answer' | 'completed', ...base } }
-        : { event_type: kind, seq: 1, timestamp: this.t, step_index: this.step, span_id: this.rootSpanId, parent_span_id: null, payload: { exit_reason: 'error', error_type: errorType, error_hash: errorType ? HASH('8') : null, ...base } },
+        ? {
+            event_type: kind,
+            seq: 1,
+            timestamp: this.t,
+            step_index: this.step,
+            span_id: this.rootSpanId,
+            parent_span_id: null,
+            payload: { exit_reason: exit as 'final_answer' | 'completed', ...base },
+          }
+        : {
+            event_type: kind,
+            seq: 1,
+            timestamp: this.t,
+            step_index: this.step,
+            span_id: this.rootSpanId,
+            parent_span_id: null,
+            payload: { exit_reason: 'error', error_type: errorType, error_hash: errorType ? HASH('8') : null, ...base },
+          },
     );
     this.status = kind === 'run.completed' ? 'completed' : 'errored';
     this.exit = exit;
@@ -312,12 +332,7 @@ export function run(opts?: RunOpts): RunBuilder {
 }
 
 /** Runs one detector with its defaults overridden by `params`. */
-export function detect(
-  failureType: string,
-  r: AssembledRun,
-  params: Record<string, unknown> = {},
-  baseline: Baseline | null = null,
-): Signal | null {
+export function detect(failureType: string, r: AssembledRun, params: Record<string, unknown> = {}, baseline: Baseline | null = null): Signal | null {
   const d = DETECTORS.find((x) => x.failure_type === failureType) as AnyDetector;
   if (!d) throw new Error(`no detector ${failureType}`);
   return d.detect(r, { params: { ...d.defaults, ...params }, baseline });

@@ -21,7 +21,6 @@ const CANARY: Record<Dialect, string> = {
   semconv: 'CANARY-semconv-2f68de',
 };
 
-
 let rx: Running;
 beforeAll(async () => {
   rx = await startReceiver({ DUNETRACE_RUN_GRACE_MS: '100', DUNETRACE_RUN_IDLE_TIMEOUT_MS: '1500' });
@@ -86,14 +85,19 @@ async function send(s: Scenario, d: Dialect, agentId: string, agentVersion = 'v1
   return { rendered, ...(await closed(rendered.traceId, s.stalled ? 1600 : 200)) };
 }
 
-const slug = (id: string) => id.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const slug = (id: string) =>
+  id
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 const brief = (signals: Signal[]) => signals.map((s) => `${s.failure_type}@${s.step_index}`);
 
 /** 10 runs of 3 steps, then the inflated one, for one dedicated agent + version. */
 async function stepInflation(c: Case, d: Dialect): Promise<Result> {
   const agentId = `e2e-${d}-step-count-inflation`;
   const base = await Promise.all(Array.from({ length: 10 }, () => send(baselineRun, d, agentId, 'v1')));
-  for (const b of base) expect(b.run, 'baseline runs are clean completed runs').toMatchObject({ status: 'completed', exit_reason: 'final_answer', step_count: 3, signals: [] });
+  for (const b of base)
+    expect(b.run, 'baseline runs are clean completed runs').toMatchObject({ status: 'completed', exit_reason: 'final_answer', step_count: 3, signals: [] });
   return send(c.scenario, d, agentId, 'v1');
 }
 
@@ -104,20 +108,34 @@ async function stepInflation(c: Case, d: Dialect): Promise<Result> {
 describe('run lifecycle through the receiver', () => {
   describe.each(DIALECTS)('%s', (d) => {
     it('TOOL_LOOP fires live while the run is open, and stays one signal after the root arrives', async () => {
-      const s: Scenario = { root: { kind: 'agent', name: 'looper', tools: ['search'] }, steps: [llm('gpt-4o', { tool_calls: ['search'] }), ...Array.from({ length: 5 }, () => tool('search')), llm('gpt-4o')] };
+      const s: Scenario = {
+        root: { kind: 'agent', name: 'looper', tools: ['search'] },
+        steps: [llm('gpt-4o', { tool_calls: ['search'] }), ...Array.from({ length: 5 }, () => tool('search')), llm('gpt-4o')],
+      };
       const r = render(s, d, { canary: CANARY[d], agentId: `e2e-${d}-live` });
       const [root, ...children] = r.spans;
       expect(root.parentSpanId).toBe('');
       await post(exportBody(children, r.resource));
 
-      const open = await waitFor(async () => {
-        const g = await getRun(rx.url, r.traceId);
-        return g.status === 200 && g.body.signals?.some((x: Signal) => x.failure_type === 'TOOL_LOOP') ? (g.body as RunBody) : null;
-      }, 5_000, 50);
+      const open = await waitFor(
+        async () => {
+          const g = await getRun(rx.url, r.traceId);
+          return g.status === 200 && g.body.signals?.some((x: Signal) => x.failure_type === 'TOOL_LOOP') ? (g.body as RunBody) : null;
+        },
+        5_000,
+        50,
+      );
       expect(open.status).toBe('open');
       expect(open.exit_reason).toBeNull();
       expect(open.signals).toHaveLength(1);
-      expect(open.signals[0]).toMatchObject({ failure_type: 'TOOL_LOOP', severity: 'HIGH', step_index: 4, detected_live: true, shadow: false, evidence: { tool: 'search', count: 5, first_step: 2, last_step: 6 } });
+      expect(open.signals[0]).toMatchObject({
+        failure_type: 'TOOL_LOOP',
+        severity: 'HIGH',
+        step_index: 4,
+        detected_live: true,
+        shadow: false,
+        evidence: { tool: 'search', count: 5, first_step: 2, last_step: 6 },
+      });
 
       await post(exportBody([root], r.resource));
       const { run, text } = await closed(r.traceId, 200);
@@ -129,7 +147,8 @@ describe('run lifecycle through the receiver', () => {
     it('a run split over three exports (out of order, root in the middle) is judged once, on all its spans', async () => {
       // Steps 1-6 (first LLM call, a tool, 4 retrievals) arrive last. CONTEXT_BLOAT needs all 3 LLM calls and
       // EXCESSIVE_RETRIEVAL all 8 retrievals: judged on a part, neither would fire.
-      const retrievals = (n: number, from: number): Step[] => Array.from({ length: n }, (_, i) => ({ kind: 'retrieval', index: 'kb', result_count: 3, query: `part ${from + i}` }));
+      const retrievals = (n: number, from: number): Step[] =>
+        Array.from({ length: n }, (_, i) => ({ kind: 'retrieval', index: 'kb', result_count: 3, query: `part ${from + i}` }));
       const s: Scenario = {
         root: { kind: 'workflow', name: 'splitter', tools: ['lookup'] },
         steps: [
@@ -151,11 +170,17 @@ describe('run lifecycle through the receiver', () => {
 
       const { run, text } = await closed(r.traceId, 200);
       expect(run).toMatchObject({ status: 'completed', exit_reason: 'final_answer', step_count: 13, span_count: 14 });
-      expect(run.events.filter((e) => e.late), 'an export arrived after the 100 ms grace (machine stalled?): flagged late, not judged').toEqual([]);
+      expect(
+        run.events.filter((e) => e.late),
+        'an export arrived after the 100 ms grace (machine stalled?): flagged late, not judged',
+      ).toEqual([]);
       expect(run.events.filter((e) => e.event_type.endsWith('.called')).map((e) => e.step_index)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
       expect(brief(run.signals).sort()).toEqual(['CONTEXT_BLOAT@13', 'EXCESSIVE_RETRIEVAL@12']);
       const byType = Object.fromEntries(run.signals.map((x) => [x.failure_type, x]));
-      expect(byType.CONTEXT_BLOAT).toMatchObject({ detected_live: false, evidence: { first_tokens: 600, last_tokens: 2600, llm_call_count: 3, first_call_step: 1, last_call_step: 13 } });
+      expect(byType.CONTEXT_BLOAT).toMatchObject({
+        detected_live: false,
+        evidence: { first_tokens: 600, last_tokens: 2600, llm_call_count: 3, first_call_step: 1, last_call_step: 13 },
+      });
       expect(byType.EXCESSIVE_RETRIEVAL).toMatchObject({ detected_live: false, shadow: true, evidence: { retrieval_count: 8, first_step: 3 } });
       expect(text).not.toContain(CANARY[d]);
     });
@@ -253,10 +278,20 @@ describe('regressions', () => {
     expect(brief(run.signals)).toEqual([]);
   });
 
-  it('a live signal takes the whole run\'s steps at completion: RETRY_STORM points at the third failed call', async () => {
+  it("a live signal takes the whole run's steps at completion: RETRY_STORM points at the third failed call", async () => {
     const s: Scenario = {
       root: { kind: 'agent', name: 'ooo', tools: ['a', 'b', 'c', 'fetch'] },
-      steps: [llm('gpt-4o', { tool_calls: ['a', 'b', 'c'] }), tool('a'), tool('b'), tool('c'), llm('gpt-4o', { tool_calls: ['fetch'] }), tool('fetch', { error: 'E' }), tool('fetch', { error: 'E' }), tool('fetch', { error: 'E' }), llm('gpt-4o')],
+      steps: [
+        llm('gpt-4o', { tool_calls: ['a', 'b', 'c'] }),
+        tool('a'),
+        tool('b'),
+        tool('c'),
+        llm('gpt-4o', { tool_calls: ['fetch'] }),
+        tool('fetch', { error: 'E' }),
+        tool('fetch', { error: 'E' }),
+        tool('fetch', { error: 'E' }),
+        llm('gpt-4o'),
+      ],
     };
     const r = render(s, 'semconv', { canary: CANARY.semconv, agentId: 'e2e-bug-out-of-order' });
     const [root, ...children] = r.spans;

@@ -134,7 +134,20 @@ export function render(s: Scenario, d: Dialect, o: RenderOptions): Rendered {
   };
 }
 
-function span(ctx: Ctx, o: { name: string; parent: string; start: number; end: number; kind?: number; attributes: Record<string, AttrInput | undefined | null>; events?: JsonSpan['events']; error?: { type: string; message: string } | null; id?: string }): JsonSpan {
+function span(
+  ctx: Ctx,
+  o: {
+    name: string;
+    parent: string;
+    start: number;
+    end: number;
+    kind?: number;
+    attributes: Record<string, AttrInput | undefined | null>;
+    events?: JsonSpan['events'];
+    error?: { type: string; message: string } | null;
+    id?: string;
+  },
+): JsonSpan {
   const errorStyle = ctx.d;
   const events = [...(o.events ?? [])];
   const a: Record<string, AttrInput | undefined | null> = { ...o.attributes };
@@ -146,7 +159,11 @@ function span(ctx: Ctx, o: { name: string; parent: string; start: number; end: n
       events.push({
         name: 'exception',
         timeUnixNano: nanos(ctx.t0 + o.end - 1),
-        attributes: attrs({ 'exception.type': o.error.type, 'exception.message': o.error.message, 'exception.stacktrace': `${o.error.type}: at step (${ctx.canary})` }),
+        attributes: attrs({
+          'exception.type': o.error.type,
+          'exception.message': o.error.message,
+          'exception.stacktrace': `${o.error.type}: at step (${ctx.canary})`,
+        }),
       });
     }
   }
@@ -184,7 +201,8 @@ function rootSpan(ctx: Ctx, end: number): JsonSpan {
         'gen_ai.operation.name': isAgent ? 'invoke_agent' : 'invoke_workflow',
         [isAgent ? 'gen_ai.agent.name' : 'gen_ai.workflow.name']: root.name,
         'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: input }] }]),
-        'gen_ai.output.messages': output === null ? null : JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: output }], finish_reason: 'stop' }]),
+        'gen_ai.output.messages':
+          output === null ? null : JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: output }], finish_reason: 'stop' }]),
         'gen_ai.tool.definitions': isAgent && root.tools?.length ? toolDefinitions(ctx, root.tools) : null,
       },
     });
@@ -210,7 +228,14 @@ function rootSpan(ctx: Ctx, end: number): JsonSpan {
 }
 
 function toolDefinitions(ctx: Ctx, tools: string[]): string {
-  return JSON.stringify(tools.map((name) => ({ type: 'function', name, description: `Use ${name} (${ctx.canary})`, parameters: { type: 'object', properties: { q: { type: 'string' } } } })));
+  return JSON.stringify(
+    tools.map((name) => ({
+      type: 'function',
+      name,
+      description: `Use ${name} (${ctx.canary})`,
+      parameters: { type: 'object', properties: { q: { type: 'string' } } },
+    })),
+  );
 }
 
 function renderSteps(ctx: Ctx, placed: Placed[], parent: string, agentName: string | null): void {
@@ -255,7 +280,12 @@ function llmSpan(ctx: Ctx, step: LlmStep, p: Placed, parent: string, agentName: 
   const input = `${step.input_text ?? `context for call ${i}`} ${ctx.canary}`;
   const failed = step.error !== undefined;
   const finish = finishOf(step);
-  const text = step.output_text === undefined ? `reply ${i} ${ctx.canary}` : step.output_text === null || step.output_text === '' ? step.output_text : `${step.output_text} ${ctx.canary}`;
+  const text =
+    step.output_text === undefined
+      ? `reply ${i} ${ctx.canary}`
+      : step.output_text === null || step.output_text === ''
+        ? step.output_text
+        : `${step.output_text} ${ctx.canary}`;
   const calls = (step.tool_calls ?? []).map((name) => ({ id: `call_${++ctx.toolCallSeq}`, name, arguments: { q: `${name} please ${ctx.canary}` } }));
   const tools = ctx.s.root.tools ?? [];
   const error = errorOf(ctx, step.error, `chat ${step.model}`);
@@ -306,9 +336,13 @@ function llmSpan(ctx: Ctx, step: LlmStep, p: Placed, parent: string, agentName: 
   if (text !== null) parts.push({ type: 'text', content: text });
   for (const c of calls) parts.push({ type: 'tool_call', id: c.id, name: c.name, arguments: c.arguments });
   const output = !failed && (text !== null || calls.length > 0) ? JSON.stringify([{ role: 'assistant', parts, finish_reason: jsFinish(finish) }]) : null;
-  const inputMessages = ctx.d === 'openllmetry'
-    ? [{ role: 'system', parts: [{ type: 'text', content: system }] }, { role: 'user', parts: [{ type: 'text', content: input }] }]
-    : [{ role: 'user', parts: [{ type: 'text', content: input }] }];
+  const inputMessages =
+    ctx.d === 'openllmetry'
+      ? [
+          { role: 'system', parts: [{ type: 'text', content: system }] },
+          { role: 'user', parts: [{ type: 'text', content: input }] },
+        ]
+      : [{ role: 'user', parts: [{ type: 'text', content: input }] }];
   const a: Record<string, AttrInput | null | undefined> = {
     'gen_ai.operation.name': 'chat',
     'gen_ai.provider.name': 'openai',
@@ -427,7 +461,11 @@ function retrievalSpan(ctx: Ctx, step: RetrievalStep, p: Placed, parent: string,
       events: sc.map((score, k) => ({
         name: 'db.query.result',
         timeUnixNano: nanos(ctx.t0 + p.end - 1),
-        attributes: attrs({ 'db.query.result.id': `m-${k}-${ctx.canary}`, 'db.query.result.score': score, 'db.query.result.metadata': JSON.stringify({ text: `passage ${k} ${ctx.canary}` }) }),
+        attributes: attrs({
+          'db.query.result.id': `m-${k}-${ctx.canary}`,
+          'db.query.result.score': score,
+          'db.query.result.metadata': JSON.stringify({ text: `passage ${k} ${ctx.canary}` }),
+        }),
       })),
     });
   }
@@ -494,7 +532,13 @@ function http429Span(ctx: Ctx, p: Placed, parent: string): JsonSpan {
     error: null,
     attributes: legacy
       ? { 'http.method': 'POST', 'http.url': 'https://api.openai.com/v1/chat/completions', 'http.status_code': 429, 'net.peer.name': 'api.openai.com' }
-      : { 'http.request.method': 'POST', 'url.full': 'https://api.openai.com/v1/chat/completions', 'server.address': 'api.openai.com', 'http.response.status_code': 429, 'error.type': '429' },
+      : {
+          'http.request.method': 'POST',
+          'url.full': 'https://api.openai.com/v1/chat/completions',
+          'server.address': 'api.openai.com',
+          'http.response.status_code': 429,
+          'error.type': '429',
+        },
   });
   // HTTP client spans: a 4xx response is an error (no message: the body is not recorded).
   s.status = { code: 2 };

@@ -8,7 +8,9 @@ export interface Hit {
 }
 
 /** A local HTTP server speaking an incoming-webhook protocol (Slack answers "ok"); `respond` scripts failures. */
-export async function startHookServer(respond: (hit: Hit, n: number) => { status: number; body?: string; headers?: Record<string, string> } = () => ({ status: 200, body: 'ok' })) {
+export async function startHookServer(
+  respond: (hit: Hit, n: number) => { status: number; body?: string; headers?: Record<string, string> } = () => ({ status: 200, body: 'ok' }),
+) {
   const hits: Hit[] = [];
   let n = 0;
   const server: Server = createServer((req, res) => {

@@ -10,7 +10,16 @@ export function otlpJson(spans: object[], resource: Record<string, string> = { '
   });
 }
 
-export function jsonSpan(o: { traceId: string; spanId: string; parent?: string; name: string; start: number; end: number; attrs?: Record<string, string | number>; error?: boolean }) {
+export function jsonSpan(o: {
+  traceId: string;
+  spanId: string;
+  parent?: string;
+  name: string;
+  start: number;
+  end: number;
+  attrs?: Record<string, string | number>;
+  error?: boolean;
+}) {
   return {
     traceId: o.traceId,
     spanId: o.spanId,

@@ -4,8 +4,7 @@ import { loadConfig, type ReceiverConfig } from '../../src/receiver/config.js';
 
 // Copies of ../shared/fixtures/emitter-captures, so a clone alone runs the suite.
 export const CAPTURES = new URL('../fixtures/emitter-captures/', import.meta.url);
-export const capture = (name: 'traceloop-python' | 'otel-contrib-python' | 'openlit-python') =>
-  readFileSync(new URL(`${name}.json`, CAPTURES), 'utf8');
+export const capture = (name: 'traceloop-python' | 'otel-contrib-python' | 'openlit-python') => readFileSync(new URL(`${name}.json`, CAPTURES), 'utf8');
 
 export function testConfig(env: Record<string, string> = {}): ReceiverConfig {
   return loadConfig({ PORT: '0', DUNETRACE_DATA_DIR: 'memory://', LOG_LEVEL: 'silent', DUNETRACE_RUN_GRACE_MS: '50', ...env });

@@ -9,7 +9,12 @@ describe('classify', () => {
     ['op text_completion', 'x', { 'gen_ai.operation.name': 'text_completion' }, 'llm'],
     ['op generate_content', 'x', { 'gen_ai.operation.name': 'generate_content' }, 'llm'],
     ['op embeddings is not an LLM step', 'embeddings text-embedding-3', { 'gen_ai.operation.name': 'embeddings', 'gen_ai.request.model': 'm' }, 'other'],
-    ['op execute_tool beats provider', 'x', { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.provider.name': 'langchain', 'traceloop.span.kind': 'task' }, 'tool'],
+    [
+      'op execute_tool beats provider',
+      'x',
+      { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.provider.name': 'langchain', 'traceloop.span.kind': 'task' },
+      'tool',
+    ],
     ['op retrieval', 'x', { 'gen_ai.operation.name': 'retrieval' }, 'retrieval'],
     ['op invoke_agent', 'x', { 'gen_ai.operation.name': 'invoke_agent' }, 'agent'],
     ['op create_agent', 'x', { 'gen_ai.operation.name': 'create_agent' }, 'agent'],

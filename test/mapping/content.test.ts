@@ -22,10 +22,21 @@ describe('message formats', () => {
       chat({
         'gen_ai.input.messages': JSON.stringify([
           { role: 'system', content: 'sys' },
-          { role: 'user', content: [{ type: 'text', text: 'hello' }, { type: 'image_url', image_url: { url: 'x' } }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'hello' },
+              { type: 'image_url', image_url: { url: 'x' } },
+            ],
+          },
         ]),
         'gen_ai.output.messages': JSON.stringify([
-          { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }], finish_reason: 'tool_calls' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }],
+            finish_reason: 'tool_calls',
+          },
         ]),
       }),
     );
@@ -53,12 +64,31 @@ describe('message formats', () => {
     const m = map(
       chat({
         'gen_ai.output.messages': JSON.stringify([
-          { role: 'assistant', parts: [{ type: 'text', content: 'a' }, { type: 'text', content: 'b' }], finish_reason: 'stop' },
-          { role: 'assistant', parts: [{ type: 'reasoning', content: 'hidden' }, { type: 'text', content: 'c' }], finish_reason: 'max_tokens' },
+          {
+            role: 'assistant',
+            parts: [
+              { type: 'text', content: 'a' },
+              { type: 'text', content: 'b' },
+            ],
+            finish_reason: 'stop',
+          },
+          {
+            role: 'assistant',
+            parts: [
+              { type: 'reasoning', content: 'hidden' },
+              { type: 'text', content: 'c' },
+            ],
+            finish_reason: 'max_tokens',
+          },
         ]),
       }),
     );
-    expect(ev(m, 'llm.responded').payload).toMatchObject({ output_hash: d('ab\nc'), output_length: 4, finish_reason: 'stop', finish_reasons: ['stop', 'length'] });
+    expect(ev(m, 'llm.responded').payload).toMatchObject({
+      output_hash: d('ab\nc'),
+      output_length: 4,
+      finish_reason: 'stop',
+      finish_reasons: ['stop', 'length'],
+    });
   });
 
   it('OpenInference message contents (multimodal) and no-content structure', () => {
@@ -88,7 +118,10 @@ describe('message formats', () => {
 
   it('agent spans report the tools they define', () => {
     const m = map(
-      span({ name: 'invoke_agent a', attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.tool.definitions': JSON.stringify([{ name: 'z' }, { name: 'y' }]) } }),
+      span({
+        name: 'invoke_agent a',
+        attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.tool.definitions': JSON.stringify([{ name: 'z' }, { name: 'y' }]) },
+      }),
     );
     expect(m.tools_available).toEqual(['y', 'z']);
   });

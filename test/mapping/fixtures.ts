@@ -115,9 +115,7 @@ export const openllmetryChat = span({
       { role: 'system', parts: [{ type: 'text', content: `Be funny ${CANARY}` }] },
       { role: 'user', parts: [{ type: 'text', content: `Tell me a joke about ${CANARY}` }] },
     ]),
-    'gen_ai.output.messages': j([
-      { role: 'assistant', parts: [{ type: 'text', content: `Why did the ${CANARY} cross the road` }], finish_reason: 'stop' },
-    ]),
+    'gen_ai.output.messages': j([{ role: 'assistant', parts: [{ type: 'text', content: `Why did the ${CANARY} cross the road` }], finish_reason: 'stop' }]),
   },
 });
 

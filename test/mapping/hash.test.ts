@@ -11,7 +11,9 @@ describe('createHasher', () => {
   });
 
   it('hashes the UTF-8 encoding', () => {
-    const bytes = createHash('sha256').update(Buffer.from([0xc3, 0xa9])).digest('hex');
+    const bytes = createHash('sha256')
+      .update(Buffer.from([0xc3, 0xa9]))
+      .digest('hex');
     expect(createHasher().digest('é')).toBe(bytes);
   });
 

@@ -127,7 +127,10 @@ describe('redaction details', () => {
   });
 
   it('sender-supplied dunetrace.content.* keys are dropped before encoding', () => {
-    const spoof = span({ name: 'chat m', attributes: { 'gen_ai.operation.name': 'chat', 'dunetrace.content.output.hash': 'a'.repeat(64), 'dunetrace.content.output.length': 3 } });
+    const spoof = span({
+      name: 'chat m',
+      attributes: { 'gen_ai.operation.name': 'chat', 'dunetrace.content.output.hash': 'a'.repeat(64), 'dunetrace.content.output.length': 3 },
+    });
     const out = redactSpan(spoof, { hasher });
     expect(out.attributes['dunetrace.content.output.hash']).toBeUndefined();
     expect(mapSpan(out, { hasher })).toEqual(mapSpan({ ...spoof, attributes: { 'gen_ai.operation.name': 'chat' } }, { hasher }));
@@ -145,7 +148,10 @@ describe('redaction details', () => {
     expect(facts.output).toBeNull();
     expect(facts.injection?.matched_patterns).toEqual(['jailbreak']);
     const m = mapSpan(
-      span({ name: 'chat m', attributes: { 'gen_ai.operation.name': 'chat', 'dunetrace.content.v': 1, 'dunetrace.content.input.hash': CANARY, 'dunetrace.content.input.length': 1 } }),
+      span({
+        name: 'chat m',
+        attributes: { 'gen_ai.operation.name': 'chat', 'dunetrace.content.v': 1, 'dunetrace.content.input.hash': CANARY, 'dunetrace.content.input.length': 1 },
+      }),
       { hasher },
     );
     expect(JSON.stringify(m)).not.toContain(CANARY);

@@ -52,18 +52,14 @@ describe('golden emitter captures (OTLP/JSON)', () => {
     expect(r.spans[0].resource.attributes['service.name']).toBe('traceloop-agent');
   });
 
-  it.each(['openlit-python.json', 'otel-contrib-python.json', 'traceloop-python.json'])(
-    '%s decodes identically after a protobuf round trip',
-    (name) => {
-      // Re-encode the capture as protobuf with the proto3 JSON mapping (ids hex → bytes) and compare decoders.
-      const json = JSON.parse(load(name).toString()) as { resourceSpans: { scopeSpans: { spans: Record<string, string>[] }[] }[] };
-      for (const rs of json.resourceSpans)
-        for (const ss of rs.scopeSpans)
-          for (const sp of ss.spans)
-            for (const k of ['traceId', 'spanId', 'parentSpanId']) sp[k] = Buffer.from(sp[k] ?? '', 'hex').toString('base64');
-      const { exportRequest } = otlpProtoTypes();
-      const proto = Buffer.from(exportRequest.encode(exportRequest.fromObject(json)).finish());
-      expect(decodeExport(proto, 'protobuf')).toEqual(decodeExport(load(name), 'json'));
-    },
-  );
+  it.each(['openlit-python.json', 'otel-contrib-python.json', 'traceloop-python.json'])('%s decodes identically after a protobuf round trip', (name) => {
+    // Re-encode the capture as protobuf with the proto3 JSON mapping (ids hex → bytes) and compare decoders.
+    const json = JSON.parse(load(name).toString()) as { resourceSpans: { scopeSpans: { spans: Record<string, string>[] }[] }[] };
+    for (const rs of json.resourceSpans)
+      for (const ss of rs.scopeSpans)
+        for (const sp of ss.spans) for (const k of ['traceId', 'spanId', 'parentSpanId']) sp[k] = Buffer.from(sp[k] ?? '', 'hex').toString('base64');
+    const { exportRequest } = otlpProtoTypes();
+    const proto = Buffer.from(exportRequest.encode(exportRequest.fromObject(json)).finish());
+    expect(decodeExport(proto, 'protobuf')).toEqual(decodeExport(load(name), 'json'));
+  });
 });

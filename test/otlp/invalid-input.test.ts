@@ -1,6 +1,6 @@
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { describe, expect, it } from 'vitest';
-import { decodeExport, decodeJsonExport, decodeProtobufExport, MalformedRequestError, OtlpHttpError } from '../../src/otlp/index.js';
+import { decodeExport, decodeJsonExport, decodeProtobufExport, MalformedRequestError, type OtlpHttpError } from '../../src/otlp/index.js';
 import { otlpProtoTypes } from '../../src/otlp/proto-schema.js';
 import { makeSdkSpans } from './sdk-spans.js';
 
@@ -143,9 +143,7 @@ describe('undecodable requests → MalformedRequestError (400) with an actionabl
     let expected: unknown = 'leaf';
     for (let i = 0; i < 20; i++) expected = [expected];
     expect(decodeProtobufExport(nested(20)).spans[0].attributes.deep).toEqual(expected);
-    expect(malformed(() => decodeProtobufExport(nested(200))).message).toBe(
-      'invalid protobuf ExportTraceServiceRequest: maximum nesting depth exceeded',
-    );
+    expect(malformed(() => decodeProtobufExport(nested(200))).message).toBe('invalid protobuf ExportTraceServiceRequest: maximum nesting depth exceeded');
   });
 
   it('an empty protobuf body is a valid empty request', () => {
@@ -153,9 +151,7 @@ describe('undecodable requests → MalformedRequestError (400) with an actionabl
   });
 
   it('invalid JSON, without echoing the payload', () => {
-    expect(malformed(() => decodeJsonExport(Buffer.from('{"resourceSpans": ['))).message).toMatch(
-      /^invalid OTLP\/JSON: body is not valid JSON \(/,
-    );
+    expect(malformed(() => decodeJsonExport(Buffer.from('{"resourceSpans": ['))).message).toMatch(/^invalid OTLP\/JSON: body is not valid JSON \(/);
     expect(malformed(() => decodeJsonExport(Buffer.alloc(0))).message).toBe('invalid OTLP/JSON: body is not valid JSON (empty body)');
     const secret = 'sk-live-' + 'A'.repeat(5000);
     const err = malformed(() => decodeJsonExport(Buffer.from(`{"resourceSpans": [${secret}]}`)));
@@ -171,9 +167,7 @@ describe('undecodable requests → MalformedRequestError (400) with an actionabl
     ['null', 'null'],
     ['42', '42'],
   ])('wrong top-level type %s', (body, got) => {
-    expect(malformed(() => decodeJsonExport(Buffer.from(body))).message).toBe(
-      `invalid OTLP/JSON: expected a JSON object at the top level, got ${got}`,
-    );
+    expect(malformed(() => decodeJsonExport(Buffer.from(body))).message).toBe(`invalid OTLP/JSON: expected a JSON object at the top level, got ${got}`);
   });
 
   it('wrong JSON types name the exact field', () => {
@@ -183,7 +177,9 @@ describe('undecodable requests → MalformedRequestError (400) with an actionabl
           resourceSpans: [
             {
               scopeSpans: Array.from({ length: scopes }, (_, i) =>
-                i === scopes - 1 ? { spans: [{ traceId: TRACE, spanId: SPAN }, { traceId: TRACE, spanId: SPAN }, { traceId: TRACE, spanId: SPAN }, span] } : { spans: [] },
+                i === scopes - 1
+                  ? { spans: [{ traceId: TRACE, spanId: SPAN }, { traceId: TRACE, spanId: SPAN }, { traceId: TRACE, spanId: SPAN }, span] }
+                  : { spans: [] },
               ),
             },
           ],
@@ -196,12 +192,18 @@ describe('undecodable requests → MalformedRequestError (400) with an actionabl
       /spans\[3\]\.endTimeUnixNano: expected a non-negative integer \(string or number\), got -5$/,
     );
     expect(malformed(() => decodeJsonExport(one({ traceId: TRACE, spanId: SPAN, name: 7 }))).message).toMatch(/spans\[3\]\.name: expected a string, got 7$/);
-    expect(
-      malformed(() => decodeJsonExport(one({ traceId: TRACE, spanId: SPAN, attributes: [{ key: 'a', value: { intValue: '1.5' } }] }))).message,
-    ).toMatch(/spans\[3\]\.attributes\[0\]\.value\.intValue: expected an integer \(string or number\), got "1\.5"$/);
+    expect(malformed(() => decodeJsonExport(one({ traceId: TRACE, spanId: SPAN, attributes: [{ key: 'a', value: { intValue: '1.5' } }] }))).message).toMatch(
+      /spans\[3\]\.attributes\[0\]\.value\.intValue: expected an integer \(string or number\), got "1\.5"$/,
+    );
     expect(
       malformed(() =>
-        decodeJsonExport(one({ traceId: TRACE, spanId: SPAN, events: [{}, { attributes: [{ key: 'k', value: { kvlistValue: { values: [{ key: 'x', value: { boolValue: 'yes' } }] } } }] }] })),
+        decodeJsonExport(
+          one({
+            traceId: TRACE,
+            spanId: SPAN,
+            events: [{}, { attributes: [{ key: 'k', value: { kvlistValue: { values: [{ key: 'x', value: { boolValue: 'yes' } }] } } }] }],
+          }),
+        ),
       ).message,
     ).toMatch(/spans\[3\]\.events\[1\]\.attributes\[0\]\.value\.kvlistValue\.values\[0\]\.value\.boolValue: expected true or false, got "yes"$/);
     expect(malformed(() => decodeJsonExport(one({ traceId: TRACE, spanId: SPAN, attributes: {} }))).message).toMatch(
@@ -217,7 +219,9 @@ describe('undecodable requests → MalformedRequestError (400) with an actionabl
 
   it('echoed values are cut to ~40 chars', () => {
     const err = malformed(() =>
-      decodeJsonExport(Buffer.from(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: TRACE, spanId: SPAN, kind: 'K'.repeat(10000) }] }] }] }))),
+      decodeJsonExport(
+        Buffer.from(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: TRACE, spanId: SPAN, kind: 'K'.repeat(10000) }] }] }] })),
+      ),
     );
     expect(err.message).toContain(`"${'K'.repeat(40)}…"`);
     expect(err.message.length).toBeLessThan(200);

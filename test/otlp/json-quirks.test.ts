@@ -7,9 +7,7 @@ const SPAN = 'eee19b7ec3c1b174';
 
 /** One span in one scope in one resource, as OTLP/JSON text. */
 function request(span: Record<string, unknown>, extra: Record<string, unknown> = {}): Buffer {
-  return Buffer.from(
-    JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'lib' }, spans: [span] }] }], ...extra }),
-  );
+  return Buffer.from(JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'lib' }, spans: [span] }] }], ...extra }));
 }
 const decode = (span: Record<string, unknown>): DecodeResult => decodeJsonExport(request(span));
 const attr = (value: unknown) => decode({ traceId: TRACE, spanId: SPAN, attributes: [{ key: 'k', value }] }).spans[0].attributes.k;
@@ -162,7 +160,9 @@ describe('OTLP/JSON quirks', () => {
     });
     // Empty request, resource without attributes, scope spans without scope, null treated as absent.
     expect(decodeJsonExport(Buffer.from('{}')).spans).toEqual([]);
-    const r = decodeJsonExport(Buffer.from(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: TRACE, spanId: SPAN, name: null, attributes: null }] }] }] })));
+    const r = decodeJsonExport(
+      Buffer.from(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: TRACE, spanId: SPAN, name: null, attributes: null }] }] }] })),
+    );
     expect(r.spans[0]).toMatchObject({ name: '', attributes: {}, resource: { attributes: {} }, scope: { name: '', version: '' } });
   });
 

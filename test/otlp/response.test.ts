@@ -39,9 +39,7 @@ describe('ExportTraceServiceResponse', () => {
       '{"partialSuccess":{"rejectedSpans":"3","errorMessage":"bad ids"}}',
     );
     // Warning only: rejected_spans = 0 is a proto3 default and is omitted.
-    expect(encodeExportResponse('json', { errorMessage: 'ignored *_strindex' }).body).toBe(
-      '{"partialSuccess":{"errorMessage":"ignored *_strindex"}}',
-    );
+    expect(encodeExportResponse('json', { errorMessage: 'ignored *_strindex' }).body).toBe('{"partialSuccess":{"errorMessage":"ignored *_strindex"}}');
   });
 
   it('partial success in protobuf decodes back to the same values', () => {

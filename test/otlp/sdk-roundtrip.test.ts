@@ -72,9 +72,7 @@ describe('OTel JS SDK spans through the real OTLP serializers', () => {
   it.each(['protobuf', 'json'] as const)('%s: events and status', (format) => {
     const r = format === 'json' ? fromJson : fromProto;
     const child = byName(r, 'chat gpt-4o');
-    expect(child.events).toEqual([
-      { name: 'gen_ai.choice', timeUnixNano: EVENT_NS, attributes: { index: 0, 'finish.reason': 'stop', ratio: 1.5 } },
-    ]);
+    expect(child.events).toEqual([{ name: 'gen_ai.choice', timeUnixNano: EVENT_NS, attributes: { index: 0, 'finish.reason': 'stop', ratio: 1.5 } }]);
     expect(child.status).toEqual({ code: 2, message: 'rate limited by provider' });
     expect(byName(r, 'invoke_agent planner').status).toEqual({ code: 1, message: '' });
   });

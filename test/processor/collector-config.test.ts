@@ -21,7 +21,8 @@ import { emitFixture, providerWith } from './helpers.js';
 const raw = readFileSync(new URL('../../collector-config.yaml', import.meta.url), 'utf8');
 const config = YAML.parse(raw);
 const transform = config.processors['transform/dunetrace_redact'];
-const statementsFor = (ctx: string): string[] => transform.trace_statements.filter((s: { context: string }) => s.context === ctx).flatMap((s: { statements: string[] }) => s.statements);
+const statementsFor = (ctx: string): string[] =>
+  transform.trace_statements.filter((s: { context: string }) => s.context === ctx).flatMap((s: { statements: string[] }) => s.statements);
 
 interface Rules {
   hashed: Set<string>;
@@ -106,7 +107,10 @@ describe('collector-config.yaml', () => {
   const collector = spawnSync('sh', ['-c', 'command -v otelcol-contrib'], { encoding: 'utf8' }).stdout.trim();
   it.skipIf(collector === '')('runs between an exporter and a receiver (needs otelcol-contrib on PATH)', async () => {
     const r = await startReceiver();
-    const proc = spawn(collector, ['--config', 'collector-config.yaml'], { env: { ...process.env, DUNETRACE_ENDPOINT: r.url, DUNETRACE_API_KEY: DEV_KEY }, stdio: 'ignore' });
+    const proc = spawn(collector, ['--config', 'collector-config.yaml'], {
+      env: { ...process.env, DUNETRACE_ENDPOINT: r.url, DUNETRACE_API_KEY: DEV_KEY },
+      stdio: 'ignore',
+    });
     try {
       await new Promise((res) => setTimeout(res, 3000));
       const provider = providerWith(new BatchSpanProcessor(new OTLPTraceExporter({ url: 'http://127.0.0.1:4318/v1/traces' })));

@@ -47,7 +47,7 @@ describe("the package entry point ('dunetrace-otel' → src/index.ts)", () => {
     expect(loaded.some((u) => u.includes('/src/processor/processor.ts'))).toBe(true);
     expect(loaded.some((u) => u.includes('/src/mapping/redact.ts'))).toBe(true);
     const bad = loaded.filter((u) => FORBIDDEN.some((re) => re.test(u)));
-    expect(bad, bad.join("\n")).toEqual([]);
+    expect(bad, bad.join('\n')).toEqual([]);
   });
 
   it('the check sees them when they are loaded (control: the receiver entry point loads fastify; its drivers load lazily)', () => {

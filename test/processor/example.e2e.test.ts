@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 describe('npm run example', () => {
   it('runs the Traceloop + openai agent against an embedded receiver and prints TOOL_LOOP', async () => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/traceloop-agent.ts'], { cwd: process.cwd(), env: { ...process.env, DUNETRACE_ENDPOINT: '', DUNETRACE_API_KEY: '' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/traceloop-agent.ts'], {
+      cwd: process.cwd(),
+      env: { ...process.env, DUNETRACE_ENDPOINT: '', DUNETRACE_API_KEY: '' },
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));

@@ -1,7 +1,7 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { ROOT_CONTEXT, SpanKind, trace, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, type SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -17,14 +17,8 @@ const hr = (ns: bigint): [number, number] => [Number(ns / 1_000_000_000n), Numbe
  */
 export function emitFixture(tracer: Tracer, f: OtlpSpan): void {
   const ctx =
-    f.parentSpanId === ''
-      ? ROOT_CONTEXT
-      : trace.setSpanContext(ROOT_CONTEXT, { traceId: f.traceId, spanId: f.parentSpanId, traceFlags: 1, isRemote: false });
-  const s = tracer.startSpan(
-    f.name,
-    { kind: Math.max(0, f.kind - 1) as SpanKind, startTime: hr(f.startTimeUnixNano), attributes: f.attributes as never },
-    ctx,
-  );
+    f.parentSpanId === '' ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, { traceId: f.traceId, spanId: f.parentSpanId, traceFlags: 1, isRemote: false });
+  const s = tracer.startSpan(f.name, { kind: Math.max(0, f.kind - 1) as SpanKind, startTime: hr(f.startTimeUnixNano), attributes: f.attributes as never }, ctx);
   for (const e of f.events) s.addEvent(e.name, e.attributes as never, hr(e.timeUnixNano));
   if (f.status.code !== 0) s.setStatus({ code: f.status.code, message: f.status.message || undefined });
   s.end(hr(f.endTimeUnixNano));
@@ -50,7 +44,10 @@ export class SlowExporter implements SpanExporter {
   shutdownCalls = 0;
   concurrent = 0;
   maxConcurrent = 0;
-  constructor(private readonly ms: number, private readonly ok = true) {}
+  constructor(
+    private readonly ms: number,
+    private readonly ok = true,
+  ) {}
   export(spans: ReadableSpan[], done: (r: { code: number; error?: Error }) => void): void {
     this.batches.push(spans);
     this.concurrent++;
@@ -91,13 +88,10 @@ export async function startProxy(target: string): Promise<{ url: string; hits: H
       const raw = Buffer.concat(chunks);
       const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
       hits.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      const fwd = request(
-        { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: t.host } },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
+      const fwd = request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: t.host } }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
       fwd.on('error', () => {
         res.writeHead(502);
         res.end();
@@ -129,7 +123,12 @@ export class SyncContextManager {
   active() {
     return this.stack[this.stack.length - 1] ?? ROOT_CONTEXT;
   }
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: import('@opentelemetry/api').Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    ctx: import('@opentelemetry/api').Context,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
     this.stack.push(ctx);
     try {
       return fn.call(thisArg, ...args);
@@ -152,7 +151,10 @@ export class SyncContextManager {
 /** diag messages at WARN and above, captured. */
 export function captureDiag(api: typeof import('@opentelemetry/api')): { lines: string[]; restore(): void } {
   const lines: string[] = [];
-  const push = (level: string) => (msg: string, ...args: unknown[]) => lines.push(`${level} ${msg} ${args.map(String).join(' ')}`.trim());
+  const push =
+    (level: string) =>
+    (msg: string, ...args: unknown[]) =>
+      lines.push(`${level} ${msg} ${args.map(String).join(' ')}`.trim());
   api.diag.setLogger(
     { error: push('error'), warn: push('warn'), info: () => {}, debug: () => {}, verbose: () => {} },
     { logLevel: api.DiagLogLevel.WARN, suppressOverrideMessage: true },

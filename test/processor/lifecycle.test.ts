@@ -31,7 +31,14 @@ afterEach(() => {
 describe('queue: bounded, O(1) onEnd, drops counted', () => {
   it('a full queue drops and counts instead of growing; onEnd never exports synchronously', async () => {
     const slow = new SlowExporter(Infinity);
-    const p = new DunetraceSpanProcessor({ exporter: slow, maxQueueSize: 10, maxExportBatchSize: 5, scheduledDelayMillis: 0, exportTimeoutMillis: 200, env: {} });
+    const p = new DunetraceSpanProcessor({
+      exporter: slow,
+      maxQueueSize: 10,
+      maxExportBatchSize: 5,
+      scheduledDelayMillis: 0,
+      exportTimeoutMillis: 200,
+      env: {},
+    });
     endSpans(p, 30);
     expect(slow.batches).toHaveLength(0); // nothing happened inside span.end()
     expect(p.droppedSpans).toBe(20);
@@ -127,7 +134,7 @@ describe('forceFlush / shutdown', () => {
     await p.shutdown();
   });
 
-  it('the timer is unref\'d: a process with queued spans and no shutdown exits at once', () => {
+  it("the timer is unref'd: a process with queued spans and no shutdown exits at once", () => {
     const code = `
       const { DunetraceSpanProcessor } = await import('./src/index.ts');
       const { BasicTracerProvider } = await import('@opentelemetry/sdk-trace-base');
@@ -148,7 +155,15 @@ describe('failures never reach user code and are logged once', () => {
     const diag = captureDiag(api);
     restoreDiag = diag.restore;
     const port = await closedPort();
-    const p = new DunetraceSpanProcessor({ endpoint: `http://127.0.0.1:${port}`, apiKey: 'dt_dev_x', maxQueueSize: 4, maxExportBatchSize: 4, exportTimeoutMillis: 300, scheduledDelayMillis: 10, env: {} });
+    const p = new DunetraceSpanProcessor({
+      endpoint: `http://127.0.0.1:${port}`,
+      apiKey: 'dt_dev_x',
+      maxQueueSize: 4,
+      maxExportBatchSize: 4,
+      exportTimeoutMillis: 300,
+      scheduledDelayMillis: 10,
+      env: {},
+    });
     for (let i = 0; i < 3; i++) {
       expect(() => endSpans(p, 6)).not.toThrow(); // 4 fit the queue, 2 are dropped
       await p.forceFlush();
@@ -216,7 +231,7 @@ describe('failures never reach user code and are logged once', () => {
     await p.shutdown();
   });
 
-  it('exports run under suppressTracing (the exporter\'s own HTTP calls are not traced)', async () => {
+  it("exports run under suppressTracing (the exporter's own HTTP calls are not traced)", async () => {
     const cm = new SyncContextManager();
     api.context.setGlobalContextManager(cm);
     try {
@@ -240,9 +255,9 @@ describe('failures never reach user code and are logged once', () => {
 
 describe('options and environment', () => {
   it('bad options fail fast, every problem at once', () => {
-    expect(() => new DunetraceSpanProcessor({ endpoint: 'ftp://x', maxQueueSize: 0, scheduledDelayMillis: -1, env: { DUNETRACE_EXPORT_TIMEOUT_MILLIS: 'soon' } })).toThrow(
-      /endpoint "ftp:\/\/x" is not an http\(s\) URL[\s\S]*maxQueueSize[\s\S]*scheduledDelayMillis[\s\S]*DUNETRACE_EXPORT_TIMEOUT_MILLIS="soon"/,
-    );
+    expect(
+      () => new DunetraceSpanProcessor({ endpoint: 'ftp://x', maxQueueSize: 0, scheduledDelayMillis: -1, env: { DUNETRACE_EXPORT_TIMEOUT_MILLIS: 'soon' } }),
+    ).toThrow(/endpoint "ftp:\/\/x" is not an http\(s\) URL[\s\S]*maxQueueSize[\s\S]*scheduledDelayMillis[\s\S]*DUNETRACE_EXPORT_TIMEOUT_MILLIS="soon"/);
     expect(() => new DunetraceSpanProcessor({ hashKey: '', env: {} })).toThrow(/hashKey must not be empty/);
   });
 

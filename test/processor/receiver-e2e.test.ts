@@ -4,7 +4,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DunetraceSpanProcessor } from '../../src/index.js';
-import { DEV_KEY, startReceiver, testConfig, waitForClosedRun, type Running } from '../helpers/receiver.js';
+import { DEV_KEY, startReceiver, waitForClosedRun, type Running } from '../helpers/receiver.js';
 import { expectSameSignals, startProxy } from './helpers.js';
 
 /**
@@ -81,11 +81,23 @@ function emitLoopingAgent(tracer: Tracer): string {
   }
   const retrieval = tracer.startSpan(
     'retrieval kb',
-    { startTime: at(t), attributes: { 'gen_ai.operation.name': 'retrieval', 'gen_ai.data_source.id': 'kb', 'gen_ai.retrieval.query.text': `order 17 ${CANARY}`, 'gen_ai.retrieval.documents': j([{ id: `d-${CANARY}`, score: 0.3 }]) } },
+    {
+      startTime: at(t),
+      attributes: {
+        'gen_ai.operation.name': 'retrieval',
+        'gen_ai.data_source.id': 'kb',
+        'gen_ai.retrieval.query.text': `order 17 ${CANARY}`,
+        'gen_ai.retrieval.documents': j([{ id: `d-${CANARY}`, score: 0.3 }]),
+      },
+    },
     ctx,
   );
   retrieval.end(at(t + 50));
-  const limited = tracer.startSpan('POST', { kind: SpanKind.CLIENT, startTime: at(t + 60), attributes: { 'http.request.method': 'POST', 'http.response.status_code': 429, 'error.type': '429' } }, ctx);
+  const limited = tracer.startSpan(
+    'POST',
+    { kind: SpanKind.CLIENT, startTime: at(t + 60), attributes: { 'http.request.method': 'POST', 'http.response.status_code': 429, 'error.type': '429' } },
+    ctx,
+  );
   limited.setStatus({ code: SpanStatusCode.ERROR });
   limited.end(at(t + 70));
   tracer.startSpan('pg.query', { startTime: at(t + 80), attributes: { 'db.system': 'postgresql', 'db.statement': 'select 1' } }, ctx).end(at(t + 90));
@@ -130,13 +142,15 @@ afterAll(async () => {
   await Promise.all([a?.close(), b?.close()]);
 });
 
-
 describe('processor path ≡ plain exporter path, against real receivers', () => {
   it('the same trace gives equal runs (events, signals); no content crossed the wire', async () => {
     const processor = new DunetraceSpanProcessor({ endpoint: proxy.url, apiKey: DEV_KEY, scheduledDelayMillis: 50, env: {} });
     const provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': 'support-bot', 'service.version': '3.0.0' }),
-      spanProcessors: [processor, new BatchSpanProcessor(new OTLPProtoExporter({ url: `${b.url}/v1/traces`, headers: { authorization: `Bearer ${DEV_KEY}` } }))],
+      spanProcessors: [
+        processor,
+        new BatchSpanProcessor(new OTLPProtoExporter({ url: `${b.url}/v1/traces`, headers: { authorization: `Bearer ${DEV_KEY}` } })),
+      ],
     });
     const traceId = emitLoopingAgent(provider.getTracer('agent'));
     await provider.forceFlush();

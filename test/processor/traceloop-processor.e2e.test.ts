@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLlmStub, type LlmStub } from '../../examples/llm-stub.js';
 import { runSupportAgent } from '../../examples/support-agent.js';
 import { DunetraceSpanProcessor } from '../../src/index.js';
-import { DEV_KEY, startReceiver, testConfig, waitForClosedRun, type Running } from '../helpers/receiver.js';
+import { DEV_KEY, startReceiver, waitForClosedRun, type Running } from '../helpers/receiver.js';
 import { expectSameSignals, startProxy } from './helpers.js';
 
 /**
@@ -48,7 +48,6 @@ afterAll(async () => {
   await Promise.all([llm?.close(), proxyA?.close(), proxyB?.close()]);
   await Promise.all([a?.close(), b?.close()]);
 });
-
 
 describe('Traceloop + openai with DunetraceSpanProcessor attached', () => {
   it('stores the run, flags TOOL_LOOP, equals the raw path, and no content crossed the wire', async () => {

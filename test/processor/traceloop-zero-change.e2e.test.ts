@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLlmStub, type LlmStub } from '../../examples/llm-stub.js';
 import { runSupportAgent } from '../../examples/support-agent.js';
-import { DEV_KEY, startReceiver, testConfig, waitForClosedRun, type Running } from '../helpers/receiver.js';
+import { DEV_KEY, startReceiver, waitForClosedRun, type Running } from '../helpers/receiver.js';
 import { startProxy } from './helpers.js';
 
 /**
@@ -24,7 +24,12 @@ beforeAll(async () => {
   llm = await startLlmStub({ loops: 5 });
   process.env.TRACELOOP_BASE_URL = proxy.url;
   process.env.TRACELOOP_API_KEY = DEV_KEY;
-  traceloop.initialize({ appName: 'zero-change-agent', disableBatch: true, silenceInitializationMessage: true, instrumentModules: { openAI: OpenAI as never } });
+  traceloop.initialize({
+    appName: 'zero-change-agent',
+    disableBatch: true,
+    silenceInitializationMessage: true,
+    instrumentModules: { openAI: OpenAI as never },
+  });
 });
 
 afterAll(async () => {

@@ -49,7 +49,9 @@ describe('API keys (AUTH_MODE=keys)', () => {
 
   it("the key's agent names spans whose resource names none; the resource attribute key authenticates", async () => {
     const traceId = '9'.repeat(32);
-    const body = otlpJson([jsonSpan({ traceId, spanId: '1'.repeat(16), name: 'chat gpt-4o', start: 1, end: 2, attrs: { 'gen_ai.request.model': 'gpt-4o' } })], { 'dunetrace.api_key': acme });
+    const body = otlpJson([jsonSpan({ traceId, spanId: '1'.repeat(16), name: 'chat gpt-4o', start: 1, end: 2, attrs: { 'gen_ai.request.model': 'gpt-4o' } })], {
+      'dunetrace.api_key': acme,
+    });
     expect((await post(body, {})).status).toBe(200);
     const run = await waitForClosedRun(r.url, traceId, acme);
     expect(run.agent_id).toBe('acme-bot');
@@ -84,7 +86,11 @@ describe('dunetrace keys CLI', () => {
       expect(key).toMatch(/^dt_live_[0-9a-f]{32}$/);
       expect(created.output).toMatch(/only time the key is shown/);
 
-      const ok = await fetch(`${rec.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: capture('traceloop-python') });
+      const ok = await fetch(`${rec.url}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: capture('traceloop-python'),
+      });
       expect(ok.status).toBe(200);
 
       const list = await runCli(['keys', 'list'], env);
@@ -95,7 +101,18 @@ describe('dunetrace keys CLI', () => {
 
       const revoked = await runCli(['keys', 'revoke', key], env);
       expect(revoked.code).toBe(0);
-      await waitFor(async () => (await fetch(`${rec.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: capture('traceloop-python') })).status === 401, 5000, 200);
+      await waitFor(
+        async () =>
+          (
+            await fetch(`${rec.url}/v1/traces`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+              body: capture('traceloop-python'),
+            })
+          ).status === 401,
+        5000,
+        200,
+      );
       expect((await runCli(['keys', 'list'], env)).stdout).toMatch(/revoked/);
       expect((await runCli(['keys', 'revoke', 'dt_live_' + '0'.repeat(32)], env)).code).toBe(1);
       expect((await runCli(['keys', 'create'], env)).output).toMatch(/--customer-id/);

@@ -55,11 +55,15 @@ describe('detectors.yml in the receiver', () => {
 
       writeFileSync(file, 'default:\n  tool_loop:\n    enabled: true\n    threshold: 4\n');
       // Threshold 4 of 5: four calls do not loop, five do; wait until the new file is live.
-      await waitFor(async () => {
-        const id = newTraceId();
-        await post(r.url, loopingRun(id, { calls: 5 }).all);
-        return signalTypes(await waitForClosedRun(r.url, id)).includes('TOOL_LOOP');
-      }, 10_000, 200);
+      await waitFor(
+        async () => {
+          const id = newTraceId();
+          await post(r.url, loopingRun(id, { calls: 5 }).all);
+          return signalTypes(await waitForClosedRun(r.url, id)).includes('TOOL_LOOP');
+        },
+        10_000,
+        200,
+      );
       const four = newTraceId();
       await post(r.url, loopingRun(four, { calls: 4 }).all);
       expect(signalTypes(await waitForClosedRun(r.url, four))).not.toContain('TOOL_LOOP');

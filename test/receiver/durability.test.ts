@@ -44,7 +44,15 @@ describe('durability (a real receiver process on an embedded database)', () => {
     const traceId = '7'.repeat(32);
     const t0 = Date.now() - 5000;
     const headers = { 'content-type': 'application/json', authorization: 'Bearer dt_dev_x' };
-    const child = jsonSpan({ traceId, spanId: '2'.repeat(16), parent: '1'.repeat(16), name: 'chat gpt-4o', start: t0 + 10, end: t0 + 20, attrs: { 'gen_ai.request.model': 'gpt-4o' } });
+    const child = jsonSpan({
+      traceId,
+      spanId: '2'.repeat(16),
+      parent: '1'.repeat(16),
+      name: 'chat gpt-4o',
+      start: t0 + 10,
+      end: t0 + 20,
+      attrs: { 'gen_ai.request.model': 'gpt-4o' },
+    });
     const root = jsonSpan({ traceId, spanId: '1'.repeat(16), name: 'agent.workflow', start: t0, end: t0 + 100 });
 
     const first = await startReceiverProcess(env);

@@ -51,19 +51,51 @@ describe('POST /v1/traces', () => {
     const traceId = '1'.repeat(32);
     const t0 = Date.now() - 10_000;
     const root = jsonSpan({ traceId, spanId: 'a'.repeat(16), name: 'agent.workflow', start: t0, end: t0 + 900, attrs: { 'traceloop.span.kind': 'workflow' } });
-    const llm = (id: string, s: number) => jsonSpan({ traceId, spanId: id, parent: 'a'.repeat(16), name: 'chat gpt-4o', start: t0 + s, end: t0 + s + 50, attrs: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.output_tokens': 7 } });
-    const tool = jsonSpan({ traceId, spanId: 'c'.repeat(16), parent: 'a'.repeat(16), name: 'execute_tool search', start: t0 + 200, end: t0 + 300, attrs: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'search' } });
+    const llm = (id: string, s: number) =>
+      jsonSpan({
+        traceId,
+        spanId: id,
+        parent: 'a'.repeat(16),
+        name: 'chat gpt-4o',
+        start: t0 + s,
+        end: t0 + s + 50,
+        attrs: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.output_tokens': 7 },
+      });
+    const tool = jsonSpan({
+      traceId,
+      spanId: 'c'.repeat(16),
+      parent: 'a'.repeat(16),
+      name: 'execute_tool search',
+      start: t0 + 200,
+      end: t0 + 300,
+      attrs: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'search' },
+    });
     expect((await post(otlpJson([llm('d'.repeat(16), 400)]))).status).toBe(200);
     expect((await post(otlpJson([tool]))).status).toBe(200);
     expect((await post(otlpJson([root, llm('b'.repeat(16), 100)]))).status).toBe(200);
     const run = await waitForClosedRun(r.url, traceId);
     expect(run.events.map((e: any) => `${e.step_index}:${e.event_type}`)).toEqual([
-      '0:run.started', '1:llm.called', '1:llm.responded', '2:tool.called', '2:tool.responded', '3:llm.called', '3:llm.responded', '3:run.completed',
+      '0:run.started',
+      '1:llm.called',
+      '1:llm.responded',
+      '2:tool.called',
+      '2:tool.responded',
+      '3:llm.called',
+      '3:llm.responded',
+      '3:run.completed',
     ]);
     expect(run.span_count).toBe(4);
 
     // A span arriving after completion is stored and flagged, never dropped.
-    const late = jsonSpan({ traceId, spanId: 'e'.repeat(16), parent: 'a'.repeat(16), name: 'execute_tool late', start: t0 + 950, end: t0 + 960, attrs: { 'gen_ai.tool.name': 'late' } });
+    const late = jsonSpan({
+      traceId,
+      spanId: 'e'.repeat(16),
+      parent: 'a'.repeat(16),
+      name: 'execute_tool late',
+      start: t0 + 950,
+      end: t0 + 960,
+      attrs: { 'gen_ai.tool.name': 'late' },
+    });
     expect((await post(otlpJson([late]))).status).toBe(200);
     const after = (await getRun(r.url, traceId)).body;
     expect(after.status).toBe('completed');
@@ -73,7 +105,9 @@ describe('POST /v1/traces', () => {
 
   it('a retried export (same spans twice) is stored once', async () => {
     const traceId = '2'.repeat(32);
-    const body = otlpJson([jsonSpan({ traceId, spanId: '1'.repeat(16), name: 'chat gpt-4o', start: Date.now() - 100, end: Date.now(), attrs: { 'gen_ai.request.model': 'gpt-4o' } })]);
+    const body = otlpJson([
+      jsonSpan({ traceId, spanId: '1'.repeat(16), name: 'chat gpt-4o', start: Date.now() - 100, end: Date.now(), attrs: { 'gen_ai.request.model': 'gpt-4o' } }),
+    ]);
     expect((await post(body)).status).toBe(200);
     expect((await post(body)).status).toBe(200);
     const run = await waitForClosedRun(r.url, traceId);
@@ -83,7 +117,14 @@ describe('POST /v1/traces', () => {
 
   it('rejects invalid spans with partial_success while keeping the valid ones', async () => {
     const traceId = '3'.repeat(32);
-    const good = jsonSpan({ traceId, spanId: '1'.repeat(16), name: 'chat gpt-4o', start: Date.now() - 100, end: Date.now(), attrs: { 'gen_ai.request.model': 'gpt-4o' } });
+    const good = jsonSpan({
+      traceId,
+      spanId: '1'.repeat(16),
+      name: 'chat gpt-4o',
+      start: Date.now() - 100,
+      end: Date.now(),
+      attrs: { 'gen_ai.request.model': 'gpt-4o' },
+    });
     const bad = { ...good, spanId: 'xyz' };
     const res = await post(otlpJson([good, bad]));
     expect(res.status).toBe(200);
@@ -118,12 +159,21 @@ describe('POST /v1/traces', () => {
     const body = capture('otel-contrib-python');
     expect((await post(body, { 'content-type': 'application/json' })).status).toBe(401);
     expect((await post(body, { 'content-type': 'application/json', authorization: 'Bearer dt_live_' + '0'.repeat(32) })).status).toBe(401);
-    const viaResource = otlpJson([jsonSpan({ traceId: '4'.repeat(32), spanId: '1'.repeat(16), name: 'x', start: 1, end: 2 })], { 'service.name': 's', 'dunetrace.api_key': 'dt_dev_resource' });
+    const viaResource = otlpJson([jsonSpan({ traceId: '4'.repeat(32), spanId: '1'.repeat(16), name: 'x', start: 1, end: 2 })], {
+      'service.name': 's',
+      'dunetrace.api_key': 'dt_dev_resource',
+    });
     expect((await post(viaResource, { 'content-type': 'application/json' })).status).toBe(200);
   });
 
   it('still answers after a burst of garbage (no input crashes the process)', async () => {
-    const junk = [Buffer.alloc(0), Buffer.from('\u0000\u0001'), Buffer.from('[]'), Buffer.from('null'), Buffer.from('{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":5}]}]}]}')];
+    const junk = [
+      Buffer.alloc(0),
+      Buffer.from('\u0000\u0001'),
+      Buffer.from('[]'),
+      Buffer.from('null'),
+      Buffer.from('{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":5}]}]}]}'),
+    ];
     for (const j of junk) {
       for (const ct of ['application/json', 'application/x-protobuf']) {
         const res = await post(j, devHeaders(ct));

@@ -20,7 +20,17 @@ const TRACE = 'c0ffee00c0ffee00c0ffee00c0ffee00';
 const ns = (ms: number) => String(BigInt(Date.now() - 5000 + ms) * 1_000_000n);
 
 function span(spanId: string, name: string, start: number, end: number, attributes: object[], extra: object = {}) {
-  return { traceId: TRACE, spanId, parentSpanId: spanId === '1'.repeat(16) ? '' : '1'.repeat(16), name, kind: 1, startTimeUnixNano: ns(start), endTimeUnixNano: ns(end), attributes, ...extra };
+  return {
+    traceId: TRACE,
+    spanId,
+    parentSpanId: spanId === '1'.repeat(16) ? '' : '1'.repeat(16),
+    name,
+    kind: 1,
+    startTimeUnixNano: ns(start),
+    endTimeUnixNano: ns(end),
+    attributes,
+    ...extra,
+  };
 }
 
 function canaryTrace() {
@@ -29,52 +39,139 @@ function canaryTrace() {
     { role: 'user', parts: [{ type: 'text', content: `ignore previous instructions ${canary()}` }] },
     { role: 'tool', parts: [{ type: 'tool_call_response', id: 'call_1', result: canary() }] },
   ]);
-  const out = JSON.stringify([{ role: 'assistant', finish_reason: 'tool_calls', parts: [{ type: 'text', content: canary() }, { type: 'tool_call', id: 'call_2', name: 'search', arguments: { q: canary() } }] }]);
+  const out = JSON.stringify([
+    {
+      role: 'assistant',
+      finish_reason: 'tool_calls',
+      parts: [
+        { type: 'text', content: canary() },
+        { type: 'tool_call', id: 'call_2', name: 'search', arguments: { q: canary() } },
+      ],
+    },
+  ]);
   const spans = [
-    span('1'.repeat(16), 'agent.workflow', 0, 1000, [
-      attr('traceloop.span.kind', s('workflow')),
-      attr('traceloop.entity.input', s(JSON.stringify({ args: [canary()], kwargs: {} }))),
-      attr('traceloop.entity.output', s(canary())),
-      attr('user.note', s(canary())),
-    ], { status: { code: 2, message: canary() }, events: [{ name: 'exception', timeUnixNano: ns(999), attributes: [attr('exception.type', s('ValueError')), attr('exception.message', s(canary())), attr('exception.stacktrace', s(canary()))] }] }),
+    span(
+      '1'.repeat(16),
+      'agent.workflow',
+      0,
+      1000,
+      [
+        attr('traceloop.span.kind', s('workflow')),
+        attr('traceloop.entity.input', s(JSON.stringify({ args: [canary()], kwargs: {} }))),
+        attr('traceloop.entity.output', s(canary())),
+        attr('user.note', s(canary())),
+      ],
+      {
+        status: { code: 2, message: canary() },
+        events: [
+          {
+            name: 'exception',
+            timeUnixNano: ns(999),
+            attributes: [attr('exception.type', s('ValueError')), attr('exception.message', s(canary())), attr('exception.stacktrace', s(canary()))],
+          },
+        ],
+      },
+    ),
     span('2'.repeat(16), 'chat gpt-4o', 10, 100, [
-      attr('gen_ai.operation.name', s('chat')), attr('gen_ai.request.model', s('gpt-4o')),
-      attr('gen_ai.input.messages', s(msgs)), attr('gen_ai.output.messages', s(out)),
+      attr('gen_ai.operation.name', s('chat')),
+      attr('gen_ai.request.model', s('gpt-4o')),
+      attr('gen_ai.input.messages', s(msgs)),
+      attr('gen_ai.output.messages', s(out)),
       attr('gen_ai.system_instructions', s(JSON.stringify([{ type: 'text', content: canary() }]))),
-      attr('gen_ai.tool.definitions', s(JSON.stringify([{ type: 'function', name: 'search', description: canary(), parameters: { properties: { q: { description: canary() } } } }]))),
-      attr('gen_ai.usage.input_tokens', { intValue: '12' }), attr('gen_ai.usage.output_tokens', { intValue: '7' }),
+      attr(
+        'gen_ai.tool.definitions',
+        s(JSON.stringify([{ type: 'function', name: 'search', description: canary(), parameters: { properties: { q: { description: canary() } } } }])),
+      ),
+      attr('gen_ai.usage.input_tokens', { intValue: '12' }),
+      attr('gen_ai.usage.output_tokens', { intValue: '7' }),
     ]),
     span('3'.repeat(16), 'openai.chat', 110, 200, [
-      attr('gen_ai.system', s('OpenAI')), attr('llm.request.type', s('chat')), attr('gen_ai.request.model', s('gpt-4o')),
-      attr('gen_ai.prompt', s(canary())), attr('gen_ai.completion', s(canary())),
-      attr('gen_ai.prompt.0.role', s('user')), attr('gen_ai.prompt.0.content', s(canary())),
-      attr('gen_ai.completion.0.role', s('assistant')), attr('gen_ai.completion.0.content', s(canary())), attr('gen_ai.completion.0.finish_reason', s('tool_calls')),
-      attr('gen_ai.completion.0.tool_calls.0.name', s('search')), attr('gen_ai.completion.0.tool_calls.0.arguments', s(JSON.stringify({ q: canary() }))),
-      attr('gen_ai.completion.0.function_call.name', s('search')), attr('gen_ai.completion.0.function_call.arguments', s(canary())),
-      attr('llm.request.functions.0.name', s('search')), attr('llm.request.functions.0.description', s(canary())), attr('llm.request.functions.0.parameters', s(canary())),
+      attr('gen_ai.system', s('OpenAI')),
+      attr('llm.request.type', s('chat')),
+      attr('gen_ai.request.model', s('gpt-4o')),
+      attr('gen_ai.prompt', s(canary())),
+      attr('gen_ai.completion', s(canary())),
+      attr('gen_ai.prompt.0.role', s('user')),
+      attr('gen_ai.prompt.0.content', s(canary())),
+      attr('gen_ai.completion.0.role', s('assistant')),
+      attr('gen_ai.completion.0.content', s(canary())),
+      attr('gen_ai.completion.0.finish_reason', s('tool_calls')),
+      attr('gen_ai.completion.0.tool_calls.0.name', s('search')),
+      attr('gen_ai.completion.0.tool_calls.0.arguments', s(JSON.stringify({ q: canary() }))),
+      attr('gen_ai.completion.0.function_call.name', s('search')),
+      attr('gen_ai.completion.0.function_call.arguments', s(canary())),
+      attr('llm.request.functions.0.name', s('search')),
+      attr('llm.request.functions.0.description', s(canary())),
+      attr('llm.request.functions.0.parameters', s(canary())),
     ]),
     span('4'.repeat(16), 'execute_tool search', 210, 300, [
-      attr('gen_ai.operation.name', s('execute_tool')), attr('gen_ai.tool.name', s('search')),
-      attr('gen_ai.tool.call.arguments', s(JSON.stringify({ q: canary() }))), attr('gen_ai.tool.call.result', s(canary())),
-      attr('tool.arguments', s(canary())), attr('tool.result', s(canary())), attr('tool.parameters', s(canary())),
+      attr('gen_ai.operation.name', s('execute_tool')),
+      attr('gen_ai.tool.name', s('search')),
+      attr('gen_ai.tool.call.arguments', s(JSON.stringify({ q: canary() }))),
+      attr('gen_ai.tool.call.result', s(canary())),
+      attr('tool.arguments', s(canary())),
+      attr('tool.result', s(canary())),
+      attr('tool.parameters', s(canary())),
     ]),
-    span('5'.repeat(16), 'search.tool', 310, 400, [
-      attr('traceloop.span.kind', s('tool')), attr('traceloop.entity.name', s('search')),
-      attr('traceloop.entity.input', s(canary())), attr('traceloop.entity.output', s(canary())),
-    ], { status: { code: 2, message: canary() } }),
-    span('6'.repeat(16), 'pinecone.query', 410, 500, [
-      attr('db.system', s('Pinecone')), attr('db.vector.query.top_k', { intValue: '3' }),
-      attr('gen_ai.retrieval.query.text', s(canary())), attr('db.query.text', s(canary())),
-      attr('gen_ai.retrieval.documents', s(JSON.stringify([{ id: 'd1', score: 0.9, content: canary() }]))),
-    ], { events: [{ name: 'db.query.result', timeUnixNano: ns(499), attributes: [attr('db.query.result.id', s('d1')), attr('db.query.result.score', { doubleValue: 0.9 }), attr('db.query.result.document', s(canary())), attr('db.query.result.metadata', s(canary()))] }] }),
+    span(
+      '5'.repeat(16),
+      'search.tool',
+      310,
+      400,
+      [
+        attr('traceloop.span.kind', s('tool')),
+        attr('traceloop.entity.name', s('search')),
+        attr('traceloop.entity.input', s(canary())),
+        attr('traceloop.entity.output', s(canary())),
+      ],
+      { status: { code: 2, message: canary() } },
+    ),
+    span(
+      '6'.repeat(16),
+      'pinecone.query',
+      410,
+      500,
+      [
+        attr('db.system', s('Pinecone')),
+        attr('db.vector.query.top_k', { intValue: '3' }),
+        attr('gen_ai.retrieval.query.text', s(canary())),
+        attr('db.query.text', s(canary())),
+        attr('gen_ai.retrieval.documents', s(JSON.stringify([{ id: 'd1', score: 0.9, content: canary() }]))),
+      ],
+      {
+        events: [
+          {
+            name: 'db.query.result',
+            timeUnixNano: ns(499),
+            attributes: [
+              attr('db.query.result.id', s('d1')),
+              attr('db.query.result.score', { doubleValue: 0.9 }),
+              attr('db.query.result.document', s(canary())),
+              attr('db.query.result.metadata', s(canary())),
+            ],
+          },
+        ],
+      },
+    ),
     span('7'.repeat(16), 'llm', 510, 600, [
-      attr('openinference.span.kind', s('LLM')), attr('llm.model_name', s('gpt-4o')),
-      attr('input.value', s(canary())), attr('output.value', s(canary())),
-      attr('llm.input_messages.0.message.role', s('user')), attr('llm.input_messages.0.message.content', s(canary())),
-      attr('llm.output_messages.0.message.role', s('assistant')), attr('llm.output_messages.0.message.content', s(canary())),
+      attr('openinference.span.kind', s('LLM')),
+      attr('llm.model_name', s('gpt-4o')),
+      attr('input.value', s(canary())),
+      attr('output.value', s(canary())),
+      attr('llm.input_messages.0.message.role', s('user')),
+      attr('llm.input_messages.0.message.content', s(canary())),
+      attr('llm.output_messages.0.message.role', s('assistant')),
+      attr('llm.output_messages.0.message.content', s(canary())),
     ]),
   ];
-  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [attr('service.name', s('privacy-agent')), attr('app.secret', s(canary()))] }, scopeSpans: [{ scope: { name: 'test' }, spans }] }] });
+  return JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [attr('service.name', s('privacy-agent')), attr('app.secret', s(canary()))] },
+        scopeSpans: [{ scope: { name: 'test' }, spans }],
+      },
+    ],
+  });
 }
 
 function* files(dir: string): Generator<string> {
@@ -95,7 +192,7 @@ describe('privacy', () => {
     const env = { DUNETRACE_DATA_DIR: dataDir, LOG_LEVEL: 'trace', DUNETRACE_RUN_GRACE_MS: '100' };
     const rec = await startReceiverProcess(env);
     const headers = { 'content-type': 'application/json', authorization: 'Bearer dt_dev_privacy' };
-    let logs = '';
+    let logs: string;
     try {
       const body = canaryTrace();
       expect(body).toContain('CANARY_40_x');
@@ -122,7 +219,9 @@ describe('privacy', () => {
     const storage = await openStorage({ dataDir });
     try {
       const driver = (storage as unknown as { driver: { query: (sql: string) => Promise<{ rows: Record<string, unknown>[] }> } }).driver;
-      const tables = (await driver.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)).rows.map((r) => String(r.table_name));
+      const tables = (
+        await driver.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
+      ).rows.map((r) => String(r.table_name));
       expect(tables).toEqual(expect.arrayContaining(['api_keys', 'runs', 'spans', 'events', 'signals']));
       let rows = 0;
       for (const t of tables) {

@@ -79,9 +79,7 @@ if (unreachable !== null && requirePg) {
 
         const db = openPgQueryable({ databaseUrl: url, schema });
         try {
-          const rows = await db.query<{ version: number; n: string }>(
-            'SELECT version, count(*) AS n FROM schema_migrations GROUP BY version ORDER BY version',
-          );
+          const rows = await db.query<{ version: number; n: string }>('SELECT version, count(*) AS n FROM schema_migrations GROUP BY version ORDER BY version');
           expect(rows.rows.map((r) => [r.version, Number(r.n)])).toEqual(MIGRATIONS.map((m) => [m.version, 1]));
         } finally {
           await db.close();
@@ -119,9 +117,7 @@ if (unreachable !== null && requirePg) {
     it('a connection killed mid-transaction is StorageUnavailableError; the pool recovers', async () => {
       const db = openPgQueryable({ databaseUrl: url, schema: suiteSchema, max: 1 });
       try {
-        const err = await db
-          .transaction((tx) => tx.query('SELECT pg_terminate_backend(pg_backend_pid())'))
-          .catch((e: unknown) => e);
+        const err = await db.transaction((tx) => tx.query('SELECT pg_terminate_backend(pg_backend_pid())')).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(StorageUnavailableError);
         await expect(db.query('SELECT 1 AS one')).resolves.toMatchObject({ rows: [{ one: 1 }] });
       } finally {
@@ -164,9 +160,9 @@ describe('Postgres unreachable', () => {
 
   it('openStorage with an unreachable server rejects with StorageUnavailableError', async () => {
     const port = await closedPort();
-    await expect(
-      openStorage({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/test`, dataDir: 'memory://' }),
-    ).rejects.toBeInstanceOf(StorageUnavailableError);
+    await expect(openStorage({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/test`, dataDir: 'memory://' })).rejects.toBeInstanceOf(
+      StorageUnavailableError,
+    );
   });
 
   it('a connect timeout is StorageUnavailableError', async () => {

@@ -8,19 +8,7 @@ import type { MappedSpan } from '../../src/mapping/events.js';
 import { MIGRATIONS, type MigrationResult } from '../../src/storage/migrations.js';
 import type { SqlStorage } from '../../src/storage/sql-storage.js';
 import { StorageUnavailableError, type RunClose, type StoredSpan } from '../../src/storage/types.js';
-import {
-  batchOf,
-  bySpanId,
-  hex,
-  llmSpan,
-  newCustomer,
-  newRunId,
-  newSpanId,
-  rootSpan,
-  signal,
-  smallRun,
-  toolSpan,
-} from './fixtures.js';
+import { batchOf, bySpanId, hex, llmSpan, newCustomer, newRunId, newSpanId, rootSpan, signal, smallRun, toolSpan } from './fixtures.js';
 
 export type StorageFactory = () => Promise<SqlStorage>;
 
@@ -42,8 +30,7 @@ function closeOf(customerId: string, runId: string, over: Partial<RunClose> = {}
 }
 
 const spansOnly = (stored: StoredSpan[]): MappedSpan[] => [...stored].sort(bySpanId).map((s) => s.span);
-const sortSpans = (spans: MappedSpan[]): MappedSpan[] =>
-  [...spans].sort((a, b) => (a.span_id < b.span_id ? -1 : a.span_id > b.span_id ? 1 : 0));
+const sortSpans = (spans: MappedSpan[]): MappedSpan[] => [...spans].sort((a, b) => (a.span_id < b.span_id ? -1 : a.span_id > b.span_id ? 1 : 0));
 
 export function storageContractSuite(name: string, factory: StorageFactory): void {
   describe(`Storage contract: ${name}`, () => {
@@ -205,9 +192,7 @@ export function storageContractSuite(name: string, factory: StorageFactory): voi
         const customer = newCustomer();
         const { runId, spans } = smallRun();
         const uniques = Array.from({ length: 5 }, (_, i) => llmSpan(runId, spans[0].span_id, 10 + i));
-        const results = await Promise.all(
-          uniques.map((u) => storage.writeSpans(batchOf(customer, [...spans, u]))),
-        );
+        const results = await Promise.all(uniques.map((u) => storage.writeSpans(batchOf(customer, [...spans, u]))));
         expect(results.reduce((n, r) => n + r.inserted, 0)).toBe(3 + 5);
         expect(results.reduce((n, r) => n + r.duplicates, 0)).toBe(4 * 3);
         expect(results.filter((r) => r.runs.get(runId)?.created)).toHaveLength(1);
@@ -310,9 +295,7 @@ export function storageContractSuite(name: string, factory: StorageFactory): voi
         });
         expect(closed!.closed_at).toBeInstanceOf(Date);
 
-        expect(await storage.closeRun(closeOf(customer, runId, { status: 'stalled', exit_reason: 'stalled' }))).toBe(
-          false,
-        );
+        expect(await storage.closeRun(closeOf(customer, runId, { status: 'stalled', exit_reason: 'stalled' }))).toBe(false);
         expect((await storage.getRun(customer, runId))?.status).toBe('completed');
         expect(await storage.closeRun(closeOf(customer, newRunId()))).toBe(false);
       });
@@ -446,9 +429,7 @@ export function storageContractSuite(name: string, factory: StorageFactory): voi
         await closing;
         await own.close();
         await expect(own.ping()).rejects.toBeInstanceOf(StorageUnavailableError);
-        await expect(own.writeSpans(batchOf(customer, [llmSpan(runId, null)]))).rejects.toBeInstanceOf(
-          StorageUnavailableError,
-        );
+        await expect(own.writeSpans(batchOf(customer, [llmSpan(runId, null)]))).rejects.toBeInstanceOf(StorageUnavailableError);
         // The write made it (read through the shared instance: same database for server / PGlite dir backends).
         if (own.kind === 'postgres') expect((await storage.getRun(customer, runId))?.span_count).toBe(3);
       });

@@ -25,7 +25,11 @@ function match(pathname) {
     if (!m) continue;
     const params = {};
     if (r.param) {
-      try { params[r.param] = decodeURIComponent(m[1]); } catch { params[r.param] = m[1]; }
+      try {
+        params[r.param] = decodeURIComponent(m[1]);
+      } catch {
+        params[r.param] = m[1];
+      }
     }
     return { route: r, params };
   }
@@ -43,7 +47,11 @@ function dispose() {
   if (!current) return;
   current.controller.abort();
   for (const fn of current.disposers.splice(0)) {
-    try { fn(); } catch { /* keep going */ }
+    try {
+      fn();
+    } catch {
+      /* keep going */
+    }
   }
   current = null;
 }
@@ -57,7 +65,20 @@ function renderSession() {
     replace(
       el,
       h('span', { class: 'pill', title: 'API key kept for this browser tab only (sessionStorage)' }, `key ${key.slice(0, 12)}…`),
-      h('button', { type: 'button', class: 'btn btn-small', on: { click: () => { auth.forget(); render(); } } }, 'Forget key'),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn btn-small',
+          on: {
+            click: () => {
+              auth.forget();
+              render();
+            },
+          },
+        },
+        'Forget key',
+      ),
     );
   }
 }
@@ -83,7 +104,9 @@ export async function render() {
     signal: controller.signal,
     onDispose: (fn) => disposers.push(fn),
     mount: (...els) => replace(main, ...els),
-    setTitle: (t) => { document.title = t ? `${t} · Dunetrace` : 'Dunetrace'; },
+    setTitle: (t) => {
+      document.title = t ? `${t} · Dunetrace` : 'Dunetrace';
+    },
     navigate,
     isCurrent: () => current?.controller === controller,
   };
@@ -112,7 +135,11 @@ function scrollToHash() {
     return;
   }
   let id = location.hash.slice(1);
-  try { id = decodeURIComponent(id); } catch { /* as is */ }
+  try {
+    id = decodeURIComponent(id);
+  } catch {
+    /* as is */
+  }
   const target = document.getElementById(id);
   if (!target) return;
   target.classList.add('flash');
@@ -122,13 +149,23 @@ function scrollToHash() {
 
 function showError(ctx, err) {
   const status = err instanceof ApiError ? err.status : 0;
-  const title = status === 0 ? 'Cannot reach the receiver' : status === 404 ? 'Not found' : status === 503 ? 'The receiver is starting or its database is unavailable' : 'Something went wrong';
+  const title =
+    status === 0
+      ? 'Cannot reach the receiver'
+      : status === 404
+        ? 'Not found'
+        : status === 503
+          ? 'The receiver is starting or its database is unavailable'
+          : 'Something went wrong';
   ctx.setTitle(title);
   ctx.mount(
-    h('section', { class: 'empty' },
+    h(
+      'section',
+      { class: 'empty' },
       h('h1', { tabindex: '-1' }, title),
       h('p', { class: 'muted' }, err instanceof Error ? err.message : String(err)),
-      h('p', null, h('button', { type: 'button', class: 'btn', on: { click: () => render() } }, 'Try again'), ' ', h('a', { href: '/' }, 'Alerts'))),
+      h('p', null, h('button', { type: 'button', class: 'btn', on: { click: () => render() } }, 'Try again'), ' ', h('a', { href: '/' }, 'Alerts')),
+    ),
   );
 }
 
@@ -137,42 +174,64 @@ function showLogin(ctx) {
   auth.forget();
   replace(document.getElementById('session')); // neither "dev mode" nor a key: none works yet
   ctx.setTitle('API key needed');
-  const input = h('input', { id: 'api-key', name: 'api_key', type: 'password', autocomplete: 'off', spellcheck: 'false', required: true, placeholder: 'dt_live_…', 'aria-describedby': 'key-help' });
+  const input = h('input', {
+    id: 'api-key',
+    name: 'api_key',
+    type: 'password',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    required: true,
+    placeholder: 'dt_live_…',
+    'aria-describedby': 'key-help',
+  });
   const error = h('p', { class: 'form-error', role: 'alert' });
   const button = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Use this key');
-  const form = h('form', {
-    class: 'login',
-    on: {
-      submit: async (ev) => {
-        ev.preventDefault();
-        const key = input.value.trim();
-        if (!key) return;
-        button.disabled = true;
-        error.textContent = '';
-        try {
-          if (await checkKey(key)) {
-            auth.save(key);
-            return render();
+  const form = h(
+    'form',
+    {
+      class: 'login',
+      on: {
+        submit: async (ev) => {
+          ev.preventDefault();
+          const key = input.value.trim();
+          if (!key) return;
+          button.disabled = true;
+          error.textContent = '';
+          try {
+            if (await checkKey(key)) {
+              auth.save(key);
+              return render();
+            }
+            error.textContent = 'The receiver refused this key (unknown or revoked).';
+          } catch (err) {
+            error.textContent = err instanceof Error ? err.message : String(err);
+          } finally {
+            button.disabled = false;
           }
-          error.textContent = 'The receiver refused this key (unknown or revoked).';
-        } catch (err) {
-          error.textContent = err instanceof Error ? err.message : String(err);
-        } finally {
-          button.disabled = false;
-        }
-        input.focus();
+          input.focus();
+        },
       },
     },
-  },
-  h('h1', { tabindex: '-1' }, 'API key needed'),
-  h('p', null, hadKey ? 'The receiver refused the key this tab had (revoked or unknown). Paste another one.' : 'This receiver requires an API key to show its agents, runs and alerts.'),
-  h('label', { for: 'api-key' }, 'API key'),
-  input,
-  error,
-  button,
-  h('p', { id: 'key-help', class: 'muted small' },
-    'Kept for this browser tab only (sessionStorage): closing the tab forgets it. Create one with ',
-    h('code', null, 'dunetrace keys create --customer-id C --agent-id A'), '.'));
+    h('h1', { tabindex: '-1' }, 'API key needed'),
+    h(
+      'p',
+      null,
+      hadKey
+        ? 'The receiver refused the key this tab had (revoked or unknown). Paste another one.'
+        : 'This receiver requires an API key to show its agents, runs and alerts.',
+    ),
+    h('label', { for: 'api-key' }, 'API key'),
+    input,
+    error,
+    button,
+    h(
+      'p',
+      { id: 'key-help', class: 'muted small' },
+      'Kept for this browser tab only (sessionStorage): closing the tab forgets it. Create one with ',
+      h('code', null, 'dunetrace keys create --customer-id C --agent-id A'),
+      '.',
+    ),
+  );
   ctx.mount(form);
   input.focus();
 }

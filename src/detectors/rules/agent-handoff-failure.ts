@@ -13,9 +13,7 @@ import { safeName, str } from '../util.js';
 import { DEFAULT_HANDOFF_TOOL_PATTERNS, handoffs, type Handoff } from './handoff.js';
 
 const schema = z.strictObject({
-  handoff_tool_patterns: z
-    .array(z.string().min(1))
-    .describe('tool-name globs (* and ?, case-insensitive) that mark a handoff tool (list)'),
+  handoff_tool_patterns: z.array(z.string().min(1)).describe('tool-name globs (* and ?, case-insensitive) that mark a handoff tool (list)'),
   empty_is_failure: z.boolean().describe('a handoff tool returning a known-empty output counts as failed (true/false)'),
 });
 type Params = z.infer<typeof schema>;

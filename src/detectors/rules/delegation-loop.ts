@@ -21,9 +21,7 @@ import { DEFAULT_HANDOFF_TOOL_PATTERNS, agentsBySpan, ancestorAgent, handoffs, n
 
 const schema = z.strictObject({
   min_cycles: z.number().int().min(1).describe('closed delegation cycles over the same agents (count)'),
-  handoff_tool_patterns: z
-    .array(z.string().min(1))
-    .describe('tool-name globs (* and ?, case-insensitive) that mark a handoff tool (list)'),
+  handoff_tool_patterns: z.array(z.string().min(1)).describe('tool-name globs (* and ?, case-insensitive) that mark a handoff tool (list)'),
 });
 type Params = z.infer<typeof schema>;
 

@@ -27,7 +27,10 @@ export function isHandoffTool(name: string, patterns: readonly string[]): boolea
 
 /** Canonical agent name: lower-case, non-alphanumerics → "_", a trailing "_agent" dropped ("Billing Agent" → billing). */
 export function normAgent(name: string): string {
-  const n = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const n = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   const stripped = n.replace(/_agent$/, '');
   return stripped.length > 0 ? stripped : n;
 }

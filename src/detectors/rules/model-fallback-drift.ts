@@ -31,7 +31,10 @@ interface Capability {
 }
 
 function capability(model: string, p: Params): Capability {
-  const tokens = model.toLowerCase().split(/[^a-z0-9.]+/).filter(Boolean);
+  const tokens = model
+    .toLowerCase()
+    .split(/[^a-z0-9.]+/)
+    .filter(Boolean);
   const has = (list: string[]) => list.some((m) => tokens.includes(m.toLowerCase()));
   const size = tokens.map((t) => /^(\d+(?:\.\d+)?)b$/.exec(t)).find((m) => m !== null);
   return {

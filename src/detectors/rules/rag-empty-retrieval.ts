@@ -25,16 +25,11 @@ export const ragEmptyRetrieval: Detector<Params> = {
     const f = runFacts(run);
     if (f.exit !== 'final_answer') return null;
     const bad = f.retrievals.filter(
-      (r) =>
-        r.responded &&
-        ((r.result_count !== null && r.result_count < params.min_results) ||
-          (r.top_score !== null && r.top_score < params.min_score)),
+      (r) => r.responded && ((r.result_count !== null && r.result_count < params.min_results) || (r.top_score !== null && r.top_score < params.min_score)),
     );
     if (bad.length === 0) return null;
     const key = (n: number | null): number => (n === null ? Number.POSITIVE_INFINITY : n);
-    const worst = [...bad].sort(
-      (a, b) => key(a.result_count) - key(b.result_count) || key(a.top_score) - key(b.top_score),
-    )[0];
+    const worst = [...bad].sort((a, b) => key(a.result_count) - key(b.result_count) || key(a.top_score) - key(b.top_score))[0];
     return {
       failure_type: 'RAG_EMPTY_RETRIEVAL',
       severity: 'MEDIUM',

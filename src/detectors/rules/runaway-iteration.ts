@@ -38,8 +38,7 @@ export const runawayIteration: Detector<Params> = {
     const stepCrossed = steps > params.max_steps ? params.max_steps + 1 : null;
     if (stepCrossed === null && tokenStep === null) return null;
     const ceiling = stepCrossed !== null && (tokenStep === null || stepCrossed <= tokenStep) ? 'steps' : 'tokens';
-    const critical =
-      steps >= params.critical_factor * params.max_steps || total >= params.critical_factor * params.max_total_tokens;
+    const critical = steps >= params.critical_factor * params.max_steps || total >= params.critical_factor * params.max_total_tokens;
     return {
       failure_type: 'RUNAWAY_ITERATION',
       severity: critical ? 'CRITICAL' : 'HIGH',

@@ -12,9 +12,7 @@ import { isTruncated, runFacts, type LlmCallFact } from '../facts.js';
 import type { Detector } from '../types.js';
 
 const schema = z.strictObject({
-  count_max_tokens_hit: z
-    .boolean()
-    .describe('treat output tokens ≥ max_tokens as truncated when no finish reason is reported (true/false)'),
+  count_max_tokens_hit: z.boolean().describe('treat output tokens ≥ max_tokens as truncated when no finish reason is reported (true/false)'),
 });
 type Params = z.infer<typeof schema>;
 
@@ -38,9 +36,7 @@ export const silentTruncation: Detector<Params> = {
   schema,
   detect(run, { params }) {
     const calls = runFacts(run).llm.filter((c) => c.responded);
-    const cut = calls
-      .map((c, i) => ({ c, i, byReason: isTruncated(c) }))
-      .filter(({ c, byReason }) => byReason || (params.count_max_tokens_hit && hitLimit(c)));
+    const cut = calls.map((c, i) => ({ c, i, byReason: isTruncated(c) })).filter(({ c, byReason }) => byReason || (params.count_max_tokens_hit && hitLimit(c)));
     const silent = cut.filter(({ c, i }) => !retriedBy(c, calls[i + 1]));
     if (silent.length === 0) return null;
     const { c, i, byReason } = silent[0];

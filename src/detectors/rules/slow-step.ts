@@ -72,10 +72,7 @@ export const slowStep: Detector<Params> = {
         (sig) =>
           sig.span_id === span.span_id ||
           sig.parent_span_id === span.span_id ||
-          (sig.timestamp !== null &&
-            span.started_at !== null &&
-            sig.timestamp >= span.started_at &&
-            sig.timestamp <= span.started_at + worst.duration / 1000),
+          (sig.timestamp !== null && span.started_at !== null && sig.timestamp >= span.started_at && sig.timestamp <= span.started_at + worst.duration / 1000),
       )
       .slice(0, 5)
       .map((sig) => ({ signal_name: safeName(sig.name), source: sig.source === null ? null : safeName(sig.source) }));

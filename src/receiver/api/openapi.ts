@@ -11,20 +11,47 @@ const nullable = (type: string, extra: Json = {}) => ({ type: [type, 'null'], ..
 
 const query = (name: string, description: string, schema: Json, extra: Json = {}) => ({ name, in: 'query', required: false, description, schema, ...extra });
 
-const LIMIT = query('limit', `Page size, ${1}–${MAX_LIMIT} (default ${DEFAULT_LIMIT}). 0 or more than ${MAX_LIMIT} is a 400.`, { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT });
+const LIMIT = query('limit', `Page size, ${1}–${MAX_LIMIT} (default ${DEFAULT_LIMIT}). 0 or more than ${MAX_LIMIT} is a 400.`, {
+  type: 'integer',
+  minimum: 1,
+  maximum: MAX_LIMIT,
+  default: DEFAULT_LIMIT,
+});
 const OFFSET = query('offset', 'Rows to skip (default 0). Past the end: an empty page with has_more false.', { type: 'integer', minimum: 0, default: 0 });
-const SEVERITY = query('severity', 'Minimum severity: HIGH returns HIGH and CRITICAL; LOW returns all. Case-insensitive.', { type: 'string', enum: [...SEVERITIES] });
-const FAILURE_TYPE = query('failure_type', 'One failure type, or several separated by commas (any matches). Case-insensitive.', { type: 'string', examples: ['TOOL_LOOP', 'TOOL_LOOP,RETRY_STORM'] });
-const SINCE = query('since', 'Only signals detected at or after this time: an ISO-8601 time (2025-01-31T12:00:00Z) or a duration back from now: <n>s, <n>m, <n>h, <n>d, <n>w (e.g. 30m, 1h, 7d).', { type: 'string', examples: ['1h', '2025-01-31T12:00:00Z'] });
+const SEVERITY = query('severity', 'Minimum severity: HIGH returns HIGH and CRITICAL; LOW returns all. Case-insensitive.', {
+  type: 'string',
+  enum: [...SEVERITIES],
+});
+const FAILURE_TYPE = query('failure_type', 'One failure type, or several separated by commas (any matches). Case-insensitive.', {
+  type: 'string',
+  examples: ['TOOL_LOOP', 'TOOL_LOOP,RETRY_STORM'],
+});
+const SINCE = query(
+  'since',
+  'Only signals detected at or after this time: an ISO-8601 time (2025-01-31T12:00:00Z) or a duration back from now: <n>s, <n>m, <n>h, <n>d, <n>w (e.g. 30m, 1h, 7d).',
+  { type: 'string', examples: ['1h', '2025-01-31T12:00:00Z'] },
+);
 const INCLUDE_SHADOW = query('include_shadow', 'Include shadow signals (stored and shown, never alerted). Default false.', { type: 'boolean', default: false });
-const AGENT_PATH = { name: 'agent_id', in: 'path', required: true, description: 'Agent id (URL-encoded). Path parameters are limited to 100 characters (414 beyond): for longer ids use GET /v1/runs?agent= or GET /v1/signals?agent=.', schema: { type: 'string', minLength: 1, maxLength: 100 } };
+const AGENT_PATH = {
+  name: 'agent_id',
+  in: 'path',
+  required: true,
+  description:
+    'Agent id (URL-encoded). Path parameters are limited to 100 characters (414 beyond): for longer ids use GET /v1/runs?agent= or GET /v1/signals?agent=.',
+  schema: { type: 'string', minLength: 1, maxLength: 100 },
+};
 const AGENT_QUERY = query('agent', 'Only this agent.', { type: 'string', minLength: 1, maxLength: 256 });
-const HAS_SIGNALS = query('has_signals', 'true: only runs with signals; false: only runs without (shadow signals count only with include_shadow=true).', { type: 'boolean' });
+const HAS_SIGNALS = query('has_signals', 'true: only runs with signals; false: only runs without (shadow signals count only with include_shadow=true).', {
+  type: 'boolean',
+});
 const STATUS = query('status', 'Only runs in this status.', { type: 'string', enum: [...RUN_STATUSES] });
 const INCLUDE_SHADOW_RUNS = query('include_shadow', 'Count shadow signals in signal_count/has_signals. Default false.', { type: 'boolean', default: false });
 
 const errors = {
-  '400': { description: 'Bad parameter: the message and `parameter` name it. Unknown parameters are refused too.', content: { 'application/json': { schema: ref('BadRequest') } } },
+  '400': {
+    description: 'Bad parameter: the message and `parameter` name it. Unknown parameters are refused too.',
+    content: { 'application/json': { schema: ref('BadRequest') } },
+  },
   '401': { description: 'Missing, unknown or revoked API key.', content: { 'application/json': { schema: ref('Error') } } },
   '503': { description: 'Database not ready or unreachable; retry (Retry-After).', content: { 'application/json': { schema: ref('Error') } } },
 };
@@ -57,7 +84,21 @@ const explanation = {
 
 const signal = {
   type: 'object',
-  required: ['id', 'run_id', 'agent_id', 'agent_version', 'failure_type', 'severity', 'confidence', 'step_index', 'evidence', 'shadow', 'detected_live', 'detected_at', 'explanation'],
+  required: [
+    'id',
+    'run_id',
+    'agent_id',
+    'agent_version',
+    'failure_type',
+    'severity',
+    'confidence',
+    'step_index',
+    'evidence',
+    'shadow',
+    'detected_live',
+    'detected_at',
+    'explanation',
+  ],
   properties: {
     id: { type: 'integer', description: 'Increases with storage order; the SSE event id.' },
     run_id: { type: 'string', pattern: '^[0-9a-f]{32}$' },
@@ -77,7 +118,19 @@ const signal = {
 
 const runSummary = {
   type: 'object',
-  required: ['run_id', 'agent_id', 'agent_version', 'status', 'exit_reason', 'started_at', 'ended_at', 'step_count', 'span_count', 'signal_count', 'has_signals'],
+  required: [
+    'run_id',
+    'agent_id',
+    'agent_version',
+    'status',
+    'exit_reason',
+    'started_at',
+    'ended_at',
+    'step_count',
+    'span_count',
+    'signal_count',
+    'has_signals',
+  ],
   properties: {
     run_id: { type: 'string', pattern: '^[0-9a-f]{32}$', description: 'The trace id.' },
     agent_id: { type: 'string' },
@@ -101,7 +154,8 @@ const runDetail = {
     step_count: { type: 'integer', description: 'Steps so far while open, final once closed.' },
     events: {
       type: 'array',
-      description: 'The run as assembled from its spans, in step order: run.started, llm/tool/retrieval called+responded pairs, external.signal, run.completed|run.errored. Late events (spans after completion) carry late: true.',
+      description:
+        'The run as assembled from its spans, in step order: run.started, llm/tool/retrieval called+responded pairs, external.signal, run.completed|run.errored. Late events (spans after completion) carry late: true.',
       items: {
         type: 'object',
         required: ['event_type', 'step_index', 'timestamp', 'span_id', 'payload'],
@@ -143,7 +197,8 @@ const agent = {
       items: { type: 'integer' },
       minItems: 24,
       maxItems: 24,
-      description: 'Non-shadow signals per hour over the last 24 hours, oldest first: item i counts signals detected in (now − (24 − i) h, now − (23 − i) h]; the last item is the last 60 minutes.',
+      description:
+        'Non-shadow signals per hour over the last 24 hours, oldest first: item i counts signals detected in (now − (24 − i) h, now − (23 − i) h]; the last item is the last 60 minutes.',
     },
   },
 };
@@ -180,7 +235,7 @@ export const openApiDocument = {
     title: 'dunetrace receiver',
     version: '1',
     description:
-      'OTLP/HTTP ingest of OpenTelemetry GenAI traces and the customer REST API over the runs and failure signals found in them. Every read is scoped to the customer of the API key: another customer\'s agents, runs and signals are invisible (empty lists; 404 for a run). Lists are paged with limit/offset and answer `{<items>: [...], page: {total, offset, limit, has_more}}`, newest first. Wall-clock times are ISO-8601 strings; span times (started_at, ended_at, timestamp) are unix seconds.',
+      "OTLP/HTTP ingest of OpenTelemetry GenAI traces and the customer REST API over the runs and failure signals found in them. Every read is scoped to the customer of the API key: another customer's agents, runs and signals are invisible (empty lists; 404 for a run). Lists are paged with limit/offset and answer `{<items>: [...], page: {total, offset, limit, has_more}}`, newest first. Wall-clock times are ISO-8601 strings; span times (started_at, ended_at, timestamp) are unix seconds.",
   },
   servers: [{ url: '/' }],
   security: [{ bearer: [] }, { apiKeyHeader: [] }],
@@ -198,7 +253,7 @@ export const openApiDocument = {
     '/v1/agents/{agent_id}/runs': {
       get: {
         summary: "An agent's runs, newest first",
-        description: 'Newest first by when the receiver first saw the run. An unknown agent (or another customer\'s) gives an empty list.',
+        description: "Newest first by when the receiver first saw the run. An unknown agent (or another customer's) gives an empty list.",
         tags: ['api'],
         parameters: [AGENT_PATH, HAS_SIGNALS, STATUS, INCLUDE_SHADOW_RUNS, LIMIT, OFFSET],
         responses: json(list('runs', 'RunSummary')),
@@ -228,7 +283,10 @@ export const openApiDocument = {
         responses: {
           ...json(ref('RunDetail')),
           '400': { description: 'run_id is not a 32-hex trace id or its UUID form.', content: { 'application/json': { schema: ref('Error') } } },
-          '404': { description: 'No such run for this customer (another customer\'s run looks the same).', content: { 'application/json': { schema: ref('Error') } } },
+          '404': {
+            description: "No such run for this customer (another customer's run looks the same).",
+            content: { 'application/json': { schema: ref('Error') } },
+          },
         },
       },
     },
@@ -236,7 +294,16 @@ export const openApiDocument = {
       get: {
         summary: 'Signals across agents, newest first',
         tags: ['api'],
-        parameters: [AGENT_QUERY, query('run_id', 'Only this run (32-hex trace id).', { type: 'string' }), SEVERITY, FAILURE_TYPE, SINCE, INCLUDE_SHADOW, LIMIT, OFFSET],
+        parameters: [
+          AGENT_QUERY,
+          query('run_id', 'Only this run (32-hex trace id).', { type: 'string' }),
+          SEVERITY,
+          FAILURE_TYPE,
+          SINCE,
+          INCLUDE_SHADOW,
+          LIMIT,
+          OFFSET,
+        ],
         responses: json(list('signals', 'Signal')),
       },
     },
@@ -260,12 +327,23 @@ export const openApiDocument = {
           { ...SINCE, description: 'Replay stored signals detected since this time first (ISO-8601 or a duration like 1h), then stream live ones.' },
           INCLUDE_SHADOW,
           query('api_key', 'The API key, for clients that cannot send headers (EventSource). This route only.', { type: 'string' }),
-          { name: 'Last-Event-ID', in: 'header', required: false, description: 'Replay signals stored after this id (sent by EventSource on reconnect).', schema: { type: 'string' } },
+          {
+            name: 'Last-Event-ID',
+            in: 'header',
+            required: false,
+            description: 'Replay signals stored after this id (sent by EventSource on reconnect).',
+            schema: { type: 'string' },
+          },
         ],
         responses: {
           '200': {
             description: 'An event stream. Each event: `id: <signal id>` and `data: <Signal JSON>`.',
-            content: { 'text/event-stream': { schema: { type: 'string' }, example: 'retry: 3000\n: connected\n\nid: 42\ndata: {"id":42,"failure_type":"TOOL_LOOP",…}\n\n: heartbeat\n\n' } },
+            content: {
+              'text/event-stream': {
+                schema: { type: 'string' },
+                example: 'retry: 3000\n: connected\n\nid: 42\ndata: {"id":42,"failure_type":"TOOL_LOOP",…}\n\n: heartbeat\n\n',
+              },
+            },
           },
           '400': errors['400'],
           '401': errors['401'],
@@ -302,7 +380,12 @@ export const openApiDocument = {
       },
     },
     '/openapi.json': {
-      get: { summary: 'This document', tags: ['ops'], security: [], responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } },
+      get: {
+        summary: 'This document',
+        tags: ['ops'],
+        security: [],
+        responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } },
+      },
     },
   },
   components: {

@@ -37,7 +37,12 @@ const intParam = (min: number, max: number) =>
   single(`an integer from ${min} to ${max}`)
     .regex(/^\d{1,9}$/, { error: `must be an integer from ${min} to ${max}` })
     .transform(Number)
-    .pipe(z.number().min(min, { error: `must be an integer from ${min} to ${max}` }).max(max, { error: `must be an integer from ${min} to ${max}` }));
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `must be an integer from ${min} to ${max}` })
+        .max(max, { error: `must be an integer from ${min} to ${max}` }),
+    );
 
 const boolParam = () =>
   z.preprocess(
@@ -56,10 +61,20 @@ const FAILURE_TYPE_SET = new Set<string>(FAILURE_TYPES);
 /** One failure type, or several separated by commas (any of them matches). */
 const failureTypesParam = () =>
   single('a failure type').transform((raw, ctx) => {
-    const types = [...new Set(raw.split(',').map((t) => t.trim().toUpperCase()).filter(Boolean))];
+    const types = [
+      ...new Set(
+        raw
+          .split(',')
+          .map((t) => t.trim().toUpperCase())
+          .filter(Boolean),
+      ),
+    ];
     const unknown = types.filter((t) => !FAILURE_TYPE_SET.has(t));
     if (types.length === 0 || unknown.length > 0) {
-      ctx.addIssue({ code: 'custom', message: `unknown failure type ${unknown.length ? JSON.stringify(unknown[0]) : '""'}; one of ${FAILURE_TYPES.join(', ')}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown failure type ${unknown.length ? JSON.stringify(unknown[0]) : '""'}; one of ${FAILURE_TYPES.join(', ')}`,
+      });
       return z.NEVER;
     }
     return types;
@@ -69,14 +84,16 @@ const sinceParam = () =>
   single('an ISO-8601 time or a duration like 1h').transform((raw, ctx) => {
     const d = parseSince(raw);
     if (!d) {
-      ctx.addIssue({ code: 'custom', message: `must be an ISO-8601 time (2025-01-31T12:00:00Z) or a duration back from now (30m, 1h, 7d); got ${JSON.stringify(raw.slice(0, 40))}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be an ISO-8601 time (2025-01-31T12:00:00Z) or a duration back from now (30m, 1h, 7d); got ${JSON.stringify(raw.slice(0, 40))}`,
+      });
       return z.NEVER;
     }
     return d;
   });
 
-const agentParam = () =>
-  single('an agent id').min(1, { error: 'must not be empty' }).max(256, { error: 'must be at most 256 characters' });
+const agentParam = () => single('an agent id').min(1, { error: 'must not be empty' }).max(256, { error: 'must be at most 256 characters' });
 
 const page = {
   limit: intParam(1, MAX_LIMIT).default(DEFAULT_LIMIT),
@@ -98,7 +115,10 @@ export const runsQuery = z.strictObject({
   ...page,
   has_signals: boolParam().optional(),
   status: z
-    .preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), z.enum(RUN_STATUSES, { error: (i) => (Array.isArray(i.input) ? 'give it once' : `must be one of ${RUN_STATUSES.join(', ')}`) }))
+    .preprocess(
+      (v) => (typeof v === 'string' ? v.toLowerCase() : v),
+      z.enum(RUN_STATUSES, { error: (i) => (Array.isArray(i.input) ? 'give it once' : `must be one of ${RUN_STATUSES.join(', ')}`) }),
+    )
     .optional(),
   include_shadow: boolParam().default(false),
 });

@@ -65,7 +65,13 @@ export function otlpRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
       onMapError: (err, span) => req.log.error({ err: safeError(err), trace_id: span.traceId, span_id: span.spanId }, 'mapping failed for a span'),
     });
     if (!headerKey && allUnauthenticated(plan, decoded.spans.length)) {
-      return sendStatus(reply, format, 401, 'missing API key: send Authorization: Bearer <key>, X-Dunetrace-API-Key, or the resource attribute dunetrace.api_key', req);
+      return sendStatus(
+        reply,
+        format,
+        401,
+        'missing API key: send Authorization: Bearer <key>, X-Dunetrace-API-Key, or the resource attribute dunetrace.api_key',
+        req,
+      );
     }
     if (!headerKey && decoded.spans.length === 0) {
       return sendStatus(reply, format, 401, 'missing API key: send Authorization: Bearer <key> or X-Dunetrace-API-Key', req);
@@ -107,11 +113,17 @@ export function otlpRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
 
 function sendStatus(reply: FastifyReply, format: OtlpFormat, status: number, message: string, req?: FastifyRequest) {
   const out = encodeStatus(format, { code: grpcCodeForHttpStatus(status), message });
-  return reply.code(status).type(req ? replyType(req, out.contentType) : out.contentType).send(out.body);
+  return reply
+    .code(status)
+    .type(req ? replyType(req, out.contentType) : out.contentType)
+    .send(out.body);
 }
 
 /** The response's Content-Type must equal the request's (OTLP/HTTP): echo its media type, minus parameters. */
 function replyType(req: FastifyRequest, fallback: string): string {
-  const media = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const media = String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
   return media === 'application/protobuf' || media === 'application/x-protobuf' || media === 'application/json' ? media : fallback;
 }

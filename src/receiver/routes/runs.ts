@@ -31,7 +31,10 @@ export function runRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
     const row = await ctx.storage.getRun(principal.customerId, runId);
     // Someone else's run and no run look the same: 404.
     if (!row) return reply.code(404).send({ error: 'not_found', message: `no run ${runId}` });
-    const [spans, signals] = await Promise.all([ctx.storage.loadRunSpans(principal.customerId, runId), ctx.storage.listRunSignals(principal.customerId, runId)]);
+    const [spans, signals] = await Promise.all([
+      ctx.storage.loadRunSpans(principal.customerId, runId),
+      ctx.storage.listRunSignals(principal.customerId, runId),
+    ]);
     const run = assembleRun(
       spans.map((s) => ({ span: s.span, late: s.late })),
       { runId, agentId: row.agent_id, status: row.status },

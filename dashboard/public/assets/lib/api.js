@@ -25,16 +25,32 @@ export class ApiError extends Error {
 }
 
 function stored() {
-  try { return sessionStorage.getItem(STORE_KEY); } catch { return null; }
+  try {
+    return sessionStorage.getItem(STORE_KEY);
+  } catch {
+    return null;
+  }
 }
 
 export const auth = {
   /** The key requests carry: the pasted one, else the dev key. */
-  key() { return stored() ?? DEV_KEY; },
+  key() {
+    return stored() ?? DEV_KEY;
+  },
   /** 'dev' | 'key' */
-  mode() { return stored() ? 'key' : 'dev'; },
-  save(key) { sessionStorage.setItem(STORE_KEY, key); },
-  forget() { try { sessionStorage.removeItem(STORE_KEY); } catch { /* storage disabled */ } },
+  mode() {
+    return stored() ? 'key' : 'dev';
+  },
+  save(key) {
+    sessionStorage.setItem(STORE_KEY, key);
+  },
+  forget() {
+    try {
+      sessionStorage.removeItem(STORE_KEY);
+    } catch {
+      /* storage disabled */
+    }
+  },
 };
 
 function url(path, query) {
@@ -54,7 +70,11 @@ export async function api(path, query, { signal, key } = {}) {
     throw new ApiError(0, target, { message: 'cannot reach the receiver (network error)' });
   }
   let body = null;
-  try { body = await res.json(); } catch { /* not JSON */ }
+  try {
+    body = await res.json();
+  } catch {
+    /* not JSON */
+  }
   if (res.status === 401) throw new AuthError(body?.message);
   if (!res.ok) throw new ApiError(res.status, target, body);
   return body;
@@ -82,7 +102,12 @@ export function openSignalStream({ onSignal, onStatus, onResync, query = {} }) {
   let pollTimer = null;
   let attempt = 0;
 
-  const stopPolling = () => { if (pollTimer) { clearInterval(pollTimer); pollTimer = null; } };
+  const stopPolling = () => {
+    if (pollTimer) {
+      clearInterval(pollTimer);
+      pollTimer = null;
+    }
+  };
   const connect = () => {
     if (closed) return;
     onStatus(hadError ? 'reconnecting' : 'connecting');
@@ -96,7 +121,11 @@ export function openSignalStream({ onSignal, onStatus, onResync, query = {} }) {
     };
     es.onmessage = (ev) => {
       let sig;
-      try { sig = JSON.parse(ev.data); } catch { return; }
+      try {
+        sig = JSON.parse(ev.data);
+      } catch {
+        return;
+      }
       if (sig && typeof sig === 'object' && sig.run_id && sig.failure_type) onSignal(sig);
     };
     es.onerror = () => {

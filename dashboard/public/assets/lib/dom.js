@@ -19,13 +19,19 @@ function setProps(el, props) {
     if (k === 'class') el.setAttribute('class', Array.isArray(v) ? v.filter(Boolean).join(' ') : String(v));
     else if (k === 'text') el.textContent = String(v);
     else if (k === 'on') for (const [ev, fn] of Object.entries(v)) el.addEventListener(ev, fn);
-    else if (k === 'dataset') for (const [dk, dv] of Object.entries(v)) { if (dv !== undefined && dv !== null) el.dataset[dk] = String(dv); }
-    else if (k === 'style') for (const [sk, sv] of Object.entries(v)) el.style.setProperty(sk, String(sv)); // CSSOM: allowed by the CSP
+    else if (k === 'dataset')
+      for (const [dk, dv] of Object.entries(v)) {
+        if (dv !== undefined && dv !== null) el.dataset[dk] = String(dv);
+      }
+    else if (k === 'style')
+      for (const [sk, sv] of Object.entries(v)) el.style.setProperty(sk, String(sv)); // CSSOM: allowed by the CSP
     else if (k === 'href') el.setAttribute('href', safeHref(v));
     else if (k.startsWith('on')) throw new Error(`inline handler ${k} not allowed: use on: {…}`);
     else if (k === 'value' && 'value' in el) el.value = String(v);
-    else if (k === 'checked' || k === 'selected' || k === 'disabled' || k === 'hidden') { el[k] = Boolean(v); if (v) el.setAttribute(k, ''); }
-    else el.setAttribute(k, v === true ? '' : String(v));
+    else if (k === 'checked' || k === 'selected' || k === 'disabled' || k === 'hidden') {
+      el[k] = Boolean(v);
+      if (v) el.setAttribute(k, '');
+    } else el.setAttribute(k, v === true ? '' : String(v));
   }
 }
 

@@ -3,7 +3,10 @@ import { h } from './dom.js';
 /** As upstream's Slack alerts. */
 export const SEVERITY_COLORS = { CRITICAL: '#FF0000', HIGH: '#FF6B00', MEDIUM: '#FFB800', LOW: '#36A64F' };
 export const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
-export const severityRank = (s) => { const i = SEVERITIES.indexOf(s); return i < 0 ? SEVERITIES.length : i; };
+export const severityRank = (s) => {
+  const i = SEVERITIES.indexOf(s);
+  return i < 0 ? SEVERITIES.length : i;
+};
 export const normSeverity = (s) => (SEVERITIES.includes(s) ? s : 'LOW');
 
 /** Unix seconds (number), ISO string or Date → ms since epoch, or null. */
@@ -65,7 +68,11 @@ export function pct(conf) {
 export const shortId = (id) => (typeof id === 'string' && id.length > 12 ? `${id.slice(0, 8)}…${id.slice(-4)}` : String(id ?? ''));
 
 /** TOOL_LOOP → "Tool loop" (used when a signal has no explanation). */
-export const humanType = (t) => String(t ?? '').toLowerCase().replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+export const humanType = (t) =>
+  String(t ?? '')
+    .toLowerCase()
+    .replace(/_/g, ' ')
+    .replace(/^./, (c) => c.toUpperCase());
 
 export const runHref = (runId, failureType) => `/runs/${encodeURIComponent(runId)}${failureType ? `#signal-${encodeURIComponent(failureType)}` : ''}`;
 export const agentHref = (agentId) => `/agents/${encodeURIComponent(agentId)}`;
@@ -86,6 +93,9 @@ export function evidenceText(v) {
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'unknown';
   if (typeof v === 'string') return /^[0-9a-f]{32,}$/i.test(v) ? `${v.slice(0, 12)}…` : v;
   if (Array.isArray(v)) return v.length ? v.map(evidenceText).join(', ') : 'none';
-  if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${k}=${evidenceText(x)}`).join(' ');
+  if (typeof v === 'object')
+    return Object.entries(v)
+      .map(([k, x]) => `${k}=${evidenceText(x)}`)
+      .join(' ');
   return String(v);
 }

@@ -17,14 +17,22 @@ function runRow(r) {
   const start = toMs(r.started_at);
   const end = toMs(r.ended_at);
   const signals = Number(r.signal_count) || 0;
-  return h('tr', { class: signals ? 'has-signals' : null, dataset: { runId: r.run_id } },
-    h('td', { 'data-label': 'Status' }, statusBadge(r.status), r.exit_reason && r.exit_reason !== r.status ? h('span', { class: 'muted small' }, ` ${r.exit_reason.replace(/_/g, ' ')}`) : null),
+  return h(
+    'tr',
+    { class: signals ? 'has-signals' : null, dataset: { runId: r.run_id } },
+    h(
+      'td',
+      { 'data-label': 'Status' },
+      statusBadge(r.status),
+      r.exit_reason && r.exit_reason !== r.status ? h('span', { class: 'muted small' }, ` ${r.exit_reason.replace(/_/g, ' ')}`) : null,
+    ),
     h('td', { 'data-label': 'Run', class: 'mono' }, h('a', { href: runHref(r.run_id), title: r.run_id }, shortId(r.run_id))),
     h('td', { 'data-label': 'Started' }, timeAgo(r.started_at)),
     h('td', { 'data-label': 'Duration' }, start !== null && end !== null ? duration(end - start) : r.status === 'open' ? 'running' : '—'),
     h('td', { 'data-label': 'Steps', class: 'num' }, num(r.step_count)),
     h('td', { 'data-label': 'Signals', class: 'num' }, signals ? h('span', { class: 'sig-count' }, String(signals)) : '0'),
-    h('td', { 'data-label': 'Version', class: 'mono small' }, r.agent_version ?? '—'));
+    h('td', { 'data-label': 'Version', class: 'mono small' }, r.agent_version ?? '—'),
+  );
 }
 
 export async function renderAgent(ctx) {
@@ -41,7 +49,12 @@ export async function renderAgent(ctx) {
   const status = h('div', { class: 'list-status' });
   const more = h('button', { type: 'button', class: 'btn', hidden: true, on: { click: () => reload(false) } }, 'Load more runs');
   const onlySignals = h('input', { type: 'checkbox', id: 'f-has-signals', checked: filt.has_signals });
-  const statusSel = h('select', { id: 'f-status' }, h('option', { value: '' }, 'Any status'), STATUSES.map((s) => h('option', { value: s }, s)));
+  const statusSel = h(
+    'select',
+    { id: 'f-status' },
+    h('option', { value: '' }, 'Any status'),
+    STATUSES.map((s) => h('option', { value: s }, s)),
+  );
   statusSel.value = filt.status;
   const total = h('span', { class: 'muted small' });
 
@@ -55,7 +68,10 @@ export async function renderAgent(ctx) {
     reload(true);
   };
   // From event handlers: a 401 (key revoked meanwhile) re-renders the page, which asks for a key.
-  const reload = (reset) => load(reset).catch((err) => { if (err instanceof AuthError) ctx.navigate(location.pathname + location.search, { replace: true }); });
+  const reload = (reset) =>
+    load(reset).catch((err) => {
+      if (err instanceof AuthError) ctx.navigate(location.pathname + location.search, { replace: true });
+    });
 
   let seq = 0;
   async function load(reset) {
@@ -63,10 +79,17 @@ export async function renderAgent(ctx) {
     if (reset) loaded = 0;
     let data;
     try {
-      data = await api(`/v1/agents/${encodeURIComponent(agentId)}/runs`, { has_signals: filt.has_signals ? 'true' : '', status: filt.status, limit: PAGE, offset: loaded }, { signal: ctx.signal });
+      data = await api(
+        `/v1/agents/${encodeURIComponent(agentId)}/runs`,
+        { has_signals: filt.has_signals ? 'true' : '', status: filt.status, limit: PAGE, offset: loaded },
+        { signal: ctx.signal },
+      );
     } catch (err) {
       if (err instanceof AuthError || ctx.signal.aborted) throw err;
-      replace(status, errorBanner(err, () => reload(reset)));
+      replace(
+        status,
+        errorBanner(err, () => reload(reset)),
+      );
       return;
     }
     if (mine !== seq) return;
@@ -82,30 +105,72 @@ export async function renderAgent(ctx) {
 
   const types = agent ? topFailureTypes(agent.failure_types, 20) : [];
   const maxType = types.length ? types[0][1] : 1;
-  ctx.mount(h('section', { class: 'page' },
-    h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '/agents' }, 'Agents'), ' / '),
-    h('div', { class: 'page-head' }, h('h1', { tabindex: '-1', class: 'break' }, agentId), agent ? h('span', { class: 'muted small' }, 'last seen ', timeAgo(agent.last_seen)) : null),
-    agent
-      ? h('div', { class: 'agent-summary' },
-          h('div', { class: 'panel' }, agentStats(agent), sparkline(agent.sparkline, { large: true })),
-          h('div', { class: 'panel' },
-            h('h2', { class: 'panel-title' }, 'Failure types'),
-            types.length
-              ? h('ul', { class: 'type-bars' }, types.map(([t, c]) => h('li', null,
-                  h('a', { href: `/?agent=${encodeURIComponent(agentId)}&failure_type=${encodeURIComponent(t)}` }, t),
-                  h('span', { class: 'type-bar', style: { '--w': `${Math.max(4, (c / maxType) * 100)}%` } }),
-                  h('span', { class: 'num' }, String(c)))))
-              : h('p', { class: 'muted' }, 'No failures recorded.'),
-            h('p', null, h('a', { href: `/?agent=${encodeURIComponent(agentId)}` }, 'All alerts of this agent →'))))
-      : h('p', { class: 'muted' }, 'No summary for this agent (no traces in the agents list yet).'),
-    h('div', { class: 'section-head' },
-      h('h2', null, 'Runs ', total),
-      h('form', { class: 'filters filters-inline', on: { change: onChange, submit: (e) => e.preventDefault() } },
-        h('label', { class: 'check' }, onlySignals, h('span', null, 'Only runs with signals')),
-        h('label', null, h('span', null, 'Status'), statusSel))),
-    h('table', { class: 'runs' },
-      h('thead', null, h('tr', null, ['Status', 'Run', 'Started', 'Duration', 'Steps', 'Signals', 'Version'].map((c) => h('th', { scope: 'col' }, c)))),
-      tbody),
-    status,
-    h('div', { class: 'more' }, more)));
+  ctx.mount(
+    h(
+      'section',
+      { class: 'page' },
+      h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '/agents' }, 'Agents'), ' / '),
+      h(
+        'div',
+        { class: 'page-head' },
+        h('h1', { tabindex: '-1', class: 'break' }, agentId),
+        agent ? h('span', { class: 'muted small' }, 'last seen ', timeAgo(agent.last_seen)) : null,
+      ),
+      agent
+        ? h(
+            'div',
+            { class: 'agent-summary' },
+            h('div', { class: 'panel' }, agentStats(agent), sparkline(agent.sparkline, { large: true })),
+            h(
+              'div',
+              { class: 'panel' },
+              h('h2', { class: 'panel-title' }, 'Failure types'),
+              types.length
+                ? h(
+                    'ul',
+                    { class: 'type-bars' },
+                    types.map(([t, c]) =>
+                      h(
+                        'li',
+                        null,
+                        h('a', { href: `/?agent=${encodeURIComponent(agentId)}&failure_type=${encodeURIComponent(t)}` }, t),
+                        h('span', { class: 'type-bar', style: { '--w': `${Math.max(4, (c / maxType) * 100)}%` } }),
+                        h('span', { class: 'num' }, String(c)),
+                      ),
+                    ),
+                  )
+                : h('p', { class: 'muted' }, 'No failures recorded.'),
+              h('p', null, h('a', { href: `/?agent=${encodeURIComponent(agentId)}` }, 'All alerts of this agent →')),
+            ),
+          )
+        : h('p', { class: 'muted' }, 'No summary for this agent (no traces in the agents list yet).'),
+      h(
+        'div',
+        { class: 'section-head' },
+        h('h2', null, 'Runs ', total),
+        h(
+          'form',
+          { class: 'filters filters-inline', on: { change: onChange, submit: (e) => e.preventDefault() } },
+          h('label', { class: 'check' }, onlySignals, h('span', null, 'Only runs with signals')),
+          h('label', null, h('span', null, 'Status'), statusSel),
+        ),
+      ),
+      h(
+        'table',
+        { class: 'runs' },
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            ['Status', 'Run', 'Started', 'Duration', 'Steps', 'Signals', 'Version'].map((c) => h('th', { scope: 'col' }, c)),
+          ),
+        ),
+        tbody,
+      ),
+      status,
+      h('div', { class: 'more' }, more),
+    ),
+  );
 }

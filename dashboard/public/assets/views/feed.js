@@ -24,29 +24,65 @@ export async function renderFeed(ctx) {
   const more = h('button', { type: 'button', class: 'btn', hidden: true, on: { click: () => reloadPage(false) } }, 'Load older alerts');
   const attention = h('div', { class: 'attention' });
   const agentSel = h('select', { id: 'f-agent', name: 'agent' });
-  const sevSel = h('select', { id: 'f-severity', name: 'severity' }, h('option', { value: '' }, 'All severities'), SEVERITIES.map((s) => h('option', { value: s }, SEVERITY_LABEL[s])));
+  const sevSel = h(
+    'select',
+    { id: 'f-severity', name: 'severity' },
+    h('option', { value: '' }, 'All severities'),
+    SEVERITIES.map((s) => h('option', { value: s }, SEVERITY_LABEL[s])),
+  );
   const typeSel = h('select', { id: 'f-type', name: 'failure_type' });
   const shadowBox = h('input', { type: 'checkbox', id: 'f-shadow', name: 'shadow' });
-  const clearBtn = h('button', { type: 'button', class: 'btn btn-small', on: { click: () => { for (const k of FILTERS) filters[k] = ''; syncForm(); applyFilters(); } } }, 'Clear filters');
-  const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter alerts', on: { submit: (e) => e.preventDefault(), change: onFilterChange } },
+  const clearBtn = h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn btn-small',
+      on: {
+        click: () => {
+          for (const k of FILTERS) filters[k] = '';
+          syncForm();
+          applyFilters();
+        },
+      },
+    },
+    'Clear filters',
+  );
+  const form = h(
+    'form',
+    { class: 'filters', role: 'search', 'aria-label': 'Filter alerts', on: { submit: (e) => e.preventDefault(), change: onFilterChange } },
     h('label', null, h('span', null, 'Agent'), agentSel),
     h('label', null, h('span', null, 'Severity'), sevSel),
     h('label', null, h('span', null, 'Failure type'), typeSel),
     h('label', { class: 'check', title: 'Shadow signals are stored and shown but never alerted (detectors.yml)' }, shadowBox, h('span', null, 'Show shadow')),
-    clearBtn);
+    clearBtn,
+  );
 
   function options(sel, allLabel, values, current) {
     const vals = [...values];
     if (current && !vals.includes(current)) vals.unshift(current);
-    replace(sel, h('option', { value: '' }, allLabel), vals.map((v) => h('option', { value: v }, v)));
+    replace(
+      sel,
+      h('option', { value: '' }, allLabel),
+      vals.map((v) => h('option', { value: v }, v)),
+    );
     sel.value = current;
   }
   let agents = [];
   function syncForm() {
-    options(agentSel, 'All agents', agents.map((a) => a.agent_id), filters.agent);
+    options(
+      agentSel,
+      'All agents',
+      agents.map((a) => a.agent_id),
+      filters.agent,
+    );
     const counts = {};
     for (const a of agents) for (const [t, c] of Object.entries(a.failure_types ?? {})) counts[t] = (counts[t] ?? 0) + (Number(c) || 0);
-    options(typeSel, 'All failure types', topFailureTypes(counts, 100).map(([t]) => t), filters.failure_type);
+    options(
+      typeSel,
+      'All failure types',
+      topFailureTypes(counts, 100).map(([t]) => t),
+      filters.failure_type,
+    );
     sevSel.value = SEVERITIES.includes(filters.severity) ? filters.severity : '';
     shadowBox.checked = filters.shadow !== 'hide';
     clearBtn.hidden = !FILTERS.some((k) => filters[k]);
@@ -68,33 +104,55 @@ export async function renderFeed(ctx) {
     reloadPage(true);
   }
   // From event handlers: a 401 (key revoked meanwhile) re-renders the page, which asks for a key.
-  const reloadPage = (reset) => loadPage(reset).catch((err) => { if (err instanceof AuthError) ctx.navigate(location.pathname + location.search, { replace: true }); });
+  const reloadPage = (reset) =>
+    loadPage(reset).catch((err) => {
+      if (err instanceof AuthError) ctx.navigate(location.pathname + location.search, { replace: true });
+    });
   const matches = (s) =>
     (!filters.agent || s.agent_id === filters.agent) &&
     (!filters.severity || severityRank(s.severity) <= severityRank(filters.severity)) &&
     (!filters.failure_type || s.failure_type === filters.failure_type) &&
     (filters.shadow !== 'hide' || !s.shadow);
-  const query = (extra) => ({ agent: filters.agent, severity: filters.severity, failure_type: filters.failure_type, include_shadow: filters.shadow === 'hide' ? 'false' : 'true', ...extra });
+  const query = (extra) => ({
+    agent: filters.agent,
+    severity: filters.severity,
+    failure_type: filters.failure_type,
+    include_shadow: filters.shadow === 'hide' ? 'false' : 'true',
+    ...extra,
+  });
 
   function showEmptyIfNeeded() {
     if (list.children.length) return replace(status);
     const filtered = FILTERS.some((k) => filters[k]);
-    replace(status, filtered
-      ? emptyState('No alerts match these filters', 'New matching alerts will appear here as they happen.')
-      : emptyState('No alerts yet', 'When an agent loops, stalls or fails, its alert shows up here within seconds, without reloading.', h('p', { class: 'muted small' }, 'Point an OpenTelemetry exporter at this receiver\'s /v1/traces to start.')));
+    replace(
+      status,
+      filtered
+        ? emptyState('No alerts match these filters', 'New matching alerts will appear here as they happen.')
+        : emptyState(
+            'No alerts yet',
+            'When an agent loops, stalls or fails, its alert shows up here within seconds, without reloading.',
+            h('p', { class: 'muted small' }, "Point an OpenTelemetry exporter at this receiver's /v1/traces to start."),
+          ),
+    );
   }
 
   let loadSeq = 0;
   async function loadPage(reset) {
     const seq = ++loadSeq;
-    if (reset) { seen.clear(); loaded = 0; }
+    if (reset) {
+      seen.clear();
+      loaded = 0;
+    }
     more.disabled = true;
     let data;
     try {
       data = await api('/v1/signals', query({ limit: PAGE, offset: reset ? 0 : loaded }), { signal: ctx.signal });
     } catch (err) {
       if (err instanceof AuthError || ctx.signal.aborted) throw err;
-      replace(status, errorBanner(err, () => reloadPage(reset)));
+      replace(
+        status,
+        errorBanner(err, () => reloadPage(reset)),
+      );
       more.disabled = false;
       return;
     } finally {
@@ -142,7 +200,12 @@ export async function renderFeed(ctx) {
     }
   }
 
-  const onVisible = () => { if (!document.hidden && unseen) { unseen = 0; ctx.setTitle('Alerts'); } };
+  const onVisible = () => {
+    if (!document.hidden && unseen) {
+      unseen = 0;
+      ctx.setTitle('Alerts');
+    }
+  };
   document.addEventListener('visibilitychange', onVisible);
   ctx.onDispose(() => document.removeEventListener('visibilitychange', onVisible));
 
@@ -154,17 +217,25 @@ export async function renderFeed(ctx) {
   syncForm();
   renderAttention(attention, agents);
 
-  ctx.mount(h('section', { class: 'page' },
-    h('div', { class: 'page-head' }, h('h1', { tabindex: '-1' }, 'Alerts'), live),
-    attention,
-    form,
-    list,
-    status,
-    h('div', { class: 'more' }, more)));
+  ctx.mount(
+    h(
+      'section',
+      { class: 'page' },
+      h('div', { class: 'page-head' }, h('h1', { tabindex: '-1' }, 'Alerts'), live),
+      attention,
+      form,
+      list,
+      status,
+      h('div', { class: 'more' }, more),
+    ),
+  );
 
   const close = openSignalStream({
     onSignal: (s) => prependNew(s),
-    onStatus: (st) => { live.dataset.state = st; live.textContent = LIVE_TEXT[st] ?? st; },
+    onStatus: (st) => {
+      live.dataset.state = st;
+      live.textContent = LIVE_TEXT[st] ?? st;
+    },
     onResync: () => resync(),
     // Filters apply client-side to live signals, so changing them needs no reconnect.
     query: { include_shadow: 'true' },
@@ -176,15 +247,31 @@ export async function renderFeed(ctx) {
 function renderAttention(el, agents) {
   const hot = agents
     .filter((a) => (a.critical_count ?? 0) + (a.high_count ?? 0) > 0)
-    .sort((a, b) => (b.critical_count ?? 0) - (a.critical_count ?? 0) || (b.high_count ?? 0) - (a.high_count ?? 0) || (b.signal_count ?? 0) - (a.signal_count ?? 0))
+    .sort(
+      (a, b) => (b.critical_count ?? 0) - (a.critical_count ?? 0) || (b.high_count ?? 0) - (a.high_count ?? 0) || (b.signal_count ?? 0) - (a.signal_count ?? 0),
+    )
     .slice(0, 6);
   if (!hot.length) return replace(el);
-  replace(el,
+  replace(
+    el,
     h('h2', { class: 'attention-title' }, 'Needs attention'),
-    h('ul', { class: 'attention-list' }, hot.map((a) => h('li', null,
-      h('a', { class: 'attention-item', href: agentHref(a.agent_id) },
-        h('span', { class: 'attention-name' }, a.agent_id),
-        a.critical_count ? h('span', { class: 'sev sev-critical' }, `${a.critical_count} critical`) : null,
-        a.high_count ? h('span', { class: 'sev sev-high' }, `${a.high_count} high`) : null,
-        topFailureTypes(a.failure_types, 1).map(([t]) => h('span', { class: 'muted small' }, t)))))));
+    h(
+      'ul',
+      { class: 'attention-list' },
+      hot.map((a) =>
+        h(
+          'li',
+          null,
+          h(
+            'a',
+            { class: 'attention-item', href: agentHref(a.agent_id) },
+            h('span', { class: 'attention-name' }, a.agent_id),
+            a.critical_count ? h('span', { class: 'sev sev-critical' }, `${a.critical_count} critical`) : null,
+            a.high_count ? h('span', { class: 'sev sev-high' }, `${a.high_count} high`) : null,
+            topFailureTypes(a.failure_types, 1).map(([t]) => h('span', { class: 'muted small' }, t)),
+          ),
+        ),
+      ),
+    ),
+  );
 }

@@ -42,8 +42,13 @@ export function buildSteps(events) {
     row.externals = row.events.filter((e) => e.event_type === 'external.signal');
     const first = row.called ?? row.events[0];
     row.t0 = isNum(first?.timestamp) ? first.timestamp : null;
-    const lat = row.responded?.payload?.latency_ms ?? row.events.find((e) => e.event_type === 'run.completed' || e.event_type === 'run.errored')?.payload?.latency_ms;
-    row.latencyMs = isNum(lat) ? lat : row.responded && isNum(row.responded.timestamp) && row.t0 !== null ? Math.max(0, (row.responded.timestamp - row.t0) * 1000) : null;
+    const lat =
+      row.responded?.payload?.latency_ms ?? row.events.find((e) => e.event_type === 'run.completed' || e.event_type === 'run.errored')?.payload?.latency_ms;
+    row.latencyMs = isNum(lat)
+      ? lat
+      : row.responded && isNum(row.responded.timestamp) && row.t0 !== null
+        ? Math.max(0, (row.responded.timestamp - row.t0) * 1000)
+        : null;
     row.failed = (row.responded && row.responded.payload?.success === false) || row.events.some((e) => e.event_type === 'run.errored');
   }
   return rows;
@@ -53,15 +58,27 @@ function rowName(row, run) {
   const c = row.called?.payload ?? {};
   const r = row.responded?.payload ?? {};
   switch (row.kind) {
-    case 'llm': return c.model || r.model || 'LLM call';
-    case 'tool': return c.tool_name || r.tool_name || 'tool';
-    case 'retrieval': return c.index_name || r.index_name || 'retrieval';
-    case 'start': return row.events[0]?.payload?.root_span_name || 'Run started';
+    case 'llm':
+      return c.model || r.model || 'LLM call';
+    case 'tool':
+      return c.tool_name || r.tool_name || 'tool';
+    case 'retrieval':
+      return c.index_name || r.index_name || 'retrieval';
+    case 'start':
+      return row.events[0]?.payload?.root_span_name || 'Run started';
     case 'end': {
       const e = row.events[0];
-      return e.event_type === 'run.errored' ? `Run errored${e.payload?.error_type ? `: ${e.payload.error_type}` : ''}` : `Run ended (${e.payload?.exit_reason ?? run.exit_reason ?? 'completed'})`;
+      return e.event_type === 'run.errored'
+        ? `Run errored${e.payload?.error_type ? `: ${e.payload.error_type}` : ''}`
+        : `Run ended (${e.payload?.exit_reason ?? run.exit_reason ?? 'completed'})`;
     }
-    default: return row.externals.map((e) => e.payload?.signal_name).filter(Boolean).join(', ') || 'event';
+    default:
+      return (
+        row.externals
+          .map((e) => e.payload?.signal_name)
+          .filter(Boolean)
+          .join(', ') || 'event'
+      );
   }
 }
 
@@ -71,7 +88,8 @@ function rowDetails(row) {
   const out = [];
   const bit = (text, cls) => out.push(h('span', { class: cls ?? null }, text));
   if (row.kind === 'llm') {
-    if (isNum(c.prompt_tokens) || isNum(r.completion_tokens)) bit(`${isNum(c.prompt_tokens) ? num(c.prompt_tokens) : '?'} → ${isNum(r.completion_tokens) ? num(r.completion_tokens) : '?'} tokens`, 'tokens');
+    if (isNum(c.prompt_tokens) || isNum(r.completion_tokens))
+      bit(`${isNum(c.prompt_tokens) ? num(c.prompt_tokens) : '?'} → ${isNum(r.completion_tokens) ? num(r.completion_tokens) : '?'} tokens`, 'tokens');
     if (r.finish_reason) bit(`finish: ${r.finish_reason}`, r.finish_reason === 'length' ? 'warn' : null);
     if (Array.isArray(r.tool_calls) && r.tool_calls.length) bit(`asked for ${r.tool_calls.map((t) => t?.name ?? '?').join(', ')}`);
     if (c.provider) bit(c.provider, 'muted');
@@ -86,7 +104,8 @@ function rowDetails(row) {
   } else if (row.kind === 'start') {
     const p = row.events[0]?.payload ?? {};
     if (p.model) bit(p.model);
-    if (Array.isArray(p.tools) && p.tools.length) bit(`${p.tools.length} tool${p.tools.length === 1 ? '' : 's'}: ${p.tools.slice(0, 6).join(', ')}${p.tools.length > 6 ? '…' : ''}`, 'muted');
+    if (Array.isArray(p.tools) && p.tools.length)
+      bit(`${p.tools.length} tool${p.tools.length === 1 ? '' : 's'}: ${p.tools.slice(0, 6).join(', ')}${p.tools.length > 6 ? '…' : ''}`, 'muted');
     if (p.injection_signal) bit(`possible prompt injection: ${(p.injection_signal.matched_patterns ?? []).join(', ') || 'pattern matched'}`, 'bad');
   } else if (row.kind === 'end') {
     const p = row.events[0]?.payload ?? {};
@@ -96,7 +115,12 @@ function rowDetails(row) {
   const err = r.error_type || (row.kind === 'end' ? row.events[0]?.payload?.error_type : null);
   if (err && row.kind !== 'end') bit(`error: ${err}`, 'bad');
   for (const e of row.externals) {
-    const meta = e.payload?.meta && typeof e.payload.meta === 'object' ? Object.entries(e.payload.meta).map(([k, v]) => `${k}=${v}`).join(' ') : '';
+    const meta =
+      e.payload?.meta && typeof e.payload.meta === 'object'
+        ? Object.entries(e.payload.meta)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')
+        : '';
     bit(`${e.payload?.signal_name ?? 'signal'}${meta ? ` (${meta})` : ''}`, e.payload?.signal_name === 'rate_limit' ? 'warn' : 'muted');
   }
   if (row.late) bit('late: arrived after the run ended, not judged', 'muted');
@@ -122,40 +146,97 @@ function timeline(run, rows, signalsByRow) {
     let bar = null;
     if (isNum(row.t0) && row.kind !== 'start' && row.kind !== 'end') {
       const left = Math.min(100, Math.max(0, ((row.t0 - t0) / span) * 100));
-      const width = Math.max(0.6, Math.min(100 - left, (((row.latencyMs ?? 0) / 1000) / span) * 100));
-      bar = h('span', { class: 'bar-track', 'aria-hidden': 'true' }, h('span', { class: `bar-fill bar-${row.kind}`, style: { '--l': `${left.toFixed(2)}%`, '--w': `${width.toFixed(2)}%` } }));
+      const width = Math.max(0.6, Math.min(100 - left, ((row.latencyMs ?? 0) / 1000 / span) * 100));
+      bar = h(
+        'span',
+        { class: 'bar-track', 'aria-hidden': 'true' },
+        h('span', { class: `bar-fill bar-${row.kind}`, style: { '--l': `${left.toFixed(2)}%`, '--w': `${width.toFixed(2)}%` } }),
+      );
     }
-    return h('li', {
-      class: ['step', `step-${row.kind}`, row.failed && 'is-failed', sigs.length && 'has-signal', worst && `sev-edge-${normSeverity(worst.severity).toLowerCase()}`, row.late && 'is-late'],
-      id: first ? `step-${row.step}` : null,
-      tabindex: first ? '-1' : null,
-      dataset: { step: row.step, kind: row.kind },
-    },
+    return h(
+      'li',
+      {
+        class: [
+          'step',
+          `step-${row.kind}`,
+          row.failed && 'is-failed',
+          sigs.length && 'has-signal',
+          worst && `sev-edge-${normSeverity(worst.severity).toLowerCase()}`,
+          row.late && 'is-late',
+        ],
+        id: first ? `step-${row.step}` : null,
+        tabindex: first ? '-1' : null,
+        dataset: { step: row.step, kind: row.kind },
+      },
       h('span', { class: 'step-no', title: `step ${row.step}` }, String(row.step ?? '')),
       h('span', { class: `kind kind-${row.kind}` }, KIND_LABEL[row.kind]),
-      h('div', { class: 'step-main' },
-        h('div', { class: 'step-name' },
+      h(
+        'div',
+        { class: 'step-main' },
+        h(
+          'div',
+          { class: 'step-name' },
           h('span', { class: 'break' }, rowName(row, run)),
           row.failed ? h('span', { class: 'tag tag-failed' }, '✕ failed') : null,
-          sigs.map((s) => h('a', { class: `tag sig-marker sev-${normSeverity(s.severity).toLowerCase()}${s.shadow ? ' is-shadow' : ''}`, href: `#signal-${encodeURIComponent(s.failure_type)}`, title: `${s.severity} ${s.failure_type}${s.shadow ? ' (shadow)' : ''}: see the explanation` }, `⚑ ${s.failure_type}`))),
-        h('div', { class: 'step-details' }, rowDetails(row))),
-      h('div', { class: 'step-time' }, bar, h('span', { class: 'latency' }, row.kind === 'start' ? (isNum(row.t0) ? absTime(row.t0) : '') : duration(row.latencyMs ?? NaN))));
+          sigs.map((s) =>
+            h(
+              'a',
+              {
+                class: `tag sig-marker sev-${normSeverity(s.severity).toLowerCase()}${s.shadow ? ' is-shadow' : ''}`,
+                href: `#signal-${encodeURIComponent(s.failure_type)}`,
+                title: `${s.severity} ${s.failure_type}${s.shadow ? ' (shadow)' : ''}: see the explanation`,
+              },
+              `⚑ ${s.failure_type}`,
+            ),
+          ),
+        ),
+        h('div', { class: 'step-details' }, rowDetails(row)),
+      ),
+      h(
+        'div',
+        { class: 'step-time' },
+        bar,
+        h('span', { class: 'latency' }, row.kind === 'start' ? (isNum(row.t0) ? absTime(row.t0) : '') : duration(row.latencyMs ?? NaN)),
+      ),
+    );
   };
 
   const list = h('ol', { class: 'timeline', 'aria-label': 'Steps of the run, in order' });
-  const fill = (n) => { for (const row of rows.slice(list.children.length, n)) list.appendChild(li(row)); };
+  const fill = (n) => {
+    for (const row of rows.slice(list.children.length, n)) list.appendChild(li(row));
+  };
   fill(MAX_ROWS);
-  const moreBtn = rows.length > MAX_ROWS
-    ? h('button', { type: 'button', class: 'btn', on: { click: () => { fill(rows.length); moreBtn.remove(); } } }, `Show all ${num(rows.length)} rows`)
-    : null;
-  return h('div', null,
-    h('ul', { class: 'legend', 'aria-label': 'Legend' },
+  const moreBtn =
+    rows.length > MAX_ROWS
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn',
+            on: {
+              click: () => {
+                fill(rows.length);
+                moreBtn.remove();
+              },
+            },
+          },
+          `Show all ${num(rows.length)} rows`,
+        )
+      : null;
+  return h(
+    'div',
+    null,
+    h(
+      'ul',
+      { class: 'legend', 'aria-label': 'Legend' },
       ['llm', 'tool', 'retrieval'].map((k) => h('li', null, h('span', { class: `swatch bar-${k}` }), KIND_LABEL[k])),
       h('li', null, h('span', { class: 'tag tag-failed' }, '✕'), 'failed'),
       h('li', null, h('span', { class: 'tag sig-marker sev-high' }, '⚑'), 'signal at this step'),
-      h('li', { class: 'muted' }, `bars: when each step ran within the run (${duration(span * 1000)})`)),
+      h('li', { class: 'muted' }, `bars: when each step ran within the run (${duration(span * 1000)})`),
+    ),
     list,
-    moreBtn);
+    moreBtn,
+  );
 }
 
 /** Each signal goes on the row of its step (the last row at or before it when that step has no row of its own). */
@@ -166,7 +247,10 @@ function placeSignals(rows, signals) {
     for (const r of rows) {
       if (r.kind === 'end') continue;
       if (typeof r.step === 'number' && r.step <= s.step_index) target = r;
-      if (r.step === s.step_index) { target = r; break; }
+      if (r.step === s.step_index) {
+        target = r;
+        break;
+      }
     }
     target ??= rows[0];
     if (!target) continue;
@@ -177,43 +261,90 @@ function placeSignals(rows, signals) {
 }
 
 function facts(run, rows) {
-  let prompt = 0, completion = 0, llm = 0, tools = 0, failed = 0, retrievals = 0;
+  let prompt = 0,
+    completion = 0,
+    llm = 0,
+    tools = 0,
+    failed = 0,
+    retrievals = 0;
   for (const r of rows) {
-    if (r.kind === 'llm') { llm++; prompt += r.called?.payload?.prompt_tokens ?? 0; completion += r.responded?.payload?.completion_tokens ?? 0; }
+    if (r.kind === 'llm') {
+      llm++;
+      prompt += r.called?.payload?.prompt_tokens ?? 0;
+      completion += r.responded?.payload?.completion_tokens ?? 0;
+    }
     if (r.kind === 'tool') tools++;
     if (r.kind === 'retrieval') retrievals++;
     if (r.failed && r.kind !== 'end') failed++;
   }
   const dur = isNum(run.started_at) && isNum(run.ended_at) ? duration((run.ended_at - run.started_at) * 1000) : run.status === 'open' ? 'still running' : '—';
   const item = (k, ...v) => h('div', null, h('dt', null, k), h('dd', null, ...v));
-  return h('dl', { class: 'facts' },
+  return h(
+    'dl',
+    { class: 'facts' },
     item('Agent', h('a', { href: agentHref(run.agent_id), class: 'break' }, run.agent_id ?? 'unknown')),
     item('Version', h('span', { class: 'mono break' }, run.agent_version ?? '—')),
     item('Started', isNum(run.started_at) ? [absTime(run.started_at), ' (', timeAgo(run.started_at), ')'] : '—'),
     item('Duration', dur),
     item('Steps', num(run.step_count), h('span', { class: 'muted' }, ` · ${num(run.span_count)} spans`)),
-    item('Calls', `${llm} LLM · ${tools} tool${retrievals ? ` · ${retrievals} retrieval` : ''}`, failed ? h('span', { class: 'bad' }, ` · ${failed} failed`) : null),
-    item('Tokens', llm ? `${num(prompt)} in · ${num(completion)} out` : '— (no LLM calls)'));
+    item(
+      'Calls',
+      `${llm} LLM · ${tools} tool${retrievals ? ` · ${retrievals} retrieval` : ''}`,
+      failed ? h('span', { class: 'bad' }, ` · ${failed} failed`) : null,
+    ),
+    item('Tokens', llm ? `${num(prompt)} in · ${num(completion)} out` : '— (no LLM calls)'),
+  );
 }
 
 function page(run) {
   const rows = buildSteps(run.events);
-  const signals = (Array.isArray(run.signals) ? run.signals : []).slice().sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || (a.step_index ?? 0) - (b.step_index ?? 0));
+  const signals = (Array.isArray(run.signals) ? run.signals : [])
+    .slice()
+    .sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || (a.step_index ?? 0) - (b.step_index ?? 0));
   const live = signals.filter((s) => !s.shadow);
-  return h('section', { class: 'page run-page' },
-    h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '/agents' }, 'Agents'), ' / ', h('a', { href: agentHref(run.agent_id), class: 'break' }, run.agent_id), ' / run'),
-    h('div', { class: 'page-head' },
+  return h(
+    'section',
+    { class: 'page run-page' },
+    h(
+      'nav',
+      { class: 'crumbs', 'aria-label': 'Breadcrumb' },
+      h('a', { href: '/agents' }, 'Agents'),
+      ' / ',
+      h('a', { href: agentHref(run.agent_id), class: 'break' }, run.agent_id),
+      ' / run',
+    ),
+    h(
+      'div',
+      { class: 'page-head' },
       h('h1', { tabindex: '-1' }, 'Run ', h('span', { class: 'mono break run-id' }, run.run_id)),
       statusBadge(run.status),
-      run.exit_reason && run.exit_reason !== run.status ? h('span', { class: 'muted small' }, `exit: ${run.exit_reason.replace(/_/g, ' ')}`) : null),
+      run.exit_reason && run.exit_reason !== run.status ? h('span', { class: 'muted small' }, `exit: ${run.exit_reason.replace(/_/g, ' ')}`) : null,
+    ),
     facts(run, rows),
-    h('section', { class: 'signals', 'aria-labelledby': 'signals-title' },
-      h('h2', { id: 'signals-title' }, signals.length ? `${signals.length} signal${signals.length === 1 ? '' : 's'}` : 'Signals',
-        signals.length && !live.length ? h('span', { class: 'muted small' }, ' (shadow only: not alerted)') : null),
-      signals.length ? signals.map(signalDetail) : h('p', { class: 'muted' }, run.status === 'open' ? 'No failure detected so far; this page refreshes while the run is open.' : 'No failure detected in this run.')),
-    h('section', { class: 'timeline-section', 'aria-labelledby': 'timeline-title' },
+    h(
+      'section',
+      { class: 'signals', 'aria-labelledby': 'signals-title' },
+      h(
+        'h2',
+        { id: 'signals-title' },
+        signals.length ? `${signals.length} signal${signals.length === 1 ? '' : 's'}` : 'Signals',
+        signals.length && !live.length ? h('span', { class: 'muted small' }, ' (shadow only: not alerted)') : null,
+      ),
+      signals.length
+        ? signals.map(signalDetail)
+        : h(
+            'p',
+            { class: 'muted' },
+            run.status === 'open' ? 'No failure detected so far; this page refreshes while the run is open.' : 'No failure detected in this run.',
+          ),
+    ),
+    h(
+      'section',
+      { class: 'timeline-section', 'aria-labelledby': 'timeline-title' },
       h('h2', { id: 'timeline-title' }, 'Timeline'),
-      rows.length ? timeline(run, rows, placeSignals(rows, signals)) : h('p', { class: 'muted' }, 'No steps recorded.')));
+      rows.length ? timeline(run, rows, placeSignals(rows, signals)) : h('p', { class: 'muted' }, 'No steps recorded.'),
+    ),
+  );
 }
 
 export async function renderRun(ctx) {
@@ -225,9 +356,19 @@ export async function renderRun(ctx) {
   } catch (err) {
     if (err instanceof ApiError && (err.status === 404 || err.status === 400)) {
       ctx.setTitle('Run not found');
-      ctx.mount(h('section', { class: 'page' }, emptyState(err.status === 400 ? 'Not a run id' : 'Run not found',
-        err.status === 400 ? 'A run id is the 32-hex trace id (or its UUID form).' : 'No run with this id for your key: it may belong to another key, or its spans have not arrived yet.',
-        h('p', null, h('a', { href: '/' }, 'Back to the alerts')))));
+      ctx.mount(
+        h(
+          'section',
+          { class: 'page' },
+          emptyState(
+            err.status === 400 ? 'Not a run id' : 'Run not found',
+            err.status === 400
+              ? 'A run id is the 32-hex trace id (or its UUID form).'
+              : 'No run with this id for your key: it may belong to another key, or its spans have not arrived yet.',
+            h('p', null, h('a', { href: '/' }, 'Back to the alerts')),
+          ),
+        ),
+      );
       return;
     }
     throw err;

@@ -1,0 +1,396 @@
+/**
+ * Row ↔ object mapping for SqlStorage: what the statements of statements.ts take as parameters (objects → jsonb
+ * inputs and parameter lists) and what their rows become (rows → the Storage contract's objects). Pure: no I/O.
+ * Drivers differ on BIGINT (pg: string, PGlite: number) and on jsonb aggregates (pg may hand back text), hence
+ * Number() on every count and id and the JSON.parse fallbacks.
+ */
+import type { Evidence, FailureType, Severity } from '../model/index.js';
+import type { MappedSpan, SpanEvent } from '../mapping/events.js';
+import type { ExitReason, RunStatus } from '../runs/types.js';
+import type { AgentSummary, ApiKeyRow, RunClose, RunRow, RunSignal, RunSummary, SpanBatch, StoredSignal, StoredSpan } from './types.js';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Objects → statement inputs
+
+/** One element of UPSERT_RUNS_SQL's jsonb input. */
+export interface RunInput {
+  run_id: string;
+  agent_id: string;
+  agent_version: string | null;
+  root_seen: boolean;
+}
+
+/** One element of INSERT_SPANS_SQL's jsonb input: the span row with its events. */
+export interface SpanInput {
+  run_id: string;
+  span_id: string;
+  parent_span_id: string | null;
+  name: string;
+  category: string;
+  start_time: number;
+  end_time: number;
+  status: string;
+  error_type: string | null;
+  agent_id: string;
+  hint_agent_id: string | null;
+  agent_name: string | null;
+  service_name: string | null;
+  agent_version: string | null;
+  tools_available: string[];
+  root: MappedSpan['root'];
+  events: SpanEvent[];
+}
+
+/** A batch as the two ingest statements take it. */
+export interface SpanWriteInput {
+  /** One entry per run, sorted by run_id: concurrent batches touching the same runs lock them in the same order. */
+  runs: RunInput[];
+  spans: SpanInput[];
+  /** Spans repeated inside the batch (the first copy is kept). */
+  duplicates: number;
+}
+
+export function toSpanWriteInput(batch: SpanBatch): SpanWriteInput {
+  // A span repeated inside one request: keep the first copy (the events insert joins on span id, so a second copy
+  // would duplicate its events).
+  const seen = new Set<string>();
+  const spans: SpanInput[] = [];
+  const runs = new Map<string, RunInput>();
+  let duplicates = 0;
+  for (const { run_id, agent_id, span } of batch.spans) {
+    const key = `${run_id}/${span.span_id}`;
+    if (seen.has(key)) {
+      duplicates++;
+      continue;
+    }
+    seen.add(key);
+    spans.push(toSpanInput(run_id, agent_id, span));
+    const run = runs.get(run_id);
+    if (run === undefined) {
+      runs.set(run_id, { run_id, agent_id, agent_version: span.agent_version, root_seen: span.parent_span_id === null });
+    } else {
+      run.agent_version ??= span.agent_version;
+      run.root_seen ||= span.parent_span_id === null;
+    }
+  }
+  const sortedRuns = [...runs.values()].sort((a, b) => (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0));
+  return { runs: sortedRuns, spans, duplicates };
+}
+
+function toSpanInput(runId: string, agentId: string, s: MappedSpan): SpanInput {
+  return {
+    run_id: runId,
+    span_id: s.span_id,
+    parent_span_id: s.parent_span_id,
+    name: s.name,
+    category: s.category,
+    start_time: s.start_time,
+    end_time: s.end_time,
+    status: s.status,
+    error_type: s.error_type,
+    agent_id: agentId,
+    hint_agent_id: s.agent_id,
+    agent_name: s.agent_name,
+    service_name: s.service_name,
+    agent_version: s.agent_version,
+    tools_available: s.tools_available,
+    root: s.root,
+    events: s.events,
+  };
+}
+
+/** CLOSE_RUN_SQL's parameters. */
+export function closeRunParams(update: RunClose): unknown[] {
+  return [
+    update.customer_id,
+    update.run_id,
+    update.status,
+    update.exit_reason,
+    update.agent_id,
+    update.agent_version,
+    update.started_at,
+    update.ended_at,
+    update.step_count,
+    update.stats === undefined || update.stats === null ? null : JSON.stringify(update.stats),
+  ];
+}
+
+/** INSERT_SIGNALS_SQL's jsonb input. */
+export function signalsInput(rows: RunSignal[]): string {
+  return JSON.stringify(
+    rows.map((s) => ({
+      customer_id: s.customer_id,
+      run_id: s.run_id,
+      agent_id: s.agent_id,
+      agent_version: s.agent_version,
+      failure_type: s.failure_type,
+      severity: s.severity,
+      confidence: s.confidence,
+      step_index: s.step_index,
+      evidence: s.evidence,
+      shadow: s.shadow,
+      detected_live: s.detected_live,
+      detected_at: s.detected_at?.toISOString() ?? null,
+    })),
+  );
+}
+
+/** REFRESH_LIVE_SIGNALS_SQL's jsonb input: the key and the fields a completion check may refine. */
+export function signalRefreshInput(rows: RunSignal[]): string {
+  return JSON.stringify(
+    rows.map((s) => ({
+      customer_id: s.customer_id,
+      run_id: s.run_id,
+      failure_type: s.failure_type,
+      severity: s.severity,
+      confidence: s.confidence,
+      step_index: s.step_index,
+      evidence: s.evidence,
+    })),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rows → objects
+
+export interface SpanDbRow {
+  span_id: string;
+  parent_span_id: string | null;
+  name: string;
+  category: MappedSpan['category'];
+  start_time: number;
+  end_time: number;
+  status: MappedSpan['status'];
+  error_type: string | null;
+  agent_id: string;
+  hint_agent_id: string | null;
+  agent_name: string | null;
+  service_name: string | null;
+  agent_version: string | null;
+  tools_available: string[];
+  root: MappedSpan['root'];
+  late: boolean;
+  received_at: Date;
+}
+
+export interface EventDbRow {
+  span_id: string;
+  event_type: SpanEvent['event_type'];
+  seq: number;
+  timestamp: number;
+  payload: SpanEvent['payload'];
+}
+
+/**
+ * A run's stored spans with their events attached, in span order. Spans and their events are committed together, so
+ * every span read has all its events among `events`; events of a span committed between the two reads have no span
+ * here and are ignored.
+ */
+export function toStoredSpans(runId: string, spans: SpanDbRow[], events: EventDbRow[]): StoredSpan[] {
+  const out = new Map<string, StoredSpan>();
+  for (const row of spans) out.set(row.span_id, toStoredSpan(runId, row));
+  for (const e of events) {
+    out.get(e.span_id)?.span.events.push({
+      event_type: e.event_type,
+      seq: Number(e.seq),
+      timestamp: Number(e.timestamp),
+      payload: e.payload,
+    } as SpanEvent);
+  }
+  return [...out.values()];
+}
+
+function toStoredSpan(runId: string, r: SpanDbRow): StoredSpan {
+  return {
+    span: {
+      // run_id is the trace id by contract (BatchSpan.run_id).
+      trace_id: runId,
+      span_id: r.span_id,
+      parent_span_id: r.parent_span_id,
+      name: r.name,
+      category: r.category,
+      start_time: Number(r.start_time),
+      end_time: Number(r.end_time),
+      status: r.status,
+      error_type: r.error_type,
+      agent_id: r.hint_agent_id,
+      agent_name: r.agent_name,
+      service_name: r.service_name,
+      agent_version: r.agent_version,
+      tools_available: r.tools_available ?? [],
+      root: r.root,
+      events: [],
+    },
+    late: r.late,
+    agent_id: r.agent_id,
+    received_at: r.received_at,
+  };
+}
+
+export interface ApiKeyDbRow {
+  key_hash: string;
+  key_prefix: string;
+  agent_id: string | null;
+  customer_id: string;
+  active: boolean;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+export function toApiKey(r: ApiKeyDbRow): ApiKeyRow {
+  return {
+    key_hash: r.key_hash,
+    key_prefix: r.key_prefix,
+    agent_id: r.agent_id,
+    customer_id: r.customer_id,
+    active: r.active,
+    created_at: r.created_at,
+    revoked_at: r.revoked_at,
+  };
+}
+
+export interface RunDbRow {
+  customer_id: string;
+  run_id: string;
+  agent_id: string;
+  agent_version: string | null;
+  status: RunStatus;
+  exit_reason: ExitReason | null;
+  started_at: number | null;
+  ended_at: number | null;
+  step_count: number;
+  span_count: number;
+  root_seen: boolean;
+  last_span_at: number | string;
+  created_at: Date;
+  closed_at: Date | null;
+}
+
+export function toRun(r: RunDbRow): RunRow {
+  return {
+    customer_id: r.customer_id,
+    run_id: r.run_id,
+    agent_id: r.agent_id,
+    agent_version: r.agent_version,
+    status: r.status,
+    exit_reason: r.exit_reason,
+    started_at: r.started_at === null ? null : Number(r.started_at),
+    ended_at: r.ended_at === null ? null : Number(r.ended_at),
+    step_count: Number(r.step_count),
+    span_count: Number(r.span_count),
+    root_seen: r.root_seen,
+    last_span_at: Number(r.last_span_at),
+    created_at: r.created_at,
+    closed_at: r.closed_at,
+  };
+}
+
+/** A stats column value: jsonb arrives parsed from PGlite and pg, but as text when a driver does not parse it. */
+export function fromJsonb(v: unknown): unknown {
+  return typeof v === 'string' ? JSON.parse(v) : v;
+}
+
+/** A count(*) or BIGINT column: a number from PGlite, a string from pg. */
+export function toCount(r: { n: number | string }): number {
+  return Number(r.n);
+}
+
+export interface AgentDbRow {
+  agent_id: string;
+  run_count: number | string;
+  signal_count: number | string;
+  critical_count: number | string;
+  high_count: number | string;
+  last_seen: Date | null;
+  total: number | string;
+  failure_types: Record<string, number> | string;
+  sparkline: Record<string, number> | string;
+}
+
+export function toAgentSummary(r: AgentDbRow): AgentSummary {
+  const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+  const buckets = json(r.sparkline);
+  const sparkline = new Array<number>(24).fill(0);
+  // Bucket 0 is the last hour; the sparkline reads oldest first.
+  for (const [b, n] of Object.entries(buckets)) {
+    const i = Number(b);
+    if (i >= 0 && i < 24) sparkline[23 - i] = Number(n);
+  }
+  const failureTypes: Record<string, number> = {};
+  for (const [t, n] of Object.entries(json(r.failure_types))) failureTypes[t] = Number(n);
+  return {
+    agent_id: r.agent_id,
+    last_seen: r.last_seen === null ? null : new Date(r.last_seen),
+    run_count: Number(r.run_count),
+    signal_count: Number(r.signal_count),
+    critical_count: Number(r.critical_count),
+    high_count: Number(r.high_count),
+    failure_types: failureTypes,
+    sparkline,
+  };
+}
+
+export interface RunSummaryDbRow {
+  run_id: string;
+  agent_id: string;
+  agent_version: string | null;
+  status: RunStatus;
+  exit_reason: ExitReason | null;
+  started_at: number | null;
+  ended_at: number | null;
+  step_count: number;
+  span_count: number;
+  signal_count: number | string;
+  created_at: Date;
+}
+
+export function toRunSummary(r: RunSummaryDbRow): RunSummary {
+  return {
+    run_id: r.run_id,
+    agent_id: r.agent_id,
+    agent_version: r.agent_version,
+    status: r.status,
+    exit_reason: r.exit_reason,
+    started_at: r.started_at === null ? null : Number(r.started_at),
+    ended_at: r.ended_at === null ? null : Number(r.ended_at),
+    step_count: Number(r.step_count),
+    span_count: Number(r.span_count),
+    signal_count: Number(r.signal_count),
+    created_at: r.created_at,
+  };
+}
+
+export interface SignalDbRow {
+  id: number | string;
+  customer_id: string;
+  run_id: string;
+  agent_id: string;
+  agent_version: string | null;
+  // Only this pipeline writes these rows: the stored values have the model's types.
+  failure_type: FailureType;
+  severity: Severity;
+  confidence: number;
+  step_index: number;
+  evidence: Evidence;
+  shadow: boolean;
+  detected_live: boolean;
+  detected_at: Date;
+}
+
+export function toSignal(r: SignalDbRow): StoredSignal {
+  return {
+    id: Number(r.id),
+    customer_id: r.customer_id,
+    run_id: r.run_id,
+    agent_id: r.agent_id,
+    agent_version: r.agent_version,
+    failure_type: r.failure_type,
+    severity: r.severity,
+    confidence: Number(r.confidence),
+    step_index: Number(r.step_index),
+    evidence: r.evidence,
+    shadow: r.shadow,
+    detected_live: r.detected_live,
+    detected_at: r.detected_at,
+  };
+}

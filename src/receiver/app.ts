@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance } from 
 import { ALERT_DELIVERIES_MIGRATION, type AlertDispatcher, type PostFn } from '../alerts/index.js';
 import { dashboardRoutes } from '../dashboard/routes.js';
 import { Admission, BaselineCache, createPipeline, DetectorJudge, type Judge, type SignalSink, type StorageAccess } from '../pipeline/index.js';
-import { MIGRATIONS, type SqlStorage } from '../storage/index.js';
+import { MIGRATIONS, PRUNE_INTERVAL_MS, startPruning, type SqlStorage } from '../storage/index.js';
 import { adminRoutes, newAdminToken } from './admin.js';
 import { createAlertDispatcher } from './alerting.js';
 import { Authenticator } from './auth.js';
@@ -117,6 +117,7 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
   adminRoutes(app, ctx, adminToken);
 
   const stopWatching = watchDetectorConfig(config.detectorsPath, detectorConfig, app.log);
+  let stopPruning: (() => void) | null = null;
   const ready = (async () => {
     const opened = await gate.open(RECEIVER_MIGRATIONS, app.log);
     dispatcher = createAlertDispatcher(config, opened, app.log, deps.alertPost);
@@ -126,6 +127,9 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
     }
     const recovered = await pipeline.recover();
     if (recovered) app.log.info({ open_runs: recovered }, 'recovered open runs from the database');
+    // Every PRUNE_INTERVAL_MS, or twice per partition when partitions are narrower (tests, benchmarks).
+    const every = config.partitionMinutes ? Math.min(PRUNE_INTERVAL_MS, config.partitionMinutes * 30_000) : PRUNE_INTERVAL_MS;
+    stopPruning = startPruning(opened, app.log, every);
   })();
   ready.catch((err) => app.log.error({ err }, 'database initialisation failed'));
 
@@ -133,6 +137,7 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
   // recovered next start), then alert sends in flight; the storage plugin's hook closes the database after this.
   app.addHook('onClose', async () => {
     stopWatching();
+    stopPruning?.();
     gate.stopOpening();
     await pipeline.stop();
     await ready.catch(() => {});

@@ -5,98 +5,63 @@
  * Number() on every count and id and the JSON.parse fallbacks.
  */
 import type { Evidence, FailureType, Severity } from '../model/index.js';
-import type { MappedSpan, SpanEvent } from '../mapping/events.js';
+import type { MappedSpan } from '../mapping/events.js';
+import { decodeSpanRow } from './span-rows.js';
 import type { ExitReason, RunStatus } from '../runs/types.js';
 import type { AgentSummary, ApiKeyRow, RunClose, RunRow, RunSignal, RunSummary, SpanBatch, StoredSignal, StoredSpan } from './types.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Objects → statement inputs
 
-/** One element of UPSERT_RUNS_SQL's jsonb input. */
+/** One element of UPSERT_RUNS_SQL's jsonb input: a run the batch touches. */
 export interface RunInput {
   run_id: string;
   agent_id: string;
   agent_version: string | null;
   root_seen: boolean;
+  /** Spans of the batch in this run. */
+  n: number;
+  /** Earliest span start of the batch in this run. */
+  min_start: number | null;
 }
 
-/** One element of INSERT_SPANS_SQL's jsonb input: the span row with its events. */
-export interface SpanInput {
-  run_id: string;
-  span_id: string;
-  parent_span_id: string | null;
-  name: string;
-  category: string;
-  start_time: number;
-  end_time: number;
-  status: string;
-  error_type: string | null;
-  agent_id: string;
-  hint_agent_id: string | null;
-  agent_name: string | null;
-  service_name: string | null;
-  agent_version: string | null;
-  tools_available: string[];
-  root: MappedSpan['root'];
-  events: SpanEvent[];
-}
-
-/** A batch as the two ingest statements take it. */
+/** A batch as the ingest statements take it: its runs and its distinct spans. */
 export interface SpanWriteInput {
-  /** One entry per run, sorted by run_id: concurrent batches touching the same runs lock them in the same order. */
+  /** One entry per run, sorted by run_id (lock order). */
   runs: RunInput[];
-  spans: SpanInput[];
+  spans: { run_id: string; agent_id: string; span: MappedSpan }[];
   /** Spans repeated inside the batch (the first copy is kept). */
   duplicates: number;
 }
 
 export function toSpanWriteInput(batch: SpanBatch): SpanWriteInput {
-  // A span repeated inside one request: keep the first copy (the events insert joins on span id, so a second copy
-  // would duplicate its events).
+  // A span repeated inside one request: keep the first copy.
   const seen = new Set<string>();
-  const spans: SpanInput[] = [];
+  const spans: SpanWriteInput['spans'] = [];
   const runs = new Map<string, RunInput>();
   let duplicates = 0;
-  for (const { run_id, agent_id, span } of batch.spans) {
+  for (const unit of batch.spans) {
+    const { run_id, agent_id, span } = unit;
     const key = `${run_id}/${span.span_id}`;
     if (seen.has(key)) {
       duplicates++;
       continue;
     }
     seen.add(key);
-    spans.push(toSpanInput(run_id, agent_id, span));
+    spans.push(unit);
+    const start = Number.isFinite(span.start_time) ? span.start_time : null;
     const run = runs.get(run_id);
     if (run === undefined) {
-      runs.set(run_id, { run_id, agent_id, agent_version: span.agent_version, root_seen: span.parent_span_id === null });
+      runs.set(run_id, { run_id, agent_id, agent_version: span.agent_version, root_seen: span.parent_span_id === null, n: 1, min_start: start });
     } else {
       run.agent_version ??= span.agent_version;
       run.root_seen ||= span.parent_span_id === null;
+      run.n++;
+      if (start !== null && (run.min_start === null || start < run.min_start)) run.min_start = start;
     }
   }
   const sortedRuns = [...runs.values()].sort((a, b) => (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0));
   return { runs: sortedRuns, spans, duplicates };
-}
-
-function toSpanInput(runId: string, agentId: string, s: MappedSpan): SpanInput {
-  return {
-    run_id: runId,
-    span_id: s.span_id,
-    parent_span_id: s.parent_span_id,
-    name: s.name,
-    category: s.category,
-    start_time: s.start_time,
-    end_time: s.end_time,
-    status: s.status,
-    error_type: s.error_type,
-    agent_id: agentId,
-    hint_agent_id: s.agent_id,
-    agent_name: s.agent_name,
-    service_name: s.service_name,
-    agent_version: s.agent_version,
-    tools_available: s.tools_available,
-    root: s.root,
-    events: s.events,
-  };
 }
 
 /** CLOSE_RUN_SQL's parameters. */
@@ -154,77 +119,16 @@ export function signalRefreshInput(rows: RunSignal[]): string {
 // Rows → objects
 
 export interface SpanDbRow {
-  span_id: string;
-  parent_span_id: string | null;
-  name: string;
-  category: MappedSpan['category'];
-  start_time: number;
-  end_time: number;
-  status: MappedSpan['status'];
-  error_type: string | null;
-  agent_id: string;
-  hint_agent_id: string | null;
-  agent_name: string | null;
-  service_name: string | null;
-  agent_version: string | null;
-  tools_available: string[];
-  root: MappedSpan['root'];
+  /** lpad(to_hex(span_key), 16, '0') */
+  span_key: string;
   late: boolean;
-  received_at: Date;
+  body: Uint8Array;
 }
 
-export interface EventDbRow {
-  span_id: string;
-  event_type: SpanEvent['event_type'];
-  seq: number;
-  timestamp: number;
-  payload: SpanEvent['payload'];
-}
-
-/**
- * A run's stored spans with their events attached, in span order. Spans and their events are committed together, so
- * every span read has all its events among `events`; events of a span committed between the two reads have no span
- * here and are ignored.
- */
-export function toStoredSpans(runId: string, spans: SpanDbRow[], events: EventDbRow[]): StoredSpan[] {
-  const out = new Map<string, StoredSpan>();
-  for (const row of spans) out.set(row.span_id, toStoredSpan(runId, row));
-  for (const e of events) {
-    out.get(e.span_id)?.span.events.push({
-      event_type: e.event_type,
-      seq: Number(e.seq),
-      timestamp: Number(e.timestamp),
-      payload: e.payload,
-    } as SpanEvent);
-  }
-  return [...out.values()];
-}
-
-function toStoredSpan(runId: string, r: SpanDbRow): StoredSpan {
-  return {
-    span: {
-      // run_id is the trace id by contract (BatchSpan.run_id).
-      trace_id: runId,
-      span_id: r.span_id,
-      parent_span_id: r.parent_span_id,
-      name: r.name,
-      category: r.category,
-      start_time: Number(r.start_time),
-      end_time: Number(r.end_time),
-      status: r.status,
-      error_type: r.error_type,
-      agent_id: r.hint_agent_id,
-      agent_name: r.agent_name,
-      service_name: r.service_name,
-      agent_version: r.agent_version,
-      tools_available: r.tools_available ?? [],
-      root: r.root,
-      events: [],
-    },
-    late: r.late,
-    agent_id: r.agent_id,
-    received_at: r.received_at,
-  };
+/** A run's stored spans, in (start_time, span_id) order. */
+export function toStoredSpans(runId: string, rows: SpanDbRow[]): StoredSpan[] {
+  const out = rows.map((r) => decodeSpanRow(runId, r.span_key, r.late, r.body));
+  return out.sort((a, b) => a.span.start_time - b.span.start_time || (a.span.span_id < b.span.span_id ? -1 : a.span.span_id > b.span.span_id ? 1 : 0));
 }
 
 export interface ApiKeyDbRow {
@@ -250,6 +154,7 @@ export function toApiKey(r: ApiKeyDbRow): ApiKeyRow {
 }
 
 export interface RunDbRow {
+  run_key: string;
   customer_id: string;
   run_id: string;
   agent_id: string;

@@ -1,6 +1,9 @@
-import type { Queryable } from './driver.js';
+import type { Executor, Queryable } from './driver.js';
 import { toStorageError } from './errors.js';
+import { DEFAULT_RETENTION_S } from './migration-v4.js';
 import { MIGRATIONS, runMigrations, type Migration, type MigrationResult } from './migrations.js';
+import { covering, dropPartition, ensurePartition, firstKey, listPartitions, minuteAt, minuteStart, type PartitionRange } from './partitions.js';
+import { encodeSpanBody, insertSpanRows, SPAN_COPY_TARGET, spanCopyData, spanKeyBytes, type SpanRow } from './span-rows.js';
 import {
   closeRunParams,
   fromJsonb,
@@ -16,8 +19,8 @@ import {
   toStoredSpans,
   type AgentDbRow,
   type ApiKeyDbRow,
-  type EventDbRow,
   type RunDbRow,
+  type SpanWriteInput,
   type SignalDbRow,
   type SpanDbRow,
 } from './rows.js';
@@ -29,6 +32,8 @@ import {
   type ApiKeyRow,
   type NewApiKey,
   type Page,
+  type PruneOptions,
+  type PruneReport,
   type RunClose,
   type RunQuery,
   type RunRow,
@@ -44,31 +49,43 @@ import {
 
 /**
  * The one Storage implementation, over any Queryable (PGlite or a pg Pool). This class sequences statements
- * (transactions, chunking, paging) and tracks in-flight calls for close(); the SQL text lives in statements.ts and
- * the row ↔ object mapping in rows.ts.
+ * (transactions, COPY, paging, partitions) and tracks in-flight calls for close(); the SQL text lives in
+ * statements.ts, the row ↔ object mapping in rows.ts and span-rows.ts, the time partitions in partitions.ts.
  *
- * writeSpans is 2 statements per batch (+1 per extra 2,000 spans), whatever the batch size. Locking: the runs
- * upsert locks the batch's run rows in run_id order first, so concurrent batches for the same runs serialize on
- * those rows (no deadlock between span/event unique-index inserts, and a concurrent closeRun cannot interleave).
+ * writeSpans is one transaction of 3 round trips whatever the batch size: advisory locks on the batch's runs (in one
+ * order), one upsert of every run it touches (returns their keys and statuses, row-locking existing runs so a
+ * concurrent closeRun cannot interleave), then one binary COPY of the span rows (each span with its events packed in
+ * one row). COPY cannot skip rows already stored, so a batch holding a span stored before (an exporter retry) fails
+ * on the primary key and is written again with INSERT … ON CONFLICT DO NOTHING: the rare path pays, not the common.
  */
-
-/** Spans per statement: bounds the size of one jsonb parameter and of one statement's working memory. */
-export const SPANS_PER_STATEMENT = 2_000;
 
 export interface SqlStorageOptions {
   /** Schema the connection's search_path points at (pg `schema` option): migrate() creates it when missing. */
   schema?: string;
   /** Migrations to apply (default MIGRATIONS); e.g. [...MIGRATIONS, ALERT_DELIVERIES_MIGRATION]. */
   migrations?: readonly Migration[];
-  /** Wall clock in ms, for runs.last_span_at (tests inject it). */
+  /** Wall clock in ms, for runs.last_span_at, expiry and pruning (tests inject it). */
   now?: () => number;
+  /** DUNETRACE_RETENTION in seconds (default 30 days); a customer's customers.retention_seconds overrides it. */
+  retentionSeconds?: number;
+  /** Width of new time partitions in minutes (stored in the database; default 1 day). */
+  partitionMinutes?: number;
 }
+
+/** How long a customer's retention override is cached (ms). */
+const RETENTION_TTL_MS = 60_000;
+/** Advisory lock for partition DDL (first key: the namespace of migrations.ts + 1). */
+const PARTITION_LOCK = 'SELECT pg_advisory_xact_lock(226361346, hashtext(current_schema()))';
 
 export class SqlStorage implements Storage {
   readonly kind: 'pglite' | 'postgres';
   private readonly inflight = new Set<Promise<unknown>>();
   private closing: Promise<void> | null = null;
   private readonly now: () => number;
+  private readonly retentionMs: number;
+  private readonly retentionCache = new Map<string, { ms: number; until: number }>();
+  private partitions: PartitionRange[] | null = null;
+  private partitionWidth: number | null = null;
 
   constructor(
     private readonly db: Queryable,
@@ -76,6 +93,7 @@ export class SqlStorage implements Storage {
   ) {
     this.kind = db.kind;
     this.now = options.now ?? Date.now;
+    this.retentionMs = (options.retentionSeconds ?? DEFAULT_RETENTION_S) * 1000;
   }
 
   /**
@@ -88,8 +106,12 @@ export class SqlStorage implements Storage {
 
   /** Like migrate(), but tells what was applied. */
   migrateWithResult(): Promise<MigrationResult> {
-    const { schema, migrations = MIGRATIONS } = this.options;
-    return this.run(() => runMigrations(this.db, { schema, migrations }));
+    const { schema, migrations = MIGRATIONS, partitionMinutes } = this.options;
+    return this.run(async () => {
+      const result = await runMigrations(this.db, { schema, migrations });
+      if (partitionMinutes !== undefined) await this.db.query(sql.SET_PARTITION_MINUTES_SQL, [partitionMinutes]);
+      return result;
+    });
   }
 
   async migrate(): Promise<void> {
@@ -147,27 +169,151 @@ export class SqlStorage implements Storage {
       const result: WriteResult = { inserted: 0, duplicates: 0, runs: new Map() };
       if (batch.spans.length === 0) return result;
       const input = toSpanWriteInput(batch);
-      result.duplicates = input.duplicates;
-      const lastSpanAt = Math.trunc(this.now());
-
-      await this.db.transaction(async (tx) => {
-        const up = await tx.query<{ run_id: string; status: RunRow['status']; created: boolean }>(sql.UPSERT_RUNS_SQL, [
-          batch.customer_id,
-          JSON.stringify(input.runs),
-          lastSpanAt,
-        ]);
-        for (const row of up.rows) result.runs.set(row.run_id, { status: row.status, created: row.created });
-
-        let inserted = 0;
-        for (let i = 0; i < input.spans.length; i += SPANS_PER_STATEMENT) {
-          const chunk = input.spans.slice(i, i + SPANS_PER_STATEMENT);
-          const r = await tx.query<{ inserted: number }>(sql.INSERT_SPANS_SQL, [batch.customer_id, JSON.stringify(chunk)]);
-          inserted += Number(r.rows[0].inserted);
+      const now = Math.trunc(this.now());
+      const expiry = minuteAt(now + (await this.customerRetentionMs(batch.customer_id)));
+      await this.ensurePartitionFor(expiry);
+      // Rows are built before the transaction opens: it holds its locks only for the database's own work.
+      const rows = input.spans.map((u) => ({ spanKey: spanKeyBytes(u.span.span_id), body: encodeSpanBody(u.agent_id, now, u.span) }));
+      const write = (mode: 'copy' | 'insert') => this.writeBatch(batch.customer_id, input, rows, now, expiry, mode, result);
+      if (this.db.copyFrom === undefined) await write('insert');
+      else {
+        try {
+          await write('copy');
+        } catch (err) {
+          // 23505: a span of the batch is stored already (an exporter retry): write it again, skipping those.
+          if ((err as { code?: string }).code !== '23505') throw err;
+          result.runs.clear();
+          await write('insert');
         }
-        result.inserted = inserted;
-        result.duplicates += input.spans.length - inserted;
-      });
+      }
+      result.duplicates = input.duplicates + input.spans.length - result.inserted;
       return result;
+    });
+  }
+
+  private async writeBatch(
+    customerId: string,
+    input: SpanWriteInput,
+    prepared: { spanKey: Buffer; body: Buffer }[],
+    now: number,
+    expiry: number,
+    mode: 'copy' | 'insert',
+    result: WriteResult,
+  ): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(sql.LOCK_RUNS_SQL, [customerId, input.runs.map((r) => r.run_id)]);
+      // The COPY path counts every span as new; the INSERT path adds what it really inserted afterwards.
+      const runs = mode === 'copy' ? input.runs : input.runs.map((r) => ({ ...r, n: 0 }));
+      const up = await tx.query<{ run_id: string; run_key: string; status: RunRow['status']; created: boolean }>(sql.UPSERT_RUNS_SQL, [
+        customerId,
+        JSON.stringify(runs),
+        now,
+        expiry,
+      ]);
+      const byRun = new Map(up.rows.map((r) => [r.run_id, r]));
+      for (const row of up.rows) result.runs.set(row.run_id, { status: row.status, created: row.created });
+      const rows: SpanRow[] = input.spans.map((u, i) => {
+        const run = byRun.get(u.run_id);
+        if (!run) throw new Error(`run ${u.run_id} missing after upsert`);
+        return { runKey: String(run.run_key), spanKey: prepared[i].spanKey, late: run.status !== 'open', body: prepared[i].body };
+      });
+      if (mode === 'copy' && tx.copyFrom) {
+        await tx.copyFrom(SPAN_COPY_TARGET, spanCopyData(rows));
+        result.inserted = rows.length;
+        return;
+      }
+      const counts = await insertSpanRows(tx, rows);
+      let inserted = 0;
+      for (const n of counts.values()) inserted += n;
+      if (counts.size > 0) {
+        await tx.query(sql.COUNT_SPANS_SQL, [customerId, JSON.stringify([...counts].map(([run_key, n]) => ({ run_key, n })))]);
+      }
+      result.inserted = inserted;
+    });
+  }
+
+  // --- Retention ---
+
+  /** Sets (seconds) or clears (null) a customer's retention override; applies to runs created from now on. */
+  setCustomerRetention(customerId: string, seconds: number | null): Promise<void> {
+    return this.run(async () => {
+      await this.db.query(sql.SET_CUSTOMER_RETENTION_SQL, [customerId, seconds]);
+      this.retentionCache.delete(customerId);
+    });
+  }
+
+  /**
+   * Drops every time partition whose runs have all expired (runs, spans with their events, signals go together),
+   * after moving the open runs it holds, with their spans and signals, to a live partition: an open run is never
+   * removed. dryRun: only reports what would go.
+   */
+  prune(options: PruneOptions = {}): Promise<PruneReport> {
+    return this.run(async () => {
+      const now = options.now?.getTime() ?? this.now();
+      const nowMinute = minuteAt(now);
+      const report: PruneReport = { dry_run: options.dryRun === true, at: new Date(now), partitions: [], kept: 0 };
+      await this.db.transaction(async (tx) => {
+        await tx.query(PARTITION_LOCK);
+        const parts = await listPartitions(tx);
+        const width = await this.width(tx);
+        // A snapshot: relocating open runs may add a partition to parts.
+        for (const p of [...parts]) {
+          if (p.end > nowMinute) {
+            report.kept++;
+            continue;
+          }
+          const [lo, hi] = [firstKey(p.start).toString(), firstKey(p.end).toString()];
+          const c = await tx.query<{ runs: string | number; spans: string | number; signals: string | number }>(sql.PARTITION_COUNTS_SQL, [lo, hi]);
+          const open = await tx.query<{ run_key: string; customer_id: string }>(sql.OPEN_RUNS_IN_RANGE_SQL, [lo, hi]);
+          report.partitions.push({
+            expires_from: new Date(minuteStart(p.start)),
+            expires_to: new Date(minuteStart(p.end)),
+            runs: Number(c.rows[0].runs),
+            spans: Number(c.rows[0].spans),
+            signals: Number(c.rows[0].signals),
+            open_runs_kept: open.rows.length,
+          });
+          if (report.dry_run) continue;
+          for (const run of open.rows) {
+            const expiry = minuteAt(now + (await this.customerRetentionMs(run.customer_id, tx)));
+            await ensurePartition(tx, expiry, width, parts);
+            await tx.query(sql.RELOCATE_RUN_SQL, [run.run_key, expiry]);
+          }
+          await dropPartition(tx, p);
+        }
+      });
+      this.partitions = null; // re-read: this or another process may have created or dropped some
+      return report;
+    });
+  }
+
+  private async customerRetentionMs(customerId: string, ex: Executor = this.db): Promise<number> {
+    const now = Date.now();
+    const hit = this.retentionCache.get(customerId);
+    if (hit && hit.until > now) return hit.ms;
+    const r = await ex.query<{ retention_seconds: number | null }>(sql.CUSTOMER_RETENTION_SQL, [customerId]);
+    const seconds = r.rows[0]?.retention_seconds;
+    const ms = seconds === null || seconds === undefined ? this.retentionMs : Number(seconds) * 1000;
+    this.retentionCache.set(customerId, { ms, until: now + RETENTION_TTL_MS });
+    return ms;
+  }
+
+  private async width(ex: Executor): Promise<number> {
+    if (this.partitionWidth === null) {
+      const r = await ex.query<{ partition_minutes: number }>(sql.PARTITION_MINUTES_SQL);
+      this.partitionWidth = Number(r.rows[0]?.partition_minutes ?? 1440);
+    }
+    return this.partitionWidth;
+  }
+
+  /** Makes sure the partition for an expiry minute exists (once per partition width, under the partition lock). */
+  private async ensurePartitionFor(minute: number): Promise<void> {
+    if (this.partitions !== null && covering(this.partitions, minute)) return;
+    await this.db.transaction(async (tx) => {
+      await tx.query(PARTITION_LOCK);
+      const parts = await listPartitions(tx);
+      await ensurePartition(tx, minute, await this.width(tx), parts);
+      this.partitions = parts;
     });
   }
 
@@ -184,8 +330,7 @@ export class SqlStorage implements Storage {
     return this.run(async () => {
       const params = [customerId, runId];
       const spans = await this.db.query<SpanDbRow>(sql.LOAD_RUN_SPANS_SQL, params);
-      const events = await this.db.query<EventDbRow>(sql.LOAD_RUN_EVENTS_SQL, params);
-      return toStoredSpans(runId, spans.rows, events.rows);
+      return toStoredSpans(runId, spans.rows);
     });
   }
 
@@ -237,7 +382,9 @@ export class SqlStorage implements Storage {
   saveSignals(rows: RunSignal[]): Promise<StoredSignal[]> {
     return this.run(async () => {
       if (rows.length === 0) return [];
-      const r = await this.db.query<SignalDbRow>(sql.INSERT_SIGNALS_SQL, [signalsInput(rows)]);
+      const expiry = minuteAt(this.now() + this.retentionMs);
+      await this.ensurePartitionFor(expiry);
+      const r = await this.db.query<SignalDbRow>(sql.INSERT_SIGNALS_SQL, [signalsInput(rows), expiry]);
       return r.rows.map(toSignal).sort((a, b) => a.id - b.id);
     });
   }

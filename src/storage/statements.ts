@@ -10,6 +10,7 @@
  * Measured for 1,000 spans + 2,000 events in one transaction (median of 7, this 2-core box): Postgres 15 via pg
  * 102 ms jsonb_to_recordset vs 122 ms unnest(arrays) vs 143 ms chunked VALUES; PGlite on disk 136 / 165 / 250 ms.
  */
+import { RUN_STATS_KEPT } from './migration-v4.js';
 import type { RunQuery, SignalQuery } from './types.js';
 
 // --- API keys ---
@@ -28,112 +29,134 @@ export const LIST_API_KEYS_SQL = `SELECT ${KEY_COLUMNS} FROM api_keys ORDER BY c
 // --- Ingest ---
 
 /**
- * $1 customer_id, $2 jsonb [{run_id, agent_id, agent_version, root_seen}] sorted by run_id, $3 last_span_at (ms).
- * New runs start open with span_count 0 (INSERT_SPANS_SQL adds what it really inserted). `xmax = 0` is true only for
- * a tuple this statement inserted (an ON CONFLICT update stamps our xid in xmax).
+ * $1 customer_id, $2 text[] run ids. Transaction-scoped advisory locks on the batch's runs, taken in one order: two
+ * writers (this process or another receiver on the same server) creating the same run serialize here, so a run is
+ * created once though no unique index spans the time partitions.
  */
-export const UPSERT_RUNS_SQL = `
-INSERT INTO runs AS r (customer_id, run_id, agent_id, agent_version, status, span_count, root_seen, last_span_at)
-SELECT $1, i.run_id, i.agent_id, i.agent_version, 'open', 0, i.root_seen, $3
-FROM jsonb_to_recordset($2::jsonb) AS i(run_id TEXT, agent_id TEXT, agent_version TEXT, root_seen BOOLEAN)
-ORDER BY i.run_id
-ON CONFLICT (customer_id, run_id) DO UPDATE SET
-  last_span_at = GREATEST(r.last_span_at, EXCLUDED.last_span_at),
-  root_seen = r.root_seen OR EXCLUDED.root_seen
-RETURNING r.run_id, r.status, (r.xmax = 0) AS created`;
+export const LOCK_RUNS_SQL = `
+SELECT count(pg_advisory_xact_lock(k)) AS n
+FROM (SELECT DISTINCT hashtextextended($1 || '/' || r, 0) AS k FROM unnest($2::text[]) AS r ORDER BY 1) x`;
 
 /**
- * $1 customer_id, $2 jsonb array of SpanInput (each with its events). One statement: insert the spans not stored
- * yet (late when their run is no longer open; the run rows are locked by UPSERT_RUNS_SQL in this transaction, so a
- * concurrent closeRun cannot slip in between), insert the events of exactly those spans, add the new-span count to
- * their runs.
+ * $1 customer_id, $2 jsonb [{run_id, agent_id, agent_version, root_seen, n, min_start}], $3 last_span_at (ms),
+ * $4 expiry minute for runs created now. Runs that exist are updated (row-locked: a concurrent closeRun waits, and the
+ * returned status decides whether the batch's spans are late); the others are created open, keyed into the partition
+ * of their expiry. span_count counts the batch's spans as new (the caller redoes the batch if some were not).
  */
-export const INSERT_SPANS_SQL = `
+export const UPSERT_RUNS_SQL = `
 WITH input AS (
-  SELECT * FROM jsonb_to_recordset($2::jsonb) AS s(
-    run_id TEXT, span_id TEXT, parent_span_id TEXT, name TEXT, category TEXT, start_time DOUBLE PRECISION,
-    end_time DOUBLE PRECISION, status TEXT, error_type TEXT, agent_id TEXT, hint_agent_id TEXT, agent_name TEXT,
-    service_name TEXT, agent_version TEXT, tools_available JSONB, root JSONB, events JSONB)
-), ins AS (
-  INSERT INTO spans (customer_id, run_id, span_id, parent_span_id, name, category, start_time, end_time, status,
-                     error_type, agent_id, hint_agent_id, agent_name, service_name, agent_version, tools_available,
-                     root, late)
-  SELECT $1, s.run_id, s.span_id, s.parent_span_id, s.name, s.category, s.start_time, s.end_time, s.status,
-         s.error_type, s.agent_id, s.hint_agent_id, s.agent_name, s.service_name, s.agent_version,
-         COALESCE(s.tools_available, '[]'::jsonb), s.root, r.status <> 'open'
-  FROM input s JOIN runs r ON r.customer_id = $1 AND r.run_id = s.run_id
-  ON CONFLICT (customer_id, run_id, span_id) DO NOTHING
-  RETURNING run_id, span_id, late
-), ev AS (
-  INSERT INTO events (customer_id, run_id, span_id, event_type, seq, "timestamp", payload, late)
-  SELECT $1, i.run_id, i.span_id, e.event_type, e.seq, e."timestamp", COALESCE(e.payload, '{}'::jsonb), i.late
-  FROM ins i
-  JOIN input s ON s.run_id = i.run_id AND s.span_id = i.span_id
-  CROSS JOIN LATERAL jsonb_to_recordset(COALESCE(s.events, '[]'::jsonb))
-    AS e(event_type TEXT, seq INTEGER, "timestamp" DOUBLE PRECISION, payload JSONB)
-  RETURNING 1
-), counted AS (
-  UPDATE runs r SET span_count = r.span_count + c.n
-  FROM (SELECT run_id, count(*)::int AS n FROM ins GROUP BY run_id) c
-  WHERE r.customer_id = $1 AND r.run_id = c.run_id
-  RETURNING 1
+  SELECT * FROM jsonb_to_recordset($2::jsonb)
+    AS i(run_id TEXT, agent_id TEXT, agent_version TEXT, root_seen BOOLEAN, n INTEGER, min_start DOUBLE PRECISION)
+), existing AS (
+  UPDATE runs r SET last_span_at = GREATEST(r.last_span_at, $3::int8), root_seen = r.root_seen OR i.root_seen,
+                    span_count = r.span_count + i.n, min_start = LEAST(r.min_start, i.min_start)
+  FROM input i WHERE r.customer_id = $1 AND r.run_id = i.run_id
+  RETURNING r.run_id, r.run_key, r.status
+), created AS (
+  INSERT INTO runs (run_key, customer_id, run_id, agent_id, agent_version, status, span_count, root_seen, last_span_at, min_start)
+  SELECT ($4::int8 << 32) | (nextval('run_key_seq') & 4294967295), $1, i.run_id, i.agent_id, i.agent_version, 'open', i.n,
+         i.root_seen, $3::int8, i.min_start
+  FROM input i WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.customer_id = $1 AND r.run_id = i.run_id)
+  ORDER BY i.run_id
+  RETURNING run_id, run_key, status
 )
-SELECT (SELECT count(*) FROM ins)::int AS inserted,
-       (SELECT count(*) FROM ev)::int AS events,
-       (SELECT count(*) FROM counted)::int AS runs`;
+SELECT run_id, run_key::text AS run_key, status, FALSE AS created FROM existing
+UNION ALL
+SELECT run_id, run_key::text AS run_key, status, TRUE AS created FROM created`;
+
+/** $1 customer_id, $2 jsonb [{run_key, n}]: span_count corrections after a batch that held duplicates. */
+export const COUNT_SPANS_SQL = `
+UPDATE runs r SET span_count = r.span_count + c.n
+FROM jsonb_to_recordset($2::jsonb) AS c(run_key TEXT, n INTEGER)
+WHERE r.run_key = c.run_key::int8 AND r.customer_id = $1`;
+
+/** $1 customer_id: the customer's retention override (seconds), when set. */
+export const CUSTOMER_RETENTION_SQL = 'SELECT retention_seconds FROM customers WHERE customer_id = $1';
+/** $1 customer_id, $2 seconds or NULL. */
+export const SET_CUSTOMER_RETENTION_SQL = `
+INSERT INTO customers (customer_id, retention_seconds) VALUES ($1, $2)
+ON CONFLICT (customer_id) DO UPDATE SET retention_seconds = EXCLUDED.retention_seconds`;
+
+export const PARTITION_MINUTES_SQL = 'SELECT partition_minutes FROM storage_settings';
+/** $1 minutes. */
+export const SET_PARTITION_MINUTES_SQL = 'UPDATE storage_settings SET partition_minutes = $1';
 
 // --- Run lifecycle ---
 
-const RUN_COLUMNS = `customer_id, run_id, agent_id, agent_version, status, exit_reason, started_at, ended_at,
-  step_count, span_count, root_seen, last_span_at, created_at, closed_at`;
+const RUN_COLUMNS = `run_key::text AS run_key, customer_id, run_id, agent_id, agent_version, status, exit_reason, started_at,
+  ended_at, step_count, span_count, root_seen, last_span_at, created_at, closed_at`;
 
 export const LIST_OPEN_RUNS_SQL = `SELECT ${RUN_COLUMNS} FROM runs WHERE status = 'open' ORDER BY last_span_at, customer_id, run_id`;
 /** $1 customer_id, $2 run_id. */
 export const GET_RUN_SQL = `SELECT ${RUN_COLUMNS} FROM runs WHERE customer_id = $1 AND run_id = $2`;
 
-/** $1 customer_id, $2 run_id. */
-export const LOAD_RUN_SPANS_SQL = `SELECT span_id, parent_span_id, name, category, start_time, end_time, status, error_type, agent_id,
-                hint_agent_id, agent_name, service_name, agent_version, tools_available, root, late, received_at
-         FROM spans WHERE customer_id = $1 AND run_id = $2
-         ORDER BY start_time, span_id`;
-/** $1 customer_id, $2 run_id. */
-export const LOAD_RUN_EVENTS_SQL = `SELECT span_id, event_type, seq, "timestamp", payload
-         FROM events WHERE customer_id = $1 AND run_id = $2
-         ORDER BY span_id, seq`;
+/** $1 customer_id, $2 run_id. The run's span rows (bodies decoded and ordered in JS). */
+export const LOAD_RUN_SPANS_SQL = `
+SELECT lpad(to_hex(s.span_key), 16, '0') AS span_key, s.late, s.body
+FROM runs r JOIN spans s ON s.run_key = r.run_key
+WHERE r.customer_id = $1 AND r.run_id = $2`;
 
 /**
  * $1 customer_id, $2 run_id, $3 status, $4 exit_reason, $5 agent_id, $6 agent_version, $7 started_at, $8 ended_at,
- * $9 step_count, $10 stats (jsonb text or NULL). Only an open run is closed; returns its id when it was.
+ * $9 step_count, $10 stats (jsonb text or NULL). Only an open run is closed; returns its key when it was. Its stats go
+ * to the agent version's baseline ring (run_stats: slot = count mod RUN_STATS_KEPT), outside the time partitions.
  */
-export const CLOSE_RUN_SQL = `UPDATE runs SET status = $3, exit_reason = $4, agent_id = $5, agent_version = $6,
-                         started_at = $7, ended_at = $8, step_count = $9, stats = $10::jsonb, closed_at = now()
-         WHERE customer_id = $1 AND run_id = $2 AND status = 'open'
-         RETURNING run_id`;
+export const CLOSE_RUN_SQL = `
+WITH closed AS (
+  UPDATE runs SET status = $3, exit_reason = $4, agent_id = $5, agent_version = $6, started_at = $7, ended_at = $8,
+                  step_count = $9, closed_at = now()
+  WHERE customer_id = $1 AND run_id = $2 AND status = 'open'
+  RETURNING run_key
+), counter AS (
+  INSERT INTO baseline_counters AS b (customer_id, agent_id, agent_version, n)
+  SELECT $1, $5, $6, 1 FROM (SELECT 1 FROM closed LIMIT 1) c WHERE $10::jsonb IS NOT NULL
+  ON CONFLICT (customer_id, agent_id, agent_version) DO UPDATE SET n = b.n + 1
+  RETURNING n
+), kept AS (
+  INSERT INTO run_stats AS s (customer_id, agent_id, agent_version, slot, n, stats)
+  SELECT $1, $5, $6, (counter.n % ${RUN_STATS_KEPT})::int, counter.n, $10::jsonb FROM counter
+  ON CONFLICT (customer_id, agent_id, agent_version, slot) DO UPDATE SET n = EXCLUDED.n, stats = EXCLUDED.stats
+  RETURNING 1
+)
+SELECT run_key::text AS run_key, (SELECT count(*) FROM kept) AS kept FROM closed`;
 
-/** $1 customer_id, $2 agent_id, $3 agent_version, $4 limit (runs_baseline_idx). */
-export const RECENT_RUN_STATS_SQL = `SELECT stats FROM runs
-         WHERE customer_id = $1 AND agent_id = $2 AND agent_version = $3 AND stats IS NOT NULL
-         ORDER BY closed_at DESC LIMIT $4`;
+/** $1 customer_id, $2 agent_id, $3 agent_version, $4 limit: the newest stats of the baseline ring. */
+export const RECENT_RUN_STATS_SQL = `SELECT stats FROM run_stats
+         WHERE customer_id = $1 AND agent_id = $2 AND agent_version = $3
+         ORDER BY n DESC LIMIT $4`;
 
 // --- Signals ---
 
 const SIGNAL_COLUMNS = `id, customer_id, run_id, agent_id, agent_version, failure_type, severity, confidence,
   step_index, evidence, shadow, detected_live, detected_at`;
 
-/** $1 jsonb array of signals. Returns only the rows actually inserted. */
+/**
+ * $1 jsonb array of signals, $2 expiry minute for a signal whose run is not stored. Returns only the rows actually
+ * inserted. A signal goes under its run's key; one whose run is unknown (signals can be stored on their own) under
+ * the key its run's earlier signals got, else a new key expiring like a run created now.
+ */
 export const INSERT_SIGNALS_SQL = `
-INSERT INTO signals (customer_id, run_id, agent_id, agent_version, failure_type, severity, confidence, step_index,
-                     evidence, shadow, detected_live, detected_at)
-SELECT s.customer_id, s.run_id, s.agent_id, s.agent_version, s.failure_type, s.severity, s.confidence, s.step_index,
-       COALESCE(s.evidence, '{}'::jsonb), s.shadow, s.detected_live, COALESCE(s.detected_at, now())
-FROM jsonb_to_recordset($1::jsonb) AS s(
-  customer_id TEXT, run_id TEXT, agent_id TEXT, agent_version TEXT, failure_type TEXT, severity TEXT,
-  confidence REAL, step_index INTEGER, evidence JSONB, shadow BOOLEAN, detected_live BOOLEAN,
-  detected_at TIMESTAMPTZ)
-ON CONFLICT (customer_id, run_id, failure_type) DO NOTHING
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS s(
+    customer_id TEXT, run_id TEXT, agent_id TEXT, agent_version TEXT, failure_type TEXT, severity TEXT,
+    confidence REAL, step_index INTEGER, evidence JSONB, shadow BOOLEAN, detected_live BOOLEAN,
+    detected_at TIMESTAMPTZ)
+), keys AS (
+  SELECT d.customer_id, d.run_id, COALESCE(
+    (SELECT r.run_key FROM runs r WHERE r.customer_id = d.customer_id AND r.run_id = d.run_id LIMIT 1),
+    (SELECT g.run_key FROM signals g WHERE g.customer_id = d.customer_id AND g.run_id = d.run_id LIMIT 1),
+    ($2::int8 << 32) | (nextval('run_key_seq') & 4294967295)) AS run_key
+  FROM (SELECT DISTINCT customer_id, run_id FROM input) d
+)
+INSERT INTO signals (run_key, customer_id, run_id, agent_id, agent_version, failure_type, severity, confidence,
+                     step_index, evidence, shadow, detected_live, detected_at)
+SELECT k.run_key, s.customer_id, s.run_id, s.agent_id, s.agent_version, s.failure_type, s.severity, s.confidence,
+       s.step_index, COALESCE(s.evidence, '{}'::jsonb), s.shadow, s.detected_live, COALESCE(s.detected_at, now())
+FROM input s JOIN keys k ON k.customer_id = s.customer_id AND k.run_id = s.run_id
+ON CONFLICT (run_key, failure_type) DO NOTHING
 RETURNING ${SIGNAL_COLUMNS}`;
 
-/** $1 customer_id, $2 run_id. */
+/** $1 customer_id, $2 run_id (signals_run_idx). */
 export const LIST_RUN_SIGNALS_SQL = `SELECT ${SIGNAL_COLUMNS} FROM signals WHERE customer_id = $1 AND run_id = $2 ORDER BY detected_at, id`;
 
 /** $1 jsonb array of {customer_id, run_id, failure_type, severity, confidence, step_index, evidence}. */
@@ -146,6 +169,26 @@ export const REFRESH_LIVE_SIGNALS_SQL = `UPDATE signals AS s
 
 /** $1 signal id. */
 export const GET_SIGNAL_SQL = `SELECT ${SIGNAL_COLUMNS} FROM signals WHERE id = $1`;
+
+// --- Retention ---
+
+/** $1 first run_key, $2 end run_key: a partition's open runs (kept: they move to a live partition). */
+export const OPEN_RUNS_IN_RANGE_SQL = `SELECT run_key::text AS run_key, customer_id FROM runs
+WHERE status = 'open' AND run_key >= $1::int8 AND run_key < $2::int8`;
+/** $1 first run_key, $2 end run_key: what pruning a partition removes (its open runs and their rows move instead). */
+export const PARTITION_COUNTS_SQL = `
+WITH open AS (SELECT run_key FROM runs WHERE status = 'open' AND run_key >= $1::int8 AND run_key < $2::int8)
+SELECT
+  (SELECT count(*) FROM runs WHERE run_key >= $1::int8 AND run_key < $2::int8 AND status <> 'open') AS runs,
+  (SELECT count(*) FROM spans WHERE run_key >= $1::int8 AND run_key < $2::int8 AND run_key NOT IN (SELECT run_key FROM open)) AS spans,
+  (SELECT count(*) FROM signals WHERE run_key >= $1::int8 AND run_key < $2::int8 AND run_key NOT IN (SELECT run_key FROM open)) AS signals`;
+/** $1 old run_key, $2 expiry minute of the new one: moves a run and what is under it to a new key. */
+export const RELOCATE_RUN_SQL = `
+WITH k AS (SELECT ($2::int8 << 32) | (nextval('run_key_seq') & 4294967295) AS key),
+r AS (UPDATE runs SET run_key = (SELECT key FROM k) WHERE run_key = $1::int8 RETURNING run_key),
+s AS (UPDATE spans SET run_key = (SELECT key FROM k) WHERE run_key = $1::int8 RETURNING 1),
+g AS (UPDATE signals SET run_key = (SELECT key FROM k) WHERE run_key = $1::int8 RETURNING 1)
+SELECT (SELECT run_key::text FROM r) AS run_key, (SELECT count(*) FROM s) AS spans, (SELECT count(*) FROM g) AS signals`;
 
 // --- API list reads: every one filters by customer first; counts and aggregates are computed in SQL ---
 
@@ -214,19 +257,18 @@ export function listRunsStatements(customerId: string, query: Omit<RunQuery, 'li
   if (query.status !== undefined) where.add('r.status = $?', query.status);
   const shadow = query.includeShadow ? '' : ' AND NOT s.shadow';
   if (query.hasSignals !== undefined) {
-    where.add(`${query.hasSignals ? '' : 'NOT '}EXISTS (SELECT 1 FROM signals s WHERE s.customer_id = r.customer_id AND s.run_id = r.run_id${shadow})`);
+    where.add(`${query.hasSignals ? '' : 'NOT '}EXISTS (SELECT 1 FROM signals s WHERE s.run_key = r.run_key${shadow})`);
   }
   return {
     countSql: `SELECT count(*) AS n FROM runs r WHERE ${where.sql}`,
     params: where.params,
     page: (limit, offset) => {
       const { params, lim, off } = where.paged(limit, offset);
-      // started_at of an open run (set at completion) comes from its earliest span, through the spans primary key.
+      // started_at of an open run (set at completion) is its earliest span start so far (min_start, kept at ingest).
       const sql = `SELECT r.run_id, r.agent_id, r.agent_version, r.status, r.exit_reason,
-                COALESCE(r.started_at, (SELECT min(sp.start_time) FROM spans sp
-                                        WHERE sp.customer_id = r.customer_id AND sp.run_id = r.run_id)) AS started_at,
+                COALESCE(r.started_at, r.min_start) AS started_at,
                 r.ended_at, r.step_count, r.span_count, r.created_at,
-                (SELECT count(*) FROM signals s WHERE s.customer_id = r.customer_id AND s.run_id = r.run_id${shadow}) AS signal_count
+                (SELECT count(*) FROM signals s WHERE s.run_key = r.run_key${shadow}) AS signal_count
          FROM runs r WHERE ${where.sql}
          ORDER BY r.created_at DESC, r.run_id DESC
          LIMIT ${lim} OFFSET ${off}`;

@@ -11,6 +11,7 @@ import { openPgQueryable, openPgStorage } from '../../src/storage/pg.js';
 import { StorageUnavailableError } from '../../src/storage/types.js';
 import { describeWithPostgres, dropSchemas, freshSchema, PG_URL as url, probePostgres } from '../helpers/postgres.js';
 import { batchOf, newCustomer, newRunId, smallRun } from './fixtures.js';
+import { retentionSuite } from './retention-suite.js';
 import { storageContractSuite } from './suite.js';
 
 afterAll(dropSchemas);
@@ -19,6 +20,13 @@ await describeWithPostgres('Postgres server', () => {
   // All instances of this file's suite share one schema (the close test opens a second pool on it).
   const suiteSchema = freshSchema();
   storageContractSuite('Postgres server', async () => openPgStorage({ databaseUrl: url, schema: suiteSchema }));
+  // A schema each: pruning with a clock hours ahead must not touch the other tests' partitions.
+  retentionSuite('Postgres server', async (options) => {
+    const schema = freshSchema();
+    const db = openPgQueryable({ databaseUrl: url });
+    await db.exec(`CREATE SCHEMA "${schema}"`).finally(() => db.close());
+    return openPgStorage({ databaseUrl: url, schema, ...options });
+  });
 
   describe('Postgres server specifics', () => {
     it('concurrent starters apply each migration exactly once', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MappedSpan } from '../../src/mapping/events.js';
 import { MIGRATIONS, type MigrationResult } from '../../src/storage/migrations.js';
 import type { SqlStorage } from '../../src/storage/sql-storage.js';
+import { PermanentError } from '../../src/errors/index.js';
 import { StorageUnavailableError, type RunClose, type StoredSpan } from '../../src/storage/types.js';
 import { batchOf, bySpanId, hex, llmSpan, newCustomer, newRunId, newSpanId, rootSpan, signal, smallRun, toolSpan } from './fixtures.js';
 
@@ -216,18 +217,20 @@ export function storageContractSuite(name: string, factory: StorageFactory): voi
       it('rejects bad data with an ordinary error and writes nothing of the batch', async () => {
         const customer = newCustomer();
         const good = smallRun();
-        const bad = rootSpan('not-a-trace-id');
+        // Run ids are any string of 1–128 characters (trace ids, UUIDs, /v1/ingest ids): 129 is too long.
+        const bad = rootSpan('r'.repeat(129));
         const err = await storage.writeSpans(batchOf(customer, [...good.spans, bad])).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(Error);
         expect(err).not.toBeInstanceOf(StorageUnavailableError);
         expect(await storage.getRun(customer, good.runId)).toBeNull();
         expect(await storage.loadRunSpans(customer, good.runId)).toEqual([]);
 
-        // Two events with the same seq in one span violate UNIQUE(…, seq): whole batch rolled back.
+        // Two events with the same seq in one span are bad input (permanent, never retried): nothing of the batch stored.
         const r = smallRun();
         const dupSeq: MappedSpan = { ...r.spans[1], events: [r.spans[1].events[0], { ...r.spans[1].events[1], seq: 0 }] };
         const err2 = await storage.writeSpans(batchOf(customer, [r.spans[0], dupSeq])).catch((e: unknown) => e);
-        expect((err2 as { code?: string }).code).toBe('23505');
+        expect(err2).toBeInstanceOf(PermanentError);
+        expect((err2 as PermanentError).code).toBe('DUPLICATE_EVENT_SEQ');
         expect(await storage.getRun(customer, r.runId)).toBeNull();
       });
 

@@ -4,7 +4,11 @@
  * indexes). What makes it small:
  * - digests and ids (lower-case hex, even length 16–254) are stored as raw bytes: 32 bytes for a SHA-256, not 64+;
  * - keys and common values come from append-only dictionaries (one byte each) instead of being repeated per row;
- * - integers are varints; other numbers float64.
+ * - integers are varints; other numbers float64;
+ * - a string, digest or float written once is referred back to by index when it recurs in the same body (tool lists,
+ *   models, event times that equal their span's start and end);
+ * - objects with the usual key sets (a span, an event, each payload type, as the mapping core emits them) are written
+ *   as a shape number and their values: no key bytes at all.
  * Any other key or value is stored literally, so a field added to MappedSpan or to an event payload later is stored
  * and read back without a change here. Semantics are JSON's (what the JSONB layout kept): undefined properties are
  * left out, NaN/±Infinity read back as null, -0 as 0. Key order is kept.
@@ -26,6 +30,12 @@ const T_HEX = 7;
 const T_ARRAY = 8;
 const T_OBJECT = 9;
 const T_DICT = 10;
+/** A string (or digest) already written in this body: its index among them. */
+const T_STRREF = 11;
+/** A float already written in this body (event times repeat their span's start and end). */
+const T_FLOATREF = 12;
+/** An object whose keys are exactly one of SHAPES, in that order: the shape's index, then the values only. */
+const T_SHAPED = 13;
 
 /** Keys of MappedSpan, span events and their payloads (src/mapping/events.ts), plus the storage envelope's. */
 const KEYS = [
@@ -138,6 +148,71 @@ const VALUES = [
   'completed',
 ] as const;
 
+/** Key lists of the objects the mapping core emits, in its key order (append only, like the dictionaries). */
+const SHAPES: readonly (readonly string[])[] = [
+  ['event_type', 'seq', 'timestamp', 'payload'],
+  [
+    'parent_span_id',
+    'name',
+    'category',
+    'start_time',
+    'end_time',
+    'status',
+    'error_type',
+    'agent_id',
+    'agent_name',
+    'service_name',
+    'agent_version',
+    'tools_available',
+    'root',
+    'events',
+  ],
+  [
+    'span_id',
+    'parent_span_id',
+    'name',
+    'category',
+    'start_time',
+    'end_time',
+    'status',
+    'error_type',
+    'agent_id',
+    'agent_name',
+    'service_name',
+    'agent_version',
+    'tools_available',
+    'root',
+    'events',
+  ],
+  ['received_at', 'span'],
+  ['agent_id', 'received_at', 'span'],
+  ['model', 'provider', 'operation', 'prompt_tokens', 'input_hash', 'input_length', 'max_tokens', 'tools_offered', 'system_prompt_hash'],
+  ['model', 'provider', 'operation', 'prompt_tokens', 'input_hash', 'input_length', 'max_tokens', 'tools_offered'],
+  [
+    'model',
+    'completion_tokens',
+    'reasoning_tokens',
+    'total_tokens',
+    'latency_ms',
+    'finish_reason',
+    'finish_reasons',
+    'output_hash',
+    'output_length',
+    'output_length_source',
+    'tool_calls',
+    'success',
+    'error_type',
+  ],
+  ['tool_name', 'tool_call_id', 'args_hash', 'args_length'],
+  ['tool_name', 'success', 'output_hash', 'output_length', 'latency_ms', 'error_type', 'error_hash'],
+  ['input_hash', 'input_length', 'output_hash', 'error_hash'],
+  ['index_name', 'vendor', 'query_hash', 'top_k'],
+  ['index_name', 'result_count', 'top_score', 'latency_ms', 'success'],
+  ['signal_name', 'source', 'meta'],
+  ['name', 'args_hash'],
+];
+const SHAPE_INDEX = new Map<string, number>(SHAPES.map((keys, i) => [keys.join('\u0000'), i]));
+
 const KEY_INDEX = new Map<string, number>(KEYS.map((k, i) => [k, i]));
 const VALUE_INDEX = new Map<string, number>(VALUES.map((v, i) => [v, i]));
 const HEX_RE = /^(?:[0-9a-f]{2}){8,127}$/;
@@ -163,6 +238,8 @@ export function decodeBody(buf: Uint8Array): unknown {
 class Writer {
   private buf = Buffer.allocUnsafe(512);
   private pos = 0;
+  private readonly strings = new Map<string, number>();
+  private readonly floats = new Map<number, number>();
 
   done(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.pos));
@@ -201,10 +278,14 @@ class Writer {
     switch (typeof v) {
       case 'string': {
         const d = VALUE_INDEX.get(v);
+        const seen = d === undefined ? this.strings.get(v) : undefined;
         if (d !== undefined) {
           this.byte(T_DICT);
           this.uint(d);
-        } else if (v.length >= 16 && HEX_RE.test(v)) {
+        } else if (seen !== undefined) {
+          this.byte(T_STRREF);
+          this.uint(seen);
+        } else if ((this.strings.set(v, this.strings.size), v.length >= 16 && HEX_RE.test(v))) {
           this.byte(T_HEX);
           this.uint(v.length / 2);
           this.room(v.length / 2);
@@ -226,9 +307,16 @@ class Writer {
             this.uint(-v - 1);
           }
         } else {
-          this.byte(T_FLOAT);
-          this.room(8);
-          this.pos = this.buf.writeDoubleBE(v, this.pos);
+          const seen = this.floats.get(v);
+          if (seen !== undefined) {
+            this.byte(T_FLOATREF);
+            this.uint(seen);
+          } else {
+            this.floats.set(v, this.floats.size);
+            this.byte(T_FLOAT);
+            this.room(8);
+            this.pos = this.buf.writeDoubleBE(v, this.pos);
+          }
         }
         return;
       case 'boolean':
@@ -245,6 +333,13 @@ class Writer {
           this.value(v.toISOString());
         } else {
           const entries = Object.entries(v).filter(([, x]) => x !== undefined && typeof x !== 'function');
+          const shape = SHAPE_INDEX.get(entries.map(([k]) => k).join('\u0000'));
+          if (shape !== undefined) {
+            this.byte(T_SHAPED);
+            this.uint(shape);
+            for (const [, x] of entries) this.value(x);
+            return;
+          }
           this.byte(T_OBJECT);
           this.uint(entries.length);
           for (const [k, x] of entries) {
@@ -270,7 +365,15 @@ class Writer {
 
 class Reader {
   pos = 0;
+  private readonly strings: string[] = [];
+  private readonly floats: number[] = [];
   constructor(private readonly buf: Uint8Array) {}
+
+  private ref<T>(table: T[], what: string): T {
+    const i = this.uint();
+    if (i >= table.length) throw new Error(`span body: bad ${what} reference ${i}`);
+    return table[i];
+  }
 
   byte(): number {
     if (this.pos >= this.buf.length) throw new Error('span body: truncated');
@@ -308,12 +411,25 @@ class Reader {
         return this.uint();
       case T_NEGINT:
         return -this.uint() - 1;
-      case T_FLOAT:
-        return this.bytes(8).readDoubleBE(0);
-      case T_STRING:
-        return this.bytes(this.uint()).toString('utf8');
-      case T_HEX:
-        return this.bytes(this.uint()).toString('hex');
+      case T_FLOAT: {
+        const f = this.bytes(8).readDoubleBE(0);
+        this.floats.push(f);
+        return f;
+      }
+      case T_FLOATREF:
+        return this.ref(this.floats, 'float');
+      case T_STRING: {
+        const v = this.bytes(this.uint()).toString('utf8');
+        this.strings.push(v);
+        return v;
+      }
+      case T_HEX: {
+        const v = this.bytes(this.uint()).toString('hex');
+        this.strings.push(v);
+        return v;
+      }
+      case T_STRREF:
+        return this.ref(this.strings, 'string');
       case T_DICT: {
         const i = this.uint();
         if (i >= VALUES.length) throw new Error(`span body: unknown dictionary value ${i}`);
@@ -323,6 +439,13 @@ class Reader {
         const n = this.uint();
         const out: unknown[] = [];
         for (let i = 0; i < n; i++) out.push(this.value());
+        return out;
+      }
+      case T_SHAPED: {
+        const i = this.uint();
+        if (i >= SHAPES.length) throw new Error(`span body: unknown shape ${i}`);
+        const out: Record<string, unknown> = {};
+        for (const key of SHAPES[i]) out[key] = this.value();
         return out;
       }
       case T_OBJECT: {

@@ -11,7 +11,11 @@ export type CopyField =
   /** 8 big-endian bytes taken as an int8 (e.g. a 16-hex span id). */
   | { int8bytes: Buffer }
   | { bool: boolean }
-  | { bytea: Uint8Array };
+  | { bytea: Uint8Array }
+  | { text: string }
+  | { int4: number }
+  | { float8: number }
+  | null;
 
 export class BinaryCopyWriter {
   private readonly parts: Buffer[] = [];
@@ -30,7 +34,9 @@ export class BinaryCopyWriter {
     this.room(2);
     this.pos = this.cur.writeInt16BE(fields.length, this.pos);
     for (const f of fields) {
-      if ('int8' in f) {
+      if (f === null) {
+        this.int32(-1);
+      } else if ('int8' in f) {
         this.int32(8);
         this.room(8);
         this.pos = this.cur.writeBigInt64BE(f.int8, this.pos);
@@ -42,6 +48,17 @@ export class BinaryCopyWriter {
         this.int32(1);
         this.room(1);
         this.cur[this.pos++] = f.bool ? 1 : 0;
+      } else if ('int4' in f) {
+        this.int32(4);
+        this.int32(f.int4);
+      } else if ('float8' in f) {
+        this.int32(8);
+        this.room(8);
+        this.pos = this.cur.writeDoubleBE(f.float8, this.pos);
+      } else if ('text' in f) {
+        const b = Buffer.from(f.text, 'utf8');
+        this.int32(b.length);
+        this.raw(b);
       } else {
         this.int32(f.bytea.length);
         this.raw(f.bytea);

@@ -30,7 +30,9 @@ export function encodeSpanBody(agentId: string, receivedAtMs: number, span: Mapp
   const { trace_id: _trace, span_id, ...rest } = span;
   rest.events = eventsInSeqOrder(span);
   const body: Record<string, unknown> = HEX16.test(span_id) ? rest : { span_id, ...rest };
-  return encodeBody({ agent_id: agentId, received_at: receivedAtMs, span: body });
+  // The resolved agent is usually what the span names (its agent id, else its service): kept only when it is not.
+  const derived = span.agent_id ?? span.service_name;
+  return encodeBody(agentId === derived ? { received_at: receivedAtMs, span: body } : { agent_id: agentId, received_at: receivedAtMs, span: body });
 }
 
 /** A span's events by seq (they are read back in that order); two events with one seq are bad input. */
@@ -51,7 +53,7 @@ const duplicateSeq = (span: MappedSpan) =>
   new PermanentError('invalid_argument', 'DUPLICATE_EVENT_SEQ', `span ${span.span_id.slice(0, 64)} has two events with the same seq`);
 
 interface BodyEnvelope {
-  agent_id: string;
+  agent_id?: string;
   received_at: number;
   span: Omit<MappedSpan, 'trace_id' | 'span_id'> & { span_id?: string };
 }
@@ -63,7 +65,7 @@ export function decodeSpanRow(runId: string, spanKeyHex: string, late: boolean, 
   return {
     span: { trace_id: runId, span_id: span_id ?? spanKeyHex, ...rest },
     late,
-    agent_id: env.agent_id,
+    agent_id: env.agent_id ?? rest.agent_id ?? rest.service_name ?? '',
     received_at: new Date(env.received_at),
   };
 }

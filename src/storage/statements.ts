@@ -59,6 +59,8 @@ WITH input AS (
   FROM input i WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.customer_id = $1 AND r.run_id = i.run_id)
   ORDER BY i.run_id
   RETURNING run_id, run_key, status
+), opened AS (
+  INSERT INTO open_runs (run_key) SELECT run_key FROM created
 )
 SELECT run_id, run_key::text AS run_key, status, FALSE AS created FROM existing
 UNION ALL
@@ -83,12 +85,14 @@ export const SET_PARTITION_MINUTES_SQL = 'UPDATE storage_settings SET partition_
 
 // --- Run lifecycle ---
 
-const RUN_COLUMNS = `run_key::text AS run_key, customer_id, run_id, agent_id, agent_version, status, exit_reason, started_at,
-  ended_at, step_count, span_count, root_seen, last_span_at, created_at, closed_at`;
+/** The runs columns RunDbRow maps, optionally qualified (`r.`). */
+const runColumns = (q = '') =>
+  `${q}run_key::text AS run_key, ${['customer_id', 'run_id', 'agent_id', 'agent_version', 'status', 'exit_reason', 'started_at', 'ended_at', 'step_count', 'span_count', 'root_seen', 'last_span_at', 'created_at', 'closed_at'].map((c) => q + c).join(', ')}`;
 
-export const LIST_OPEN_RUNS_SQL = `SELECT ${RUN_COLUMNS} FROM runs WHERE status = 'open' ORDER BY last_span_at, customer_id, run_id`;
+export const LIST_OPEN_RUNS_SQL = `SELECT ${runColumns('r.')}
+FROM open_runs o JOIN runs r ON r.run_key = o.run_key WHERE r.status = 'open' ORDER BY r.last_span_at, r.customer_id, r.run_id`;
 /** $1 customer_id, $2 run_id. */
-export const GET_RUN_SQL = `SELECT ${RUN_COLUMNS} FROM runs WHERE customer_id = $1 AND run_id = $2`;
+export const GET_RUN_SQL = `SELECT ${runColumns()} FROM runs WHERE customer_id = $1 AND run_id = $2`;
 
 /** $1 customer_id, $2 run_id. The run's span rows (bodies decoded and ordered in JS). */
 export const LOAD_RUN_SPANS_SQL = `
@@ -107,6 +111,8 @@ WITH closed AS (
                   step_count = $9, closed_at = now()
   WHERE customer_id = $1 AND run_id = $2 AND status = 'open'
   RETURNING run_key
+), gone AS (
+  DELETE FROM open_runs WHERE run_key IN (SELECT run_key FROM closed)
 ), counter AS (
   INSERT INTO baseline_counters AS b (customer_id, agent_id, agent_version, n)
   SELECT $1, $5, $6, 1 FROM (SELECT 1 FROM closed LIMIT 1) c WHERE $10::jsonb IS NOT NULL
@@ -173,11 +179,11 @@ export const GET_SIGNAL_SQL = `SELECT ${SIGNAL_COLUMNS} FROM signals WHERE id = 
 // --- Retention ---
 
 /** $1 first run_key, $2 end run_key: a partition's open runs (kept: they move to a live partition). */
-export const OPEN_RUNS_IN_RANGE_SQL = `SELECT run_key::text AS run_key, customer_id FROM runs
-WHERE status = 'open' AND run_key >= $1::int8 AND run_key < $2::int8`;
+export const OPEN_RUNS_IN_RANGE_SQL = `SELECT r.run_key::text AS run_key, r.customer_id
+FROM open_runs o JOIN runs r ON r.run_key = o.run_key WHERE o.run_key >= $1::int8 AND o.run_key < $2::int8`;
 /** $1 first run_key, $2 end run_key: what pruning a partition removes (its open runs and their rows move instead). */
 export const PARTITION_COUNTS_SQL = `
-WITH open AS (SELECT run_key FROM runs WHERE status = 'open' AND run_key >= $1::int8 AND run_key < $2::int8)
+WITH open AS (SELECT run_key FROM open_runs WHERE run_key >= $1::int8 AND run_key < $2::int8)
 SELECT
   (SELECT count(*) FROM runs WHERE run_key >= $1::int8 AND run_key < $2::int8 AND status <> 'open') AS runs,
   (SELECT count(*) FROM spans WHERE run_key >= $1::int8 AND run_key < $2::int8 AND run_key NOT IN (SELECT run_key FROM open)) AS spans,
@@ -187,7 +193,8 @@ export const RELOCATE_RUN_SQL = `
 WITH k AS (SELECT ($2::int8 << 32) | (nextval('run_key_seq') & 4294967295) AS key),
 r AS (UPDATE runs SET run_key = (SELECT key FROM k) WHERE run_key = $1::int8 RETURNING run_key),
 s AS (UPDATE spans SET run_key = (SELECT key FROM k) WHERE run_key = $1::int8 RETURNING 1),
-g AS (UPDATE signals SET run_key = (SELECT key FROM k) WHERE run_key = $1::int8 RETURNING 1)
+g AS (UPDATE signals SET run_key = (SELECT key FROM k) WHERE run_key = $1::int8 RETURNING 1),
+o AS (UPDATE open_runs SET run_key = (SELECT key FROM k) WHERE run_key = $1::int8)
 SELECT (SELECT run_key::text FROM r) AS run_key, (SELECT count(*) FROM s) AS spans, (SELECT count(*) FROM g) AS signals`;
 
 // --- API list reads: every one filters by customer first; counts and aggregates are computed in SQL ---

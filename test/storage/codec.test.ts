@@ -37,6 +37,16 @@ describe('span body codec', () => {
     expect(encodeBody('llm.responded').length).toBe(3);
   });
 
+  it('writes a string, digest or float that recurs in a body once, then refers back to it', () => {
+    const d = sha();
+    const t = 1_764_000_000.123456;
+    const value = { a: [d, 'gpt-4o-mini', t], b: [d, 'gpt-4o-mini', t], c: { d, m: 'gpt-4o-mini', t } };
+    const distinct = { a: [d, 'gpt-4o-mini', t], b: [sha(), 'gpt-4o-maxi', t + 1], c: { d: sha(), m: 'gpt-4o-midi', t: t + 2 } };
+    // Each repeat costs 2 bytes instead of 34 (digest), 13 (string) or 9 (float).
+    expect(encodeBody(distinct).length - encodeBody(value).length).toBe(2 * (32 + 11 + 7));
+    expect(decodeBody(encodeBody(value))).toEqual(value);
+  });
+
   it('rejects an unknown version, a truncated body and trailing bytes', () => {
     const body = encodeBody({ a: sha() });
     expect(() => decodeBody(Buffer.concat([Buffer.from([9]), body.subarray(1)]))).toThrow(/version 9/);
@@ -87,6 +97,21 @@ describe('binary COPY writer', () => {
     at += 6;
     expect(out.readInt16BE(at)).toBe(-1);
     expect(out.length).toBe(at + 2);
+  });
+
+  it('writes text, int4, float8 and NULL fields in their binary send formats', () => {
+    const w = new BinaryCopyWriter();
+    w.row([{ text: 'é' }, { int4: -3 }, { float8: 0.25 }, null]);
+    const out = w.finish();
+    let at = 21;
+    expect([out.readInt32BE(at), out.subarray(at + 4, at + 6).toString('utf8')]).toEqual([2, 'é']);
+    at += 6;
+    expect([out.readInt32BE(at), out.readInt32BE(at + 4)]).toEqual([4, -3]);
+    at += 8;
+    expect([out.readInt32BE(at), out.readDoubleBE(at + 4)]).toEqual([8, 0.25]);
+    at += 12;
+    expect(out.readInt32BE(at)).toBe(-1);
+    expect(out.readInt16BE(at + 4)).toBe(-1);
   });
 
   it('spills large values across buffers without losing bytes', () => {

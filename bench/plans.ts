@@ -96,7 +96,12 @@ export async function runPlans(opts: { quick?: boolean; log?: (m: string) => voi
       // A generic plan would hide partition pruning; EXPLAIN with the values, as the server plans them.
       const r = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${inline(text, params)}`);
       const plan = r.rows.map((x) => x['QUERY PLAN']).join('\n');
-      out.push({ query, plan, indexes: [...new Set([...plan.matchAll(/(?:Index Scan|Index Only Scan) (?:Backward )?(?:using|on) (\w+)/g)].map((m) => m[1]))], seq_scan: /Seq Scan/.test(plan) });
+      out.push({
+        query,
+        plan,
+        indexes: [...new Set([...plan.matchAll(/(?:Index Scan|Index Only Scan) (?:Backward )?(?:using|on) (\w+)/g)].map((m) => m[1]))],
+        seq_scan: /Seq Scan/.test(plan),
+      });
     }
     return out;
   } finally {

@@ -53,9 +53,10 @@ export interface SoakResult {
   samples: [number, number][];
   /** When the window is full: retention + one partition + one prune interval. */
   full_at_s: number;
-  /** Peak size after the window is full, first half vs second half of that period. */
-  plateau_first_peak: number;
-  plateau_last_peak: number;
+  /** Mean size after the window is full, first half vs second half of that period (the size saw-tooths by up to a
+   * partition and a prune interval of data; means over several teeth compare like with like). */
+  plateau_first_mean: number;
+  plateau_last_mean: number;
   growth_pct: number;
   /** Size the same load would have reached with no retention (accepted spans × bytes per span). */
   unbounded_bytes: number;
@@ -332,13 +333,13 @@ async function runSoak(quick: boolean, bytesPerSpan: number, log: (m: string) =>
     }
     const load = await loading;
     // Full: every partition of the window exists and the first ones have been dropped (retention + a partition + the
-    // 30 s prune interval). Size then saw-tooths by up to one partition: compare the peaks of the two halves after.
+    // 30 s prune interval). Size then saw-tooths by up to one partition: compare the means of the two halves after.
     const fullAt = retention + 60 + 30;
     const plateau = samples.filter(([s]) => s >= fullAt);
     const half = Math.floor(plateau.length / 2);
-    const peak = (xs: [number, number][]) => Math.max(...xs.map(([, b]) => b));
-    const first = plateau.length >= 2 ? peak(plateau.slice(0, half)) : NaN;
-    const last = plateau.length >= 2 ? peak(plateau.slice(half)) : NaN;
+    const mean = (xs: [number, number][]) => xs.reduce((n, [, b]) => n + b, 0) / xs.length;
+    const first = plateau.length >= 2 ? mean(plateau.slice(0, half)) : NaN;
+    const last = plateau.length >= 2 ? mean(plateau.slice(half)) : NaN;
     const growth = ((last - first) / first) * 100;
     const accepted = (await health(rec.url)).spans.accepted;
     return {
@@ -349,8 +350,8 @@ async function runSoak(quick: boolean, bytesPerSpan: number, log: (m: string) =>
       achieved_spans_per_s: load.spans_per_s,
       samples,
       full_at_s: fullAt,
-      plateau_first_peak: first,
-      plateau_last_peak: last,
+      plateau_first_mean: first,
+      plateau_last_mean: last,
       growth_pct: growth,
       unbounded_bytes: accepted * bytesPerSpan,
       met: Number.isFinite(growth) && growth <= 10,

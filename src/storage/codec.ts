@@ -211,7 +211,35 @@ const SHAPES: readonly (readonly string[])[] = [
   ['signal_name', 'source', 'meta'],
   ['name', 'args_hash'],
 ];
-const SHAPE_INDEX = new Map<string, number>(SHAPES.map((keys, i) => [keys.join('\u0000'), i]));
+/** Shapes by their first key, for a lookup without building a key string per object (the hot path). */
+const SHAPES_BY_FIRST = new Map<string, number[]>();
+SHAPES.forEach((keys, i) => SHAPES_BY_FIRST.set(keys[0], [...(SHAPES_BY_FIRST.get(keys[0]) ?? []), i]));
+
+/** The shape whose keys are exactly `keys` (those with a storable value), in order, if any. */
+function shapeOf(obj: Record<string, unknown>, keys: string[]): number | undefined {
+  let first: string | undefined;
+  let n = 0;
+  for (const k of keys) {
+    const x = obj[k];
+    if (x === undefined || typeof x === 'function') continue;
+    first ??= k;
+    n++;
+  }
+  const candidates = first === undefined ? undefined : SHAPES_BY_FIRST.get(first);
+  if (!candidates) return undefined;
+  next: for (const id of candidates) {
+    const shape = SHAPES[id];
+    if (shape.length !== n) continue;
+    let j = 0;
+    for (const k of keys) {
+      const x = obj[k];
+      if (x === undefined || typeof x === 'function') continue;
+      if (shape[j++] !== k) continue next;
+    }
+    return id;
+  }
+  return undefined;
+}
 
 const KEY_INDEX = new Map<string, number>(KEYS.map((k, i) => [k, i]));
 const VALUE_INDEX = new Map<string, number>(VALUES.map((v, i) => [v, i]));
@@ -277,7 +305,7 @@ class Writer {
   value(v: unknown): void {
     switch (typeof v) {
       case 'string': {
-        const d = VALUE_INDEX.get(v);
+        const d = v.length <= 19 ? VALUE_INDEX.get(v) : undefined; // the longest dictionary value has 19 characters
         const seen = d === undefined ? this.strings.get(v) : undefined;
         if (d !== undefined) {
           this.byte(T_DICT);
@@ -332,14 +360,19 @@ class Writer {
         } else if (v instanceof Date) {
           this.value(v.toISOString());
         } else {
-          const entries = Object.entries(v).filter(([, x]) => x !== undefined && typeof x !== 'function');
-          const shape = SHAPE_INDEX.get(entries.map(([k]) => k).join('\u0000'));
+          const obj = v as Record<string, unknown>;
+          const keys = Object.keys(obj);
+          const shape = shapeOf(obj, keys);
           if (shape !== undefined) {
             this.byte(T_SHAPED);
             this.uint(shape);
-            for (const [, x] of entries) this.value(x);
+            for (const k of keys) {
+              const x = obj[k];
+              if (x !== undefined && typeof x !== 'function') this.value(x);
+            }
             return;
           }
+          const entries = keys.map((k) => [k, obj[k]] as const).filter(([, x]) => x !== undefined && typeof x !== 'function');
           this.byte(T_OBJECT);
           this.uint(entries.length);
           for (const [k, x] of entries) {

@@ -105,7 +105,7 @@ CREATE TABLE baseline_counters (
   agent_version  TEXT NOT NULL,
   n              BIGINT NOT NULL,
   PRIMARY KEY (customer_id, agent_id, agent_version)
-);
+) WITH (fillfactor = 50); -- updated in place on every closed run: leave room for HOT updates
 CREATE TABLE run_stats (
   customer_id    TEXT NOT NULL,
   agent_id       TEXT NOT NULL,

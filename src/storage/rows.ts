@@ -64,20 +64,20 @@ export function toSpanWriteInput(batch: SpanBatch): SpanWriteInput {
   return { runs: sortedRuns, spans, duplicates };
 }
 
-/** CLOSE_RUN_SQL's parameters. */
-export function closeRunParams(update: RunClose): unknown[] {
-  return [
-    update.customer_id,
-    update.run_id,
-    update.status,
-    update.exit_reason,
-    update.agent_id,
-    update.agent_version,
-    update.started_at,
-    update.ended_at,
-    update.step_count,
-    update.stats === undefined || update.stats === null ? null : JSON.stringify(update.stats),
-  ];
+/** One element of CLOSE_RUNS_SQL's jsonb input. */
+export function closeRunInput(u: RunClose): Record<string, unknown> {
+  return {
+    customer_id: u.customer_id,
+    run_id: u.run_id,
+    status: u.status,
+    exit_reason: u.exit_reason,
+    agent_id: u.agent_id,
+    agent_version: u.agent_version,
+    started_at: u.started_at,
+    ended_at: u.ended_at,
+    step_count: u.step_count,
+    stats: u.stats ?? null,
+  };
 }
 
 /** INSERT_SIGNALS_SQL's jsonb input. */

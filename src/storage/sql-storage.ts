@@ -5,7 +5,7 @@ import { MIGRATIONS, runMigrations, type Migration, type MigrationResult } from 
 import { covering, dropPartition, ensurePartition, firstKey, listPartitions, minuteAt, minuteStart, type PartitionRange } from './partitions.js';
 import { encodeSpanBody, insertSpanRows, SPAN_COPY_TARGET, spanCopyData, spanKeyBytes, type SpanRow } from './span-rows.js';
 import {
-  closeRunParams,
+  closeRunInput,
   fromJsonb,
   signalRefreshInput,
   signalsInput,
@@ -86,6 +86,7 @@ export class SqlStorage implements Storage {
   private readonly retentionCache = new Map<string, { ms: number; until: number }>();
   private partitions: PartitionRange[] | null = null;
   private partitionWidth: number | null = null;
+  private readonly closeQueue: { update: RunClose; resolve: (closed: boolean) => void; reject: (err: unknown) => void }[] = [];
 
   constructor(
     private readonly db: Queryable,
@@ -334,11 +335,45 @@ export class SqlStorage implements Storage {
     });
   }
 
+  /**
+   * Closes are coalesced: every closeRun of the same event-loop turn goes into ONE statement and ONE transaction (at
+   * ingest rates runs close by the hundreds per second; a transaction each bounded throughput). Each caller still
+   * gets its own answer. The commit is asynchronous (synchronous_commit off): nothing is acknowledged on the
+   * strength of it — the run's signals were stored durably before — and a close lost to a crash leaves the run open,
+   * to be recovered, judged again (its signals stored once) and closed again.
+   */
   closeRun(update: RunClose): Promise<boolean> {
-    return this.run(async () => {
-      const r = await this.db.query(sql.CLOSE_RUN_SQL, closeRunParams(update));
-      return r.rows.length > 0;
-    });
+    return this.run(
+      () =>
+        new Promise<boolean>((resolve, reject) => {
+          this.closeQueue.push({ update, resolve, reject });
+          if (this.closeQueue.length === 1) setImmediate(() => void this.flushCloses());
+        }),
+    );
+  }
+
+  private async flushCloses(): Promise<void> {
+    const batch = this.closeQueue.splice(0);
+    const first = new Map<string, (typeof batch)[number]>();
+    for (const c of batch) {
+      const k = `${c.update.customer_id}\u0000${c.update.run_id}`;
+      if (!first.has(k)) first.set(k, c);
+    }
+    try {
+      const input = JSON.stringify([...first.values()].map((c) => closeRunInput(c.update)));
+      const r = await this.db.transaction(async (tx) => {
+        await tx.query('SET LOCAL synchronous_commit TO off');
+        return tx.query<{ customer_id: string; run_id: string }>(sql.CLOSE_RUNS_SQL, [input]);
+      });
+      const closed = new Set(r.rows.map((row) => `${row.customer_id}\u0000${row.run_id}`));
+      // A run asked to close twice in one turn: the first caller closed it, the second finds it closed.
+      for (const c of batch) {
+        const k = `${c.update.customer_id}\u0000${c.update.run_id}`;
+        c.resolve(first.get(k) === c && closed.has(k));
+      }
+    } catch (err) {
+      for (const c of batch) c.reject(err);
+    }
   }
 
   listRecentRunStats(customerId: string, agentId: string, agentVersion: string, limit: number): Promise<unknown[]> {

@@ -101,30 +101,41 @@ FROM runs r JOIN spans s ON s.run_key = r.run_key
 WHERE r.customer_id = $1 AND r.run_id = $2`;
 
 /**
- * $1 customer_id, $2 run_id, $3 status, $4 exit_reason, $5 agent_id, $6 agent_version, $7 started_at, $8 ended_at,
- * $9 step_count, $10 stats (jsonb text or NULL). Only an open run is closed; returns its key when it was. Its stats go
- * to the agent version's baseline ring (run_stats: slot = count mod RUN_STATS_KEPT), outside the time partitions.
+ * $1 jsonb [{customer_id, run_id, status, exit_reason, agent_id, agent_version, started_at, ended_at, step_count,
+ * stats}] (one entry per run). Closes the runs still open, in one statement; returns the ones it closed. Their stats
+ * go to each agent version's baseline ring (run_stats: slot = count mod RUN_STATS_KEPT), outside the time partitions.
  */
-export const CLOSE_RUN_SQL = `
-WITH closed AS (
-  UPDATE runs SET status = $3, exit_reason = $4, agent_id = $5, agent_version = $6, started_at = $7, ended_at = $8,
-                  step_count = $9, closed_at = now()
-  WHERE customer_id = $1 AND run_id = $2 AND status = 'open'
-  RETURNING run_key
+export const CLOSE_RUNS_SQL = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(customer_id TEXT, run_id TEXT, status TEXT, exit_reason TEXT,
+    agent_id TEXT, agent_version TEXT, started_at DOUBLE PRECISION, ended_at DOUBLE PRECISION, step_count INTEGER, stats JSONB)
+), closed AS (
+  UPDATE runs r SET status = i.status, exit_reason = i.exit_reason, agent_id = i.agent_id, agent_version = i.agent_version,
+                    started_at = i.started_at, ended_at = i.ended_at, step_count = i.step_count, closed_at = now()
+  FROM input i
+  WHERE r.customer_id = i.customer_id AND r.run_id = i.run_id AND r.status = 'open'
+  RETURNING r.run_key, r.customer_id, r.run_id
 ), gone AS (
   DELETE FROM open_runs WHERE run_key IN (SELECT run_key FROM closed)
+), stats AS (
+  SELECT i.customer_id, i.agent_id, i.agent_version, i.stats,
+         row_number() OVER (w ORDER BY i.run_id) AS rn, count(*) OVER w AS k
+  FROM closed c JOIN input i ON i.customer_id = c.customer_id AND i.run_id = c.run_id
+  WHERE i.stats IS NOT NULL AND i.stats <> 'null'::jsonb
+  WINDOW w AS (PARTITION BY i.customer_id, i.agent_id, i.agent_version)
 ), counter AS (
   INSERT INTO baseline_counters AS b (customer_id, agent_id, agent_version, n)
-  SELECT $1, $5, $6, 1 FROM (SELECT 1 FROM closed LIMIT 1) c WHERE $10::jsonb IS NOT NULL
-  ON CONFLICT (customer_id, agent_id, agent_version) DO UPDATE SET n = b.n + 1
-  RETURNING n
+  SELECT customer_id, agent_id, agent_version, max(k) FROM stats GROUP BY 1, 2, 3
+  ON CONFLICT (customer_id, agent_id, agent_version) DO UPDATE SET n = b.n + EXCLUDED.n
+  RETURNING customer_id, agent_id, agent_version, n
 ), kept AS (
   INSERT INTO run_stats AS s (customer_id, agent_id, agent_version, slot, n, stats)
-  SELECT $1, $5, $6, (counter.n % ${RUN_STATS_KEPT})::int, counter.n, $10::jsonb FROM counter
+  SELECT x.customer_id, x.agent_id, x.agent_version, ((c.n - x.k + x.rn) % ${RUN_STATS_KEPT})::int, c.n - x.k + x.rn, x.stats
+  FROM stats x JOIN counter c ON c.customer_id = x.customer_id AND c.agent_id = x.agent_id AND c.agent_version = x.agent_version
+  WHERE x.rn > x.k - ${RUN_STATS_KEPT}
   ON CONFLICT (customer_id, agent_id, agent_version, slot) DO UPDATE SET n = EXCLUDED.n, stats = EXCLUDED.stats
-  RETURNING 1
 )
-SELECT run_key::text AS run_key, (SELECT count(*) FROM kept) AS kept FROM closed`;
+SELECT customer_id, run_id FROM closed`;
 
 /** $1 customer_id, $2 agent_id, $3 agent_version, $4 limit: the newest stats of the baseline ring. */
 export const RECENT_RUN_STATS_SQL = `SELECT stats FROM run_stats

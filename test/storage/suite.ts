@@ -303,6 +303,27 @@ export function storageContractSuite(name: string, factory: StorageFactory): voi
         expect(await storage.closeRun(closeOf(customer, newRunId()))).toBe(false);
       });
 
+      it('closes the runs asked in one turn together, each caller getting its own answer; stats join the baseline ring', async () => {
+        const customer = newCustomer();
+        const runs = Array.from({ length: 5 }, () => smallRun());
+        await storage.writeSpans(
+          batchOf(
+            customer,
+            runs.flatMap((r) => r.spans),
+          ),
+        );
+        const close = (runId: string, steps: number) => storage.closeRun(closeOf(customer, runId, { agent_version: `batch-${customer}`, stats: { steps } }));
+        // All in one turn (one statement); the first run asked twice: the second ask finds it closed.
+        const answers = await Promise.all([...runs.map((r, i) => close(r.runId, i)), close(runs[0].runId, 99)]);
+        expect(answers).toEqual([true, true, true, true, true, false]);
+        for (const r of runs) expect(await storage.getRun(customer, r.runId)).toMatchObject({ status: 'completed', closed_at: expect.any(Date) });
+        expect((await storage.listOpenRuns()).filter((r) => r.customer_id === customer)).toEqual([]);
+        const stats = (await storage.listRecentRunStats(customer, 'support-bot', `batch-${customer}`, 50)) as { steps: number }[];
+        expect(stats.map((x) => x.steps).sort()).toEqual([0, 1, 2, 3, 4]);
+        // A later close of an already-closed run is a no-op.
+        expect(await close(runs[1].runId, 7)).toBe(false);
+      });
+
       it('stores spans arriving after the run closed as late', async () => {
         const customer = newCustomer();
         const { runId, spans } = smallRun();

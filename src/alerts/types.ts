@@ -50,7 +50,6 @@ export interface Explanation {
 export type ExplainFn = (signal: AlertSignal) => Explanation;
 
 export type Channel = 'slack' | 'webhook';
-export const CHANNELS: readonly Channel[] = ['slack', 'webhook'];
 
 /**
  * Lifecycle of one (signal, channel) delivery row:

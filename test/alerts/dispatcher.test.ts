@@ -1,13 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  AlertDispatcher,
-  MemoryOutbox,
-  verifySignature,
-  type AlertDispatcherConfig,
-  type AlertSignal,
-  type Outbox,
-  type SlackMessage,
-} from '../../src/alerts/index.js';
+import { AlertDispatcher, verifySignature, type AlertDispatcherConfig, type AlertSignal, type Outbox, type SlackMessage } from '../../src/alerts/index.js';
+import { MemoryOutbox } from './memory-outbox.js';
 import { explain, makeSignal, memoryLogger, signalsOf, slackOk, startServer, until, webhookOk, type Reply, type Received, type TestServer } from './helpers.js';
 
 const SECRET = 'whsec_test';

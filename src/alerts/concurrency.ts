@@ -41,7 +41,12 @@ export class BackgroundTasks {
 
   /** Registers `p`; the returned promise never rejects: a rejection goes to `onError`. */
   track(p: Promise<unknown>, onError: (err: unknown) => void): Promise<void> {
-    const t: Promise<void> = p.then(() => undefined, onError);
+    const t: Promise<void> = p.then(
+      () => undefined,
+      (err: unknown) => {
+        onError(err);
+      },
+    );
     this.tasks.add(t);
     void t.finally(() => this.tasks.delete(t));
     return t;

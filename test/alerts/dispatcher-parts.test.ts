@@ -87,17 +87,17 @@ describe('Claims and floodKey', () => {
   });
 
   it('flood keys separate channel, customer, agent and failure type, and cannot be forged by joining fields', () => {
-    const s = makeSignal({ customer_id: 'c', agent_id: 'a', failure_type: 'T' });
+    const s = makeSignal({ customer_id: 'c', agent_id: 'a', failure_type: 'TOOL_LOOP' });
     const keys = new Set([
       floodKey('slack', s),
       floodKey('webhook', s),
       floodKey('slack', { ...s, customer_id: 'c2' }),
       floodKey('slack', { ...s, agent_id: 'a2' }),
-      floodKey('slack', { ...s, failure_type: 'T2' }),
+      floodKey('slack', { ...s, failure_type: 'RETRY_STORM' }),
       floodKey('slack', { ...s, customer_id: 'c\u0000a', agent_id: '' }),
     ]);
     expect(keys.size).toBe(6);
-    expect(floodKey('slack', { ...s, run_id: 'other' })).toBe(floodKey('slack', s));
+    expect(floodKey('slack', makeSignal({ customer_id: 'c', agent_id: 'a', failure_type: 'TOOL_LOOP' }))).toBe(floodKey('slack', s)); // other run, same key
   });
 });
 

@@ -1,7 +1,21 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AlertDispatcher, verifySignature, type AlertDispatcherConfig, type AlertSignal, type Outbox, type SlackMessage } from '../../src/alerts/index.js';
 import { MemoryOutbox } from './memory-outbox.js';
-import { explain, makeSignal, memoryLogger, signalsOf, slackOk, startServer, until, webhookOk, type Reply, type Received, type TestServer } from './helpers.js';
+import {
+  explain,
+  makeSignal,
+  memoryLogger,
+  realClearTimeout,
+  realSetTimeout,
+  signalsOf,
+  slackOk,
+  startServer,
+  until,
+  webhookOk,
+  type Reply,
+  type Received,
+  type TestServer,
+} from './helpers.js';
 
 const SECRET = 'whsec_test';
 const SLACK_PATH = '/services/T0001/B0001/s3cr3tPathToken';
@@ -9,6 +23,8 @@ const DASH = 'http://dash.local:3000';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
+  // Lets whatever a failed fake-timer test left waiting (a retry, a request timeout) finish, so close() returns.
+  if (vi.isFakeTimers()) await vi.advanceTimersByTimeAsync(LATER);
   for (const fn of cleanup.splice(0).reverse()) await fn();
   vi.useRealTimers();
 });
@@ -25,6 +41,19 @@ function fakeTimers(): void {
 async function advance(d: AlertDispatcher, ms: number): Promise<void> {
   await vi.advanceTimersByTimeAsync(ms);
   await d.idle();
+}
+
+/** Awaits `p` while fake time stands still: fails (after 5 s of real time) if it needed a timer to fire. */
+async function withoutTime<T>(p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<never>((_, reject) => {
+    timer = realSetTimeout(() => reject(new Error('still waiting after 5 s of real time with fake time standing still')), 5_000);
+  });
+  try {
+    return await Promise.race([p, stuck]);
+  } finally {
+    realClearTimeout(timer);
+  }
 }
 
 /** Longer than any retry or digest in these tests: nothing may be sent after it. */
@@ -91,16 +120,15 @@ const hookBody = (r: Received) => JSON.parse(r.body) as Record<string, unknown>;
 const deliveries = (o: Outbox) => (o as MemoryOutbox).all();
 
 describe('AlertDispatcher → Slack and webhook (real local HTTP servers)', () => {
-  it('sends a new signal within milliseconds, to both channels, with the full payloads', async () => {
+  // How fast is measured by `npm run bench:alerts`; here, that sending needs no timer at all (no polling, no batching).
+  it('sends a new signal at once, to both channels, with the full payloads', async () => {
+    fakeTimers();
     const r = await rig();
     const d = r.make();
     const [s] = r.save([makeSignal({ severity: 'CRITICAL' })]);
-    const t0 = performance.now();
-    const done = d.notify([s]);
-    await Promise.all([r.slack.waitFor(1), r.webhook.waitFor(1)]);
-    const latency = Math.max(r.slack.received[0].at, r.webhook.received[0].at) - t0;
-    expect(latency).toBeLessThan(500); // event-driven: typically a few ms
-    await done;
+    await withoutTime(d.notify([s])); // resolves after each delivery's first attempt
+    expect(r.slack.replied).toEqual([200]);
+    expect(r.webhook.replied).toEqual([204]);
 
     const sr = r.slack.received[0];
     expect(sr.path).toBe(SLACK_PATH);
@@ -153,20 +181,17 @@ describe('AlertDispatcher → Slack and webhook (real local HTTP servers)', () =
     expect(d.stats()).toMatchObject({ enqueued: 2, delivered: 2, failed: 0, retries: 0 });
   });
 
-  it('latency: notify → POST received, over 50 sequential alerts (median well under 50 ms)', async () => {
+  it('50 sequential alerts: each is sent by its own notify, none waits for a timer', async () => {
+    fakeTimers();
     const r = await rig();
     const d = r.make({ slackWebhookUrl: null });
-    const lat: number[] = [];
     for (let i = 0; i < 50; i++) {
-      const t0 = performance.now();
-      const p = d.notify(r.save([makeSignal({ agent_id: `agent-${i}` })])); // distinct agents: no flood guard
-      await r.webhook.waitFor(i + 1);
-      lat.push(r.webhook.received[i].at - t0);
-      await p;
+      const [s] = r.save([makeSignal({ agent_id: `agent-${i}` })]); // distinct agents: no flood guard
+      await withoutTime(d.notify([s]));
+      expect(r.webhook.received).toHaveLength(i + 1);
+      expect(hookBody(r.webhook.received[i]).run_id).toBe(s.run_id);
     }
-    lat.sort((x, y) => x - y);
-    console.log(`alert latency ms: p50 ${lat[25].toFixed(1)} p95 ${lat[47].toFixed(1)} max ${lat[49].toFixed(1)}`);
-    expect(lat[25]).toBeLessThan(50);
+    expect(d.stats()).toMatchObject({ enqueued: 50, delivered: 50 });
   });
 
   it('evidence and explanations pass through unchanged (no raw content added)', async () => {

@@ -5,8 +5,8 @@ import type { AlertLogger, AlertSeverity, AlertSignal, Explanation } from '../..
 
 // The endpoints and the waiting helpers are the outside world: they run on real time even while a test fakes the
 // dispatcher's timers (vi.useFakeTimers replaces the globals; these references are taken before any test runs).
-const realSetTimeout = globalThis.setTimeout;
-const realClearTimeout = globalThis.clearTimeout;
+export const realSetTimeout = globalThis.setTimeout;
+export const realClearTimeout = globalThis.clearTimeout;
 
 export interface Received {
   method: string;

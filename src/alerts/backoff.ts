@@ -1,4 +1,7 @@
-/** Retry policy as pure functions: delay per attempt, Retry-After parsing, what an HTTP status means, and what follows a failed attempt. */
+/**
+ * Retry policy as pure functions (`now` passed in): delay per attempt, Retry-After parsing, what an HTTP status means,
+ * what follows a failed attempt, and when a delivery is too old to send.
+ */
 
 export interface BackoffOptions {
   /** Delay after the first failed attempt. Default 1 s. */

@@ -26,8 +26,8 @@ import { atLeast, type AlertLogger, type AlertSeverity, type AlertSignal, type C
  * One dispatcher per outbox: start() takes over every pending row, including rows another live process may be sending.
  *
  * This class sequences the parts: config.ts (checks), claims.ts and flood-guard.ts (what is sent, and when),
- * scheduler.ts (the timer), backoff.ts (retry policy), messages.ts (what is sent), concurrency.ts (how many at once),
- * redact.ts (what an error may log).
+ * jobs.ts (rows → sends), scheduler.ts (the timer), backoff.ts (retry policy), messages.ts (what is sent),
+ * concurrency.ts (how many at once), redact.ts (what an error may log), stats.ts (the counters).
  */
 
 export interface AlertDispatcherDeps {

@@ -1,0 +1,130 @@
+import type { AttrValue, Attributes } from '../../otlp/model.js';
+import { parseJson, str, toNumber } from '../attributes.js';
+import type { SpanCategory } from '../events.js';
+import { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_CATEGORY, type Dialect } from './types.js';
+
+/**
+ * Genkit 1.x (`genkit-tracer` spans). Every Genkit step is a span with `genkit:type` (`action`, `util`, `flowStep`,
+ * …), `genkit:name`, `genkit:path` (`/{flow,t:flow}/{generate,t:util}/{model,t:action,s:model}`), `genkit:state`
+ * (`success` / `error`, errors also as span status and an exception event), `genkit:input` / `genkit:output` (JSON),
+ * and for actions `genkit:metadata:subtype` (`flow`, `model`, `tool`, `tool.v2`, `retriever`, `embedder`, …):
+ *  - a flow is the run (Genkit starts a new trace for an action with no Genkit parent);
+ *  - a model action is one LLM call: request in `genkit:input` (`messages`, `tools`), response in `genkit:output`
+ *    (`message`, `finishReason`, `usage`);
+ *  - a tool action is one tool call, named by `genkit:name`;
+ *  - a retriever action is one retrieval (`genkit:output.documents`).
+ * Usage and finish reasons are read from `genkit:output`, the only place Genkit puts them; only their numbers and
+ * the finish reason are derived (the SpanProcessor's redaction then exports them beside the digested output).
+ */
+
+const CATEGORY_BY_SUBTYPE: Record<string, SpanCategory> = {
+  model: 'llm',
+  tool: 'tool',
+  'tool.v2': 'tool',
+  flow: 'workflow',
+  retriever: 'retrieval',
+  embedder: 'other',
+  reranker: 'other',
+  indexer: 'other',
+  evaluator: 'other',
+  prompt: 'task',
+  'executable-prompt': 'task',
+};
+
+/** Non-action step types: `generate` (util) and `ai.run` steps (flowStep) are structure. */
+const CATEGORY_BY_TYPE: Record<string, SpanCategory> = { util: 'task', flowStep: 'task', flow: 'workflow' };
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function json(v: AttrValue | undefined): unknown {
+  if (typeof v === 'string') return parseJson(v);
+  return v ?? undefined;
+}
+
+/** The flow a step runs in, from the first path segment: `/{supportAgent,t:flow}/…` → supportAgent. */
+export function flowOfPath(path: string): string | null {
+  const m = /^\/\{([^,}]+),t:flow[,}]/.exec(path);
+  return m === null ? null : m[1];
+}
+
+/** `googleai/gemini-2.5-flash` → provider `googleai`, model `gemini-2.5-flash`; no slash: model only. */
+function splitModel(name: string): { provider: string | null; model: string } {
+  const slash = name.indexOf('/');
+  return slash > 0 && slash < name.length - 1
+    ? { provider: name.slice(0, slash).toLowerCase(), model: name.slice(slash + 1) }
+    : { provider: null, model: name };
+}
+
+/** A GenerateResponseData: finishReason (also of the first candidate in older shapes) and usage. */
+function readResponse(out: Attributes, response: unknown): { finish: string | null; toolRequests: number } {
+  if (!isObj(response)) return { finish: null, toolRequests: 0 };
+  const candidate = Array.isArray(response.candidates) && isObj(response.candidates[0]) ? response.candidates[0] : null;
+  const finish =
+    typeof response.finishReason === 'string' ? response.finishReason : typeof candidate?.finishReason === 'string' ? candidate.finishReason : null;
+  if (finish !== null) out['gen_ai.response.finish_reasons'] = [finish];
+  const usage = isObj(response.usage) ? response.usage : null;
+  if (usage !== null) {
+    const put = (key: string, v: unknown) => {
+      const n = toNumber(v as AttrValue);
+      if (n !== null) out[key] = n;
+    };
+    put('gen_ai.usage.input_tokens', usage.inputTokens);
+    put('gen_ai.usage.output_tokens', usage.outputTokens);
+    put('gen_ai.usage.total_tokens', usage.totalTokens);
+    put('gen_ai.usage.reasoning.output_tokens', usage.thoughtsTokens);
+  }
+  const message = isObj(response.message) ? response.message : isObj(candidate?.message) ? candidate.message : null;
+  const content = Array.isArray(message?.content) ? message.content : [];
+  return { finish, toolRequests: content.filter((p) => isObj(p) && p.toolRequest !== undefined).length };
+}
+
+/** A captured output that is a value (`null` is what JSON.stringify writes for a flow that returned null). */
+const isSet = (v: AttrValue | undefined) => v !== undefined && v !== null && v !== 'null';
+
+export const genkit: Dialect = {
+  name: 'genkit',
+  matches: (attrs) => typeof attrs['genkit:type'] === 'string',
+  derive(_name, a) {
+    const out: Attributes = {};
+    const type = str(a, 'genkit:type') ?? '';
+    const subtype = str(a, 'genkit:metadata:subtype');
+    const category = type === 'action' && subtype !== null ? CATEGORY_BY_SUBTYPE[subtype] : CATEGORY_BY_TYPE[type];
+    if (category !== undefined) out[SPAN_CATEGORY] = category;
+    const name = str(a, 'genkit:name');
+    const succeeded = a['genkit:state'] === 'success';
+
+    if (category === 'llm' && name !== null) {
+      const { provider, model } = splitModel(name);
+      out['gen_ai.request.model'] = model;
+      if (provider !== null) out['gen_ai.provider.name'] = provider;
+      readResponse(out, json(a['genkit:output']));
+    } else if (category === 'tool' && name !== null) {
+      out['gen_ai.tool.name'] = name;
+    } else if (category === 'retrieval') {
+      if (name !== null) out['gen_ai.data_source.id'] = name;
+      const input = json(a['genkit:input']);
+      const k = isObj(input) && isObj(input.options) ? toNumber(input.options.k as AttrValue) : null;
+      if (k !== null) out['gen_ai.request.top_k'] = k;
+      const output = json(a['genkit:output']);
+      if (isObj(output) && Array.isArray(output.documents)) out['db.vector.query.result_count'] = output.documents.length;
+    }
+
+    // The run's answer: a flow that returned a value answered; a bare generate() answered when it stopped on text.
+    if (category === 'workflow') {
+      if (succeeded) out[ROOT_ANSWERED] = isSet(a['genkit:output']);
+    } else if (type === 'util' && name === 'generate' && succeeded) {
+      const r = readResponse({}, json(a['genkit:output']));
+      if (r.finish !== null) out[ROOT_ANSWERED] = r.finish.toLowerCase() === 'stop' && r.toolRequests === 0;
+    }
+
+    // The flow names the agent (its own span, or the first segment of a step's path).
+    const path = str(a, 'genkit:path');
+    const flow = subtype === 'flow' ? name : path !== null ? flowOfPath(path) : null;
+    if (flow !== null) {
+      out[SPAN_AGENT_ID] = flow;
+      out['gen_ai.agent.name'] = flow;
+    }
+    return out;
+  },
+};

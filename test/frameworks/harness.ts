@@ -6,41 +6,13 @@ import { openStorage } from '../../src/storage/index.js';
 import { startReceiverProcess } from '../helpers/process.js';
 import { waitForClosedRun } from '../helpers/receiver.js';
 import { startProxy, type Hit } from '../processor/helpers.js';
-import type { Scenario, Turn } from './scenarios.js';
+import type { Observed } from './observe.js';
+import type { Scenario } from './scenarios.js';
 
 /**
- * The receiver the framework agents export to, what a test saw its agent do, and the checks every framework test
- * makes on the run the receiver shows (scenarios.ts has the agents' scripts).
+ * The receiver the framework agents export to, and the checks every framework test makes on the run the receiver
+ * shows (scenarios.ts has the agents' scripts, observe.ts what a test saw its agent do).
  */
-
-/** What the agent did, as the test saw it (counted by the scripted model and the tools, not read from telemetry). */
-export interface Observed {
-  traceId: string;
-  /** Model calls the scripted model served. */
-  llmCalls: number;
-  /** Tool executions in call order; ok = returned, not thrown. */
-  tools: { name: string; ok: boolean }[];
-}
-
-/** A cursor over a scenario's turns for a framework's mock model: one turn per model call, counted. */
-export class Script {
-  calls = 0;
-  constructor(readonly turns: readonly Turn[]) {}
-  next(): Turn {
-    const t = this.turns[this.calls];
-    if (t === undefined) throw new Error(`the model was called ${this.calls + 1} times, the script has ${this.turns.length} turns`);
-    this.calls++;
-    return t;
-  }
-}
-
-/** Records tool executions in order. */
-export class ToolLog {
-  readonly calls: { name: string; ok: boolean }[] = [];
-  record(name: string, ok: boolean): void {
-    this.calls.push({ name, ok });
-  }
-}
 
 export interface Harness {
   /** Base URL the agent's OTLP exporter points at (a recording proxy in front of the receiver): `${url}/v1/traces`. */

@@ -1,11 +1,10 @@
-import { trace, type Context } from '@opentelemetry/api';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { trace } from '@opentelemetry/api';
 import * as ai6 from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import * as ai5 from 'ai5';
 import { MockLanguageModelV2 } from 'ai5/test';
 import { z } from 'zod';
-import { Script, ToolLog, type Observed } from './harness.js';
+import { Script, ToolLog, type Observed, type RootRecorder } from './observe.js';
 import { runTool, type Scenario, type Turn } from './scenarios.js';
 
 /**
@@ -67,21 +66,6 @@ function scriptedModel(major: Major, script: Script) {
   return major === 6 ? new MockLanguageModelV3(init) : new MockLanguageModelV2(init);
 }
 
-/** Records the trace id of every root span that ends (the run ids), in order. Observation only. */
-export class RootRecorder implements SpanProcessor {
-  readonly traceIds: string[] = [];
-  onStart(_span: Span, _ctx: Context): void {}
-  onEnd(span: ReadableSpan): void {
-    if (span.parentSpanContext === undefined) this.traceIds.push(span.spanContext().traceId);
-  }
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
 export const functionIdOf = (major: Major) => `support-agent-ai${major}`;
 
 /**
@@ -115,33 +99,28 @@ export async function runVercelScenario(major: Major, s: Scenario, canary: strin
   );
   const experimental_telemetry = { isEnabled: true, functionId: functionIdOf(major), metadata: { tenant: 'acme' } };
   const common = { model, system: s.system, prompt: s.prompt, tools, stopWhen: sdk.stepCountIs(10), experimental_telemetry };
-  const before = roots.traceIds.length;
-
-  if (s.id === 'avoidance') {
-    await trace.getTracer('support-app').startActiveSpan('handle-question', async (span) => {
-      try {
-        const draft = await sdk.generateText(common);
-        await sdk.generateObject({
-          model,
-          schema: z.object({ answer: z.string() }),
-          system: s.system,
-          prompt: `Structure this answer: ${draft.text}`,
-          experimental_telemetry,
-        });
-      } finally {
-        span.end();
-      }
-    });
-  } else if (s.id === 'clean' || s.id === 'varied') {
-    const result = sdk.streamText(common);
-    await result.consumeStream();
-  } else {
-    await sdk.generateText(common);
-  }
-
-  // streamText ends its root span after the stream closes: wait for it.
-  for (let i = 0; i < 100 && roots.traceIds.length === before; i++) await new Promise((r) => setTimeout(r, 10));
-  const traceIds = roots.traceIds.slice(before);
-  if (traceIds.length !== 1) throw new Error(`scenario ${s.id}: expected one trace, got ${traceIds.length}`);
-  return { traceId: traceIds[0], llmCalls: script.calls, tools: log.calls };
+  const traceId = await roots.traceOf(async () => {
+    if (s.id === 'avoidance') {
+      await trace.getTracer('support-app').startActiveSpan('handle-question', async (span) => {
+        try {
+          const draft = await sdk.generateText(common);
+          await sdk.generateObject({
+            model,
+            schema: z.object({ answer: z.string() }),
+            system: s.system,
+            prompt: `Structure this answer: ${draft.text}`,
+            experimental_telemetry,
+          });
+        } finally {
+          span.end();
+        }
+      });
+    } else if (s.id === 'clean' || s.id === 'varied') {
+      const result = sdk.streamText(common);
+      await result.consumeStream();
+    } else {
+      await sdk.generateText(common);
+    }
+  });
+  return { traceId, llmCalls: script.calls, tools: log.calls };
 }

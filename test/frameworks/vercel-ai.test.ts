@@ -6,7 +6,8 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkNoCanary, checkRun, removeHarness, startHarness, type Harness } from './harness.js';
 import { newCanary, scenarios } from './scenarios.js';
-import { RootRecorder, functionIdOf, runVercelScenario, type Major } from './vercel-ai-agent.js';
+import { RootRecorder } from './observe.js';
+import { functionIdOf, runVercelScenario, type Major } from './vercel-ai-agent.js';
 
 /**
  * Vercel AI SDK 6 and 5, real packages end to end: the SDK's own spans (`experimental_telemetry`), the real OTel SDK

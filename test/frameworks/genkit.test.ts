@@ -1,0 +1,76 @@
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { disableGenkitOTelInitialization } from 'genkit/tracing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { genkitAgents, type GenkitAgents } from './genkit-agent.js';
+import { checkNoCanary, checkRun, removeHarness, startHarness, type Harness } from './harness.js';
+import { RootRecorder } from './observe.js';
+import { newCanary, scenarios } from './scenarios.js';
+
+/**
+ * Genkit 1.x, real package end to end: Genkit's own `genkit:*` spans, the real OTel SDK and OTLP/HTTP (protobuf)
+ * exporter, a real receiver process. Genkit bundles an OTel 1.x SDK whose spans a 2.x exporter cannot serialise, so
+ * the app (here: this file, in a real app a preloaded `--import` module) registers the global 2.x tracer provider and
+ * tells Genkit not to start its own (`disableGenkitOTelInitialization`); Genkit then traces through the OTel API into
+ * that provider. The agent code is unchanged. Own file: it registers the global tracer provider.
+ */
+let h: Harness;
+let provider: BasicTracerProvider;
+let agents: GenkitAgents;
+const roots = new RootRecorder();
+const canary = newCanary();
+const SCENARIOS = scenarios(canary);
+
+beforeAll(async () => {
+  h = await startHarness();
+  disableGenkitOTelInitialization();
+  const exporter = new OTLPTraceExporter({ url: `${h.exportUrl}/v1/traces`, headers: { authorization: h.authorization } });
+  provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'genkit-support-app' }),
+    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 50 }), roots],
+  });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(provider);
+  agents = genkitAgents(SCENARIOS, canary, roots);
+});
+
+afterAll(async () => {
+  await provider?.shutdown();
+  await h?.stop();
+  removeHarness(h);
+});
+
+describe('Genkit 1.x (genkit:* spans)', () => {
+  for (const s of SCENARIOS) {
+    it(`${s.id}: the run shows exactly the agent's calls and the right signals`, async () => {
+      const seen = await agents.run(s);
+      await provider.forceFlush();
+      const run = await h.run(seen.traceId);
+      checkRun(run, s, seen, { tokens: true, toolRequests: true });
+      // The flow names the agent.
+      expect(run.agent_id).toBe(s.id === 'avoidance' ? 'draftAndRefine' : 'supportAgent');
+    });
+  }
+});
+
+describe('privacy', () => {
+  it('no canary from a prompt, tool argument, tool result, error or answer reaches the logs, the API or the database', async () => {
+    await h.api('/v1/agents');
+    await h.api('/v1/signals');
+    await h.api('/v1/runs');
+    const logs = await h.stop();
+    // Prompt, system prompt, tool description, tool arguments, tool result, error message, answer.
+    await checkNoCanary(h, canary, logs, [
+      `help me please ${canary}`,
+      `You are a support agent. ${canary}`,
+      `(${canary})`,
+      `${canary} where is my invoice`,
+      `result of lookup_order`,
+      `card declined ${canary}`,
+      `Your order ships today. ${canary}`,
+    ]);
+  });
+});

@@ -14,7 +14,9 @@ import { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_CATEGORY, type Dialect } from './typ
  *  - a tool action is one tool call, named by `genkit:name`;
  *  - a retriever action is one retrieval (`genkit:output.documents`).
  * Usage and finish reasons are read from `genkit:output`, the only place Genkit puts them; only their numbers and
- * the finish reason are derived (the SpanProcessor's redaction then exports them beside the digested output).
+ * the finish reason are structure (the SpanProcessor's redaction then exports them beside the digested output).
+ * Content: `genkit:input` / `genkit:output` as whole values (`input.value` / `output.value`: a tool's arguments and
+ * result, a flow's input and answer), and a model call's request/response as GenAI messages.
  */
 
 const CATEGORY_BY_SUBTYPE: Record<string, SpanCategory> = {
@@ -85,46 +87,103 @@ const isSet = (v: AttrValue | undefined) => v !== undefined && v !== null && v !
 export const genkit: Dialect = {
   name: 'genkit',
   matches: (attrs) => typeof attrs['genkit:type'] === 'string',
-  derive(_name, a) {
-    const out: Attributes = {};
-    const type = str(a, 'genkit:type') ?? '';
-    const subtype = str(a, 'genkit:metadata:subtype');
-    const category = type === 'action' && subtype !== null ? CATEGORY_BY_SUBTYPE[subtype] : CATEGORY_BY_TYPE[type];
-    if (category !== undefined) out[SPAN_CATEGORY] = category;
-    const name = str(a, 'genkit:name');
-    const succeeded = a['genkit:state'] === 'success';
-
-    if (category === 'llm' && name !== null) {
-      const { provider, model } = splitModel(name);
-      out['gen_ai.request.model'] = model;
-      if (provider !== null) out['gen_ai.provider.name'] = provider;
-      readResponse(out, json(a['genkit:output']));
-    } else if (category === 'tool' && name !== null) {
-      out['gen_ai.tool.name'] = name;
-    } else if (category === 'retrieval') {
-      if (name !== null) out['gen_ai.data_source.id'] = name;
-      const input = json(a['genkit:input']);
-      const k = isObj(input) && isObj(input.options) ? toNumber(input.options.k as AttrValue) : null;
-      if (k !== null) out['gen_ai.request.top_k'] = k;
-      const output = json(a['genkit:output']);
-      if (isObj(output) && Array.isArray(output.documents)) out['db.vector.query.result_count'] = output.documents.length;
-    }
-
-    // The run's answer: a flow that returned a value answered; a bare generate() answered when it stopped on text.
-    if (category === 'workflow') {
-      if (succeeded) out[ROOT_ANSWERED] = isSet(a['genkit:output']);
-    } else if (type === 'util' && name === 'generate' && succeeded) {
-      const r = readResponse({}, json(a['genkit:output']));
-      if (r.finish !== null) out[ROOT_ANSWERED] = r.finish.toLowerCase() === 'stop' && r.toolRequests === 0;
-    }
-
-    // The flow names the agent (its own span, or the first segment of a step's path).
-    const path = str(a, 'genkit:path');
-    const flow = subtype === 'flow' ? name : path !== null ? flowOfPath(path) : null;
-    if (flow !== null) {
-      out[SPAN_AGENT_ID] = flow;
-      out['gen_ai.agent.name'] = flow;
-    }
-    return out;
+  read(_name, a) {
+    const input = json(a['genkit:input']);
+    const output = json(a['genkit:output']);
+    return { structural: structure(a, input, output), content: content(a, input, output) };
   },
 };
+
+function structure(a: Attributes, input: unknown, output: unknown): Attributes {
+  const out: Attributes = {};
+  const type = str(a, 'genkit:type') ?? '';
+  const subtype = str(a, 'genkit:metadata:subtype');
+  const category = type === 'action' && subtype !== null ? CATEGORY_BY_SUBTYPE[subtype] : CATEGORY_BY_TYPE[type];
+  if (category !== undefined) out[SPAN_CATEGORY] = category;
+  const name = str(a, 'genkit:name');
+  const succeeded = a['genkit:state'] === 'success';
+
+  if (category === 'llm' && name !== null) {
+    const { provider, model } = splitModel(name);
+    out['gen_ai.request.model'] = model;
+    if (provider !== null) out['gen_ai.provider.name'] = provider;
+    readResponse(out, output);
+  } else if (category === 'tool' && name !== null) {
+    out['gen_ai.tool.name'] = name;
+  } else if (category === 'retrieval') {
+    if (name !== null) out['gen_ai.data_source.id'] = name;
+    const k = isObj(input) && isObj(input.options) ? toNumber(input.options.k as AttrValue) : null;
+    if (k !== null) out['gen_ai.request.top_k'] = k;
+    if (isObj(output) && Array.isArray(output.documents)) out['db.vector.query.result_count'] = output.documents.length;
+  }
+
+  // The run's answer: a flow that returned a value answered; a bare generate() answered when it stopped on text.
+  if (category === 'workflow') {
+    if (succeeded) out[ROOT_ANSWERED] = isSet(a['genkit:output']);
+  } else if (type === 'util' && name === 'generate' && succeeded) {
+    const r = readResponse({}, output);
+    if (r.finish !== null) out[ROOT_ANSWERED] = r.finish.toLowerCase() === 'stop' && r.toolRequests === 0;
+  }
+
+  // The flow names the agent (its own span, or the first segment of a step's path).
+  const path = str(a, 'genkit:path');
+  const flow = subtype === 'flow' ? name : path !== null ? flowOfPath(path) : null;
+  if (flow !== null) {
+    out[SPAN_AGENT_ID] = flow;
+    out['gen_ai.agent.name'] = flow;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Content
+
+function content(a: Attributes, input: unknown, output: unknown): Attributes {
+  const out: Attributes = {};
+  if (a['genkit:input'] !== undefined) out['input.value'] = a['genkit:input'];
+  if (a['genkit:output'] !== undefined) out['output.value'] = a['genkit:output'];
+  // A model action's GenerateRequest / GenerateResponseData, and a bare generate()'s options / response.
+  const subtype = str(a, 'genkit:metadata:subtype');
+  const isModel = a['genkit:type'] === 'action' && subtype === 'model';
+  if (!isModel && !(a['genkit:type'] === 'util' && a['genkit:name'] === 'generate')) return out;
+  if (isObj(input) && Array.isArray(input.messages)) {
+    out['gen_ai.input.messages'] = (input.messages as unknown[]).map(toOtelMessage);
+    if (isModel && Array.isArray(input.tools)) {
+      const defs: AttrValue[] = [];
+      for (const t of input.tools as unknown[]) if (isObj(t) && typeof t.name === 'string') defs.push({ type: 'function', name: t.name });
+      out['gen_ai.tool.definitions'] = defs;
+    }
+  }
+  if (isObj(output)) {
+    const candidate = Array.isArray(output.candidates) && isObj(output.candidates[0]) ? output.candidates[0] : null;
+    const message = isObj(output.message) ? output.message : isObj(candidate?.message) ? candidate.message : null;
+    if (message !== null) {
+      const reply = toOtelMessage(message) as Record<string, AttrValue>;
+      const finish = typeof output.finishReason === 'string' ? output.finishReason : candidate?.finishReason;
+      if (typeof finish === 'string') reply.finish_reason = finish;
+      out['gen_ai.output.messages'] = [reply];
+    }
+  }
+  return out;
+}
+
+const ROLES: Record<string, string> = { model: 'assistant', user: 'user', system: 'system', tool: 'tool' };
+
+/** A Genkit MessageData (`{role, content: Part[]}`) → `{role, parts}`: text, toolRequest, toolResponse kept. */
+function toOtelMessage(m: unknown): AttrValue {
+  if (!isObj(m)) return {};
+  const role = typeof m.role === 'string' ? (ROLES[m.role] ?? m.role) : '';
+  const parts: AttrValue[] = [];
+  for (const p of Array.isArray(m.content) ? (m.content as unknown[]) : []) {
+    if (!isObj(p)) continue;
+    if (typeof p.text === 'string') parts.push({ type: 'text', content: p.text });
+    else if (isObj(p.toolRequest)) {
+      const r = p.toolRequest;
+      parts.push({ type: 'tool_call', id: (r.ref ?? null) as AttrValue, name: (r.name ?? null) as AttrValue, arguments: (r.input ?? null) as AttrValue });
+    } else if (isObj(p.toolResponse)) {
+      const r = p.toolResponse;
+      parts.push({ type: 'tool_call_response', id: (r.ref ?? null) as AttrValue, result: (r.output ?? null) as AttrValue });
+    }
+  }
+  return { role, parts };
+}

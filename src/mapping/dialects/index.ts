@@ -1,9 +1,9 @@
 import type { Attributes } from '../../otlp/model.js';
 import { genkit } from './genkit.js';
-import type { Dialect } from './types.js';
+import type { Dialect, DialectReading } from './types.js';
 import { vercelAi } from './vercel-ai.js';
 
-export type { Dialect } from './types.js';
+export type { Dialect, DialectReading } from './types.js';
 export { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION, SPAN_CATEGORY } from './types.js';
 
 /**
@@ -13,19 +13,22 @@ export { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION, SPAN_CATEGORY } from 
  */
 export const DIALECTS: readonly Dialect[] = [vercelAi, genkit];
 
-/** The canonical attributes a dialect derives for this span (null when no dialect claims it). */
-export function deriveDialect(name: string, attrs: Attributes): Attributes | null {
-  for (const d of DIALECTS) if (d.matches(attrs)) return d.derive(name, attrs);
+/** The span as its dialect reads it (null when no dialect claims it). */
+export function readDialect(name: string, attrs: Attributes): DialectReading | null {
+  for (const d of DIALECTS) if (d.matches(attrs)) return d.read(name, attrs);
   return null;
 }
 
 /**
- * The span's attributes as the mapping reads them: its own, plus what its dialect derives for keys the span does not
- * set itself (a span's own attribute always wins). The span's own object when no dialect claims it.
+ * The span's attributes as the mapping reads them: its own, plus what its dialect derives (structure and content)
+ * for keys the span does not set itself — a span's own attribute always wins. The span's own object when no dialect
+ * claims it.
  */
 export function withDialect(name: string, attrs: Attributes): Attributes {
-  const derived = deriveDialect(name, attrs);
-  if (derived === null) return attrs;
-  for (const key in attrs) derived[key] = attrs[key];
-  return derived;
+  const r = readDialect(name, attrs);
+  if (r === null) return attrs;
+  const view = r.content;
+  for (const key in r.structural) view[key] = r.structural[key];
+  for (const key in attrs) view[key] = attrs[key];
+  return view;
 }

@@ -1,17 +1,26 @@
 import type { Attributes } from '../../otlp/model.js';
 
 /**
- * A framework's span vocabulary, translated. `derive` returns only structural facts (names, ids, counts, finish
- * reasons, flags), under the canonical keys the mapping reads — GenAI semconv where it has a key, else the
- * `dunetrace.*` keys below — never content: derived attributes are exported as they are by the SpanProcessor's
- * redaction, so that mapping a redacted span gives the same result as mapping the raw one.
+ * A framework's span vocabulary, translated into the canonical attributes the mapping reads (GenAI semconv where it
+ * has a key, else the `dunetrace.*` keys below), in two parts:
+ *  - `structural`: names, ids, counts, finish reasons, flags — never content. The SpanProcessor's redaction exports
+ *    them beside the digested originals, so that mapping a redacted span gives the same result as the raw one (a
+ *    Genkit model span's usage is only inside its `genkit:output`, which redaction digests).
+ *  - `content`: the span's content under the canonical content keys (`gen_ai.input.messages` in the OTel parts
+ *    format, `gen_ai.tool.call.arguments`, `input.value`, …), read by content extraction only: never exported, never
+ *    stored (extraction keeps digests and facts).
  */
+export interface DialectReading {
+  structural: Attributes;
+  content: Attributes;
+}
+
 export interface Dialect {
   readonly name: string;
   /** Whether the span is this dialect's (a marker attribute; cheap, called for every span). */
   matches(attrs: Attributes): boolean;
-  /** Canonical structural attributes for the span (a fresh object the caller may modify). */
-  derive(name: string, attrs: Attributes): Attributes;
+  /** The span translated (fresh objects the caller may modify). Never throws on malformed values. */
+  read(name: string, attrs: Attributes): DialectReading;
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { Attributes } from '../../otlp/model.js';
-import { firstNumber, firstString, str } from '../attributes.js';
+import type { AttrValue, Attributes } from '../../otlp/model.js';
+import { firstNumber, firstString, parseJson, str } from '../attributes.js';
 import { normalizeFinishReason } from '../content.js';
 import { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION, SPAN_CATEGORY, type Dialect } from './types.js';
 
@@ -14,6 +14,9 @@ import { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION, SPAN_CATEGORY, type D
  * Usage: `ai.usage.inputTokens|outputTokens|totalTokens` (ai 5 also `promptTokens|completionTokens`), model
  * `ai.model.id` / `ai.model.provider` (`openai.chat` → provider `openai`), identity `ai.telemetry.functionId` and
  * `ai.telemetry.metadata.*`. Finish reasons are the SDK's (`tool-calls`, `content-filter`, …), normalised downstream.
+ * Content (read for digests and facts only): `ai.prompt` (the call's own prompt), `ai.prompt.messages` (a model
+ * call's messages, AI SDK ModelMessage format), `ai.prompt.tools`, `ai.response.text|object|toolCalls`,
+ * `ai.toolCall.args|result`, translated to the GenAI semconv content keys.
  */
 
 const MODEL_CALL = /^ai\.(?:generateText|streamText|generateObject|streamObject)\.(?:doGenerate|doStream)$/;
@@ -47,63 +50,67 @@ const metadata = (a: Attributes, keys: readonly string[]) =>
 export const vercelAi: Dialect = {
   name: 'vercel-ai',
   matches: (attrs) => typeof attrs['ai.operationId'] === 'string',
-  derive(_name, a) {
-    const out: Attributes = {};
+  read(_name, a) {
     const op = str(a, 'ai.operationId') ?? '';
-    const sdkCall = SDK_CALL.has(op);
-    if (MODEL_CALL.test(op)) {
-      out[SPAN_CATEGORY] = 'llm';
-      out['gen_ai.operation.name'] = 'chat';
-    } else if (sdkCall) {
-      // Structure, not a model call (its model and usage sum its steps): never counted as an LLM call itself.
-      out[SPAN_CATEGORY] = 'workflow';
-    } else if (op === 'ai.toolCall') {
-      out[SPAN_CATEGORY] = 'tool';
-      out['gen_ai.operation.name'] = 'execute_tool';
-      const tool = str(a, 'ai.toolCall.name');
-      if (tool !== null) out['gen_ai.tool.name'] = tool;
-      const id = str(a, 'ai.toolCall.id');
-      if (id !== null) out['gen_ai.tool.call.id'] = id;
-    } else if (op.startsWith('ai.embed')) {
-      out[SPAN_CATEGORY] = 'other';
-      out['gen_ai.operation.name'] = 'embeddings';
-    } else if (op.startsWith('ai.rerank')) {
-      out[SPAN_CATEGORY] = 'other';
-      out['gen_ai.operation.name'] = 'rerank';
-    } else {
-      // Image, speech, transcription, video calls: not understood as agent steps (left unclassified, so they are
-      // reported as such); nothing derived that would make them look like LLM calls.
-      return identity(a, out);
-    }
-
-    const model = str(a, 'ai.model.id');
-    if (model !== null) out['gen_ai.request.model'] = model;
-    const responseModel = str(a, 'ai.response.model');
-    if (responseModel !== null) out['gen_ai.response.model'] = responseModel;
-    const provider = str(a, 'ai.model.provider');
-    if (provider !== null) out['gen_ai.provider.name'] = vercelProvider(provider);
-
-    const input = firstNumber(a, ['ai.usage.inputTokens', 'ai.usage.promptTokens']);
-    if (input !== null) out['gen_ai.usage.input_tokens'] = input;
-    const output = firstNumber(a, ['ai.usage.outputTokens', 'ai.usage.completionTokens']);
-    if (output !== null) out['gen_ai.usage.output_tokens'] = output;
-    const total = firstNumber(a, ['ai.usage.totalTokens']);
-    if (total !== null) out['gen_ai.usage.total_tokens'] = total;
-    const reasoning = firstNumber(a, ['ai.usage.reasoningTokens', 'ai.usage.outputTokenDetails.reasoningTokens']);
-    if (reasoning !== null) out['gen_ai.usage.reasoning.output_tokens'] = reasoning;
-    const maxTokens = firstNumber(a, ['ai.settings.maxOutputTokens', 'ai.settings.maxTokens']);
-    if (maxTokens !== null) out['gen_ai.request.max_tokens'] = maxTokens;
-
-    const finish = str(a, 'ai.response.finishReason');
-    if (finish !== null) {
-      out['gen_ai.response.finish_reasons'] = [finish];
-      // The SDK call's own finish reason is the run's: it answered when its last step stopped (not on tool calls,
-      // a length cut or a step limit).
-      if (sdkCall) out[ROOT_ANSWERED] = normalizeFinishReason(finish) === 'stop';
-    }
-    return identity(a, out);
+    return { structural: structure(a, op), content: content(a, op) };
   },
 };
+
+function structure(a: Attributes, op: string): Attributes {
+  const out: Attributes = {};
+  const sdkCall = SDK_CALL.has(op);
+  if (MODEL_CALL.test(op)) {
+    out[SPAN_CATEGORY] = 'llm';
+    out['gen_ai.operation.name'] = 'chat';
+  } else if (sdkCall) {
+    // Structure, not a model call (its model and usage sum its steps): never counted as an LLM call itself.
+    out[SPAN_CATEGORY] = 'workflow';
+  } else if (op === 'ai.toolCall') {
+    out[SPAN_CATEGORY] = 'tool';
+    out['gen_ai.operation.name'] = 'execute_tool';
+    const tool = str(a, 'ai.toolCall.name');
+    if (tool !== null) out['gen_ai.tool.name'] = tool;
+    const id = str(a, 'ai.toolCall.id');
+    if (id !== null) out['gen_ai.tool.call.id'] = id;
+  } else if (op.startsWith('ai.embed')) {
+    out[SPAN_CATEGORY] = 'other';
+    out['gen_ai.operation.name'] = 'embeddings';
+  } else if (op.startsWith('ai.rerank')) {
+    out[SPAN_CATEGORY] = 'other';
+    out['gen_ai.operation.name'] = 'rerank';
+  } else {
+    // Image, speech, transcription, video calls: not understood as agent steps (left unclassified, so they are
+    // reported as such); nothing derived that would make them look like LLM calls.
+    return identity(a, out);
+  }
+
+  const model = str(a, 'ai.model.id');
+  if (model !== null) out['gen_ai.request.model'] = model;
+  const responseModel = str(a, 'ai.response.model');
+  if (responseModel !== null) out['gen_ai.response.model'] = responseModel;
+  const provider = str(a, 'ai.model.provider');
+  if (provider !== null) out['gen_ai.provider.name'] = vercelProvider(provider);
+
+  const input = firstNumber(a, ['ai.usage.inputTokens', 'ai.usage.promptTokens']);
+  if (input !== null) out['gen_ai.usage.input_tokens'] = input;
+  const output = firstNumber(a, ['ai.usage.outputTokens', 'ai.usage.completionTokens']);
+  if (output !== null) out['gen_ai.usage.output_tokens'] = output;
+  const total = firstNumber(a, ['ai.usage.totalTokens']);
+  if (total !== null) out['gen_ai.usage.total_tokens'] = total;
+  const reasoning = firstNumber(a, ['ai.usage.reasoningTokens', 'ai.usage.outputTokenDetails.reasoningTokens']);
+  if (reasoning !== null) out['gen_ai.usage.reasoning.output_tokens'] = reasoning;
+  const maxTokens = firstNumber(a, ['ai.settings.maxOutputTokens', 'ai.settings.maxTokens']);
+  if (maxTokens !== null) out['gen_ai.request.max_tokens'] = maxTokens;
+
+  const finish = str(a, 'ai.response.finishReason');
+  if (finish !== null) {
+    out['gen_ai.response.finish_reasons'] = [finish];
+    // The SDK call's own finish reason is the run's: it answered when its last step stopped (not on tool calls,
+    // a length cut or a step limit).
+    if (sdkCall) out[ROOT_ANSWERED] = normalizeFinishReason(finish) === 'stop';
+  }
+  return identity(a, out);
+}
 
 /** Agent identity: `ai.telemetry.metadata.agent_id|agentId`, else the functionId; name likewise; version from metadata. */
 function identity(a: Attributes, out: Attributes): Attributes {
@@ -115,4 +122,100 @@ function identity(a: Attributes, out: Attributes): Attributes {
   const version = metadata(a, ['agent_version', 'agentVersion']);
   if (version !== null) out[SPAN_AGENT_VERSION] = version;
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Content, as GenAI semconv content (OTel parts format)
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const parsed = (v: AttrValue | undefined): unknown => (typeof v === 'string' ? parseJson(v) : v);
+
+function content(a: Attributes, op: string): Attributes {
+  const out: Attributes = {};
+  if (op === 'ai.toolCall') {
+    if (a['ai.toolCall.args'] !== undefined) out['gen_ai.tool.call.arguments'] = a['ai.toolCall.args'];
+    if (a['ai.toolCall.result'] !== undefined) out['gen_ai.tool.call.result'] = a['ai.toolCall.result'];
+    return out;
+  }
+  const modelCall = MODEL_CALL.test(op);
+  if (!modelCall && !SDK_CALL.has(op)) return out;
+  // A model call's messages; an SDK call's own prompt ({system, prompt} or {system, messages}).
+  const input = modelCall ? a['ai.prompt.messages'] : a['ai.prompt'];
+  if (input !== undefined && input !== null) {
+    const v = parsed(input);
+    const messages = modelCall ? (Array.isArray(v) ? v : null) : isObj(v) ? promptMessages(v) : null;
+    // Unparseable (cut) values stay raw: extraction measures them as text.
+    out['gen_ai.input.messages'] = messages === null ? input : (messages.map(toOtelMessage) as AttrValue);
+  }
+  const reply = replyMessage(a);
+  if (reply !== null) out['gen_ai.output.messages'] = [reply];
+  const tools = toolDefinitions(a['ai.prompt.tools']);
+  if (tools !== null) out['gen_ai.tool.definitions'] = tools;
+  return out;
+}
+
+/** `{ system?, prompt?: string | messages, messages? }` → one message list. */
+function promptMessages(p: Obj): unknown[] {
+  const list: unknown[] = [];
+  if (typeof p.system === 'string') list.push({ role: 'system', content: p.system });
+  if (typeof p.prompt === 'string') list.push({ role: 'user', content: p.prompt });
+  else if (Array.isArray(p.prompt)) list.push(...(p.prompt as unknown[]));
+  if (Array.isArray(p.messages)) list.push(...(p.messages as unknown[]));
+  return list;
+}
+
+/** An AI SDK ModelMessage → `{role, parts}`: text, tool-call and tool-result parts kept; files/images/reasoning not. */
+function toOtelMessage(m: unknown): AttrValue {
+  if (!isObj(m)) return typeof m === 'string' ? { role: 'user', parts: [{ type: 'text', content: m }] } : {};
+  const role = typeof m.role === 'string' ? m.role : '';
+  const parts: AttrValue[] = [];
+  if (typeof m.content === 'string') parts.push({ type: 'text', content: m.content });
+  else if (Array.isArray(m.content)) {
+    for (const p of m.content as unknown[]) {
+      if (!isObj(p)) continue;
+      if (p.type === 'text' && typeof p.text === 'string') parts.push({ type: 'text', content: p.text });
+      else if (p.type === 'tool-call') parts.push({ type: 'tool_call', id: idOf(p), name: nameOf(p), arguments: (p.input ?? p.args ?? null) as AttrValue });
+      else if (p.type === 'tool-result') parts.push({ type: 'tool_call_response', id: idOf(p), result: toolOutput(p) });
+    }
+  }
+  return { role, parts };
+}
+
+const idOf = (p: Obj): string | null => (typeof p.toolCallId === 'string' ? p.toolCallId : null);
+const nameOf = (p: Obj): string | null => (typeof p.toolName === 'string' ? p.toolName : null);
+
+/** ai 5/6 `output: {type: 'text'|'json'|'error-text'|…, value}`; ai 4 `result`. */
+function toolOutput(p: Obj): AttrValue {
+  const o = p.output;
+  if (isObj(o) && 'value' in o) return o.value as AttrValue;
+  return (o ?? p.result ?? null) as AttrValue;
+}
+
+/** The call's reply as one assistant message: text (or the generated object), requested tool calls, finish reason. */
+function replyMessage(a: Attributes): AttrValue | null {
+  const text = a['ai.response.text'] ?? a['ai.response.object'];
+  const calls = parsed(a['ai.response.toolCalls']);
+  if (text === undefined && calls === undefined) return null;
+  const parts: AttrValue[] = [];
+  if (typeof text === 'string') parts.push({ type: 'text', content: text });
+  if (Array.isArray(calls)) {
+    for (const c of calls as unknown[]) {
+      if (isObj(c)) parts.push({ type: 'tool_call', id: idOf(c), name: nameOf(c), arguments: (c.input ?? c.args ?? null) as AttrValue });
+    }
+  }
+  const finish = str(a, 'ai.response.finishReason');
+  return { role: 'assistant', parts, ...(finish !== null ? { finish_reason: finish } : {}) };
+}
+
+/** `ai.prompt.tools`: one JSON string per tool (`{type, name, description, inputSchema}`). */
+function toolDefinitions(v: AttrValue | undefined): AttrValue | null {
+  const list = typeof v === 'string' ? parseJson(v) : v;
+  if (!Array.isArray(list)) return null;
+  const defs: AttrValue[] = [];
+  for (const item of list) {
+    const d = typeof item === 'string' ? parseJson(item) : item;
+    if (isObj(d) && typeof d.name === 'string') defs.push({ type: typeof d.type === 'string' ? d.type : 'function', name: d.name });
+  }
+  return defs;
 }

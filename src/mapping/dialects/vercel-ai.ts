@@ -146,7 +146,7 @@ function content(a: Attributes, op: string): Attributes {
     const v = parsed(input);
     const messages = modelCall ? (Array.isArray(v) ? v : null) : isObj(v) ? promptMessages(v) : null;
     // Unparseable (cut) values stay raw: extraction measures them as text.
-    out['gen_ai.input.messages'] = messages === null ? input : (messages.map(toOtelMessage) as AttrValue);
+    out['gen_ai.input.messages'] = messages === null ? input : messages.map(toOtelMessage);
   }
   const reply = replyMessage(a);
   if (reply !== null) out['gen_ai.output.messages'] = [reply];
@@ -210,10 +210,10 @@ function replyMessage(a: Attributes): AttrValue | null {
 
 /** `ai.prompt.tools`: one JSON string per tool (`{type, name, description, inputSchema}`). */
 function toolDefinitions(v: AttrValue | undefined): AttrValue | null {
-  const list = typeof v === 'string' ? parseJson(v) : v;
+  const list: unknown = typeof v === 'string' ? parseJson(v) : v;
   if (!Array.isArray(list)) return null;
   const defs: AttrValue[] = [];
-  for (const item of list) {
+  for (const item of list as unknown[]) {
     const d = typeof item === 'string' ? parseJson(item) : item;
     if (isObj(d) && typeof d.name === 'string') defs.push({ type: typeof d.type === 'string' ? d.type : 'function', name: d.name });
   }

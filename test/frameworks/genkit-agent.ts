@@ -28,6 +28,7 @@ export function genkitAgents(all: Scenario[], canary: string, roots: RootRecorde
 
   const model = mockModel(ai, {
     name: 'scripted/support-model',
+    info: { supports: { tools: true, multiturn: true, systemRole: true } },
     respond: (): MockResponse => {
       const { script } = active();
       const index = script.calls;

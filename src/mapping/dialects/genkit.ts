@@ -39,9 +39,15 @@ const CATEGORY_BY_TYPE: Record<string, SpanCategory> = { util: 'task', flowStep:
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Genkit writes every input/output with JSON.stringify: objects, arrays and strings ("\"text\"") come back. */
 function json(v: AttrValue | undefined): unknown {
-  if (typeof v === 'string') return parseJson(v);
-  return v ?? undefined;
+  if (typeof v !== 'string') return v ?? undefined;
+  if (v.charCodeAt(0) !== 34 /* " */) return parseJson(v);
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The flow a step runs in, from the first path segment: `/{supportAgent,t:flow}/…` → supportAgent. */
@@ -140,8 +146,9 @@ function structure(a: Attributes, input: unknown, output: unknown): Attributes {
 
 function content(a: Attributes, input: unknown, output: unknown): Attributes {
   const out: Attributes = {};
-  if (a['genkit:input'] !== undefined) out['input.value'] = a['genkit:input'];
-  if (a['genkit:output'] !== undefined) out['output.value'] = a['genkit:output'];
+  // A JSON string value is its text (a flow's question and answer are usually strings).
+  if (a['genkit:input'] !== undefined) out['input.value'] = typeof input === 'string' ? input : a['genkit:input'];
+  if (a['genkit:output'] !== undefined) out['output.value'] = typeof output === 'string' ? output : a['genkit:output'];
   // A model action's GenerateRequest / GenerateResponseData, and a bare generate()'s options / response.
   const subtype = str(a, 'genkit:metadata:subtype');
   const isModel = a['genkit:type'] === 'action' && subtype === 'model';

@@ -1,6 +1,6 @@
 import type { AttrValue, Attributes } from '../../otlp/model.js';
 import { firstNumber, firstString, parseJson, str } from '../attributes.js';
-import { normalizeFinishReason } from '../content.js';
+import { normalizeFinishReason } from '../content/finish-reasons.js';
 import { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION, SPAN_CATEGORY, type Dialect } from './types.js';
 
 /**

@@ -22,13 +22,15 @@ export function readDialect(name: string, attrs: Attributes): DialectReading | n
 /**
  * The span's attributes as the mapping reads them: its own, plus what its dialect derives (structure and content)
  * for keys the span does not set itself — a span's own attribute always wins. The span's own object when no dialect
- * claims it.
+ * claims it. `structural` is what redaction exports beside the span's own (digested) attributes.
  */
-export function withDialect(name: string, attrs: Attributes): Attributes {
+export function dialectView(name: string, attrs: Attributes): { view: Attributes; structural: Attributes | null } {
   const r = readDialect(name, attrs);
-  if (r === null) return attrs;
+  if (r === null) return { view: attrs, structural: null };
   const view = r.content;
   for (const key in r.structural) view[key] = r.structural[key];
   for (const key in attrs) view[key] = attrs[key];
-  return view;
+  return { view, structural: r.structural };
 }
+
+export const withDialect = (name: string, attrs: Attributes): Attributes => dialectView(name, attrs).view;

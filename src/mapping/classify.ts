@@ -1,5 +1,5 @@
 import type { Attributes } from '../otlp/model.js';
-import { SPAN_CATEGORY } from './dialects/types.js';
+import { dialectCategory } from './dialects/index.js';
 import type { SpanCategory } from './events.js';
 
 /**
@@ -7,7 +7,7 @@ import type { SpanCategory } from './events.js';
  * classify the same with or without it, and the same before and after redaction).
  *
  * Precedence, first decisive signal wins:
- *  0. dunetrace.span.category (stated by a framework dialect, see dialects/)
+ *  0. a framework dialect's own vocabulary (Vercel AI SDK ai.operationId, Genkit genkit:type; see dialects/)
  *  1. gen_ai.operation.name   2. llm.request.type   3. traceloop.span.kind   4. openinference.span.kind
  *  5. a model/provider attribute → llm   6. a tool name → tool   7. a vector DB (db.system / any db.vector.query.*) → retrieval
  *  8. span-name patterns.
@@ -102,19 +102,9 @@ export interface ClassifyHints {
   hasVectorQuery?: boolean;
 }
 
-const STATED: Record<string, SpanCategory> = {
-  llm: 'llm',
-  tool: 'tool',
-  retrieval: 'retrieval',
-  agent: 'agent',
-  workflow: 'workflow',
-  task: 'task',
-  other: 'other',
-};
-
 export function classify(name: string, attrs: Attributes, hints: ClassifyHints = {}): SpanCategory {
-  const stated = lookup(STATED, attrs[SPAN_CATEGORY]);
-  if (stated !== undefined) return stated;
+  const byDialect = dialectCategory(attrs);
+  if (byDialect !== undefined) return byDialect;
   const byOp = lookup(OPERATION, attrs['gen_ai.operation.name']);
   if (byOp !== undefined) return byOp;
   const byType = lookup(LLM_REQUEST_TYPE, attrs['llm.request.type']);

@@ -1,6 +1,6 @@
 import { genkit, z, type Genkit } from 'genkit';
 import { mockModel, type MockResponse } from 'genkit/testing';
-import { Script, ToolLog, type Observed, type RootRecorder } from './observe.js';
+import { Script, ToolLog, modelLatency, type Observed, type RootRecorder } from './observe.js';
 import { runTool, type Scenario } from './scenarios.js';
 
 /**
@@ -29,7 +29,8 @@ export function genkitAgents(all: Scenario[], canary: string, roots: RootRecorde
   const model = mockModel(ai, {
     name: 'scripted/support-model',
     info: { supports: { tools: true, multiturn: true, systemRole: true } },
-    respond: (): MockResponse => {
+    respond: async (): Promise<MockResponse> => {
+      await modelLatency();
       const { script } = active();
       const index = script.calls;
       const turn = script.next();

@@ -2,11 +2,12 @@ import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { disableGenkitOTelInitialization } from 'genkit/tracing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DunetraceSpanProcessor } from '../../src/index.js';
 import { genkitAgents, type GenkitAgents } from './genkit-agent.js';
-import { checkNoCanary, checkRun, removeHarness, startHarness, type Harness } from './harness.js';
+import { checkNoCanary, checkProcessorPath, checkRun, removeHarness, startHarness, type Harness } from './harness.js';
 import { RootRecorder } from './observe.js';
 import { newCanary, scenarios } from './scenarios.js';
 
@@ -21,6 +22,10 @@ let h: Harness;
 let provider: BasicTracerProvider;
 let agents: GenkitAgents;
 const roots = new RootRecorder();
+/** The in-process path beside the exporter: DunetraceSpanProcessor's redacted output, kept in memory. */
+const redacted = new InMemorySpanExporter();
+const processor = new DunetraceSpanProcessor({ exporter: redacted, env: {} });
+const runs = new Map<string, any>();
 const canary = newCanary();
 const SCENARIOS = scenarios(canary);
 
@@ -30,7 +35,7 @@ beforeAll(async () => {
   const exporter = new OTLPTraceExporter({ url: `${h.exportUrl}/v1/traces`, headers: { authorization: h.authorization } });
   provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'genkit-support-app' }),
-    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 50 }), roots],
+    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 50 }), roots, processor],
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(provider);
@@ -49,11 +54,19 @@ describe('Genkit 1.x (genkit:* spans)', () => {
       const seen = await agents.run(s);
       await provider.forceFlush();
       const run = await h.run(seen.traceId);
+      runs.set(seen.traceId, run);
       checkRun(run, s, seen, { tokens: true, toolRequests: true });
       // The flow names the agent.
       expect(run.agent_id).toBe(s.id === 'avoidance' ? 'draftAndRefine' : 'supportAgent');
     });
   }
+});
+
+describe('in-process path', () => {
+  it('DunetraceSpanProcessor on the same agents: every span kept, no content exported, the same runs', async () => {
+    await processor.forceFlush();
+    checkProcessorPath(redacted.getFinishedSpans(), runs, canary);
+  });
 });
 
 describe('privacy', () => {

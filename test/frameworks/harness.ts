@@ -1,11 +1,14 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'vitest';
+import { createHasher, mapSpan } from '../../src/mapping/index.js';
+import { assembleRun } from '../../src/runs/assemble.js';
 import { openStorage } from '../../src/storage/index.js';
 import { startReceiverProcess } from '../helpers/process.js';
 import { waitForClosedRun } from '../helpers/receiver.js';
-import { startProxy, type Hit } from '../processor/helpers.js';
+import { startProxy, throughWire, type Hit } from '../processor/helpers.js';
 import type { Observed } from './observe.js';
 import type { Scenario } from './scenarios.js';
 
@@ -142,6 +145,28 @@ export function checkRun(run: any, s: Scenario, seen: Observed, opts: CheckOptio
   for (const t of s.expect.signals) expect(types, label).toContain(t);
   if (s.expect.absent.includes('*')) expect(types, `${label}: no signal at all`).toEqual([]);
   else for (const t of s.expect.absent) expect(types, label).not.toContain(t);
+}
+
+/**
+ * The in-process path on the same agents: what DunetraceSpanProcessor exported (redacted spans) keeps every span of
+ * each run, carries no canary, and maps to exactly the events the receiver showed for the raw spans.
+ */
+export function checkProcessorPath(exported: ReadableSpan[], runs: Map<string, any>, canary: string): void {
+  const spans = throughWire(exported);
+  expect(JSON.stringify(spans, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toContain(canary);
+  expect(runs.size).toBeGreaterThan(0);
+  const hasher = createHasher();
+  const strip = (events: any[]) => events.map((e) => ({ event_type: e.event_type, step_index: e.step_index, payload: e.payload }));
+  for (const [traceId, run] of runs) {
+    const mine = spans.filter((x) => x.traceId === traceId);
+    expect(mine.length, `run ${traceId}: spans exported`).toBe(run.span_count);
+    const assembled = assembleRun(
+      mine.map((x) => ({ span: mapSpan(x, { hasher }) })),
+      { runId: traceId, agentId: run.agent_id, status: 'completed' },
+    );
+    expect(strip(assembled.events), `run ${traceId}`).toEqual(strip(run.events));
+    expect(assembled.exit_reason).toBe(run.exit_reason);
+  }
 }
 
 function* files(dir: string): Generator<string> {

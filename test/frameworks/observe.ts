@@ -16,6 +16,15 @@ export interface Observed {
   tools: { name: string; ok: boolean }[];
 }
 
+/**
+ * How long a scripted model call takes. A real model call takes far longer than a millisecond; a mock that answers
+ * in microseconds is not just unrealistic, it makes span order ambiguous: the OTel JS SDK takes a span's start time
+ * from Date.now() (whole milliseconds) and its end as start + a precise duration, so two calls in one millisecond can
+ * come out in either order.
+ */
+export const MODEL_LATENCY_MS = 3;
+export const modelLatency = () => new Promise<void>((r) => setTimeout(r, MODEL_LATENCY_MS));
+
 /** A cursor over a scenario's turns for a framework's mock model: one turn per model call, counted. */
 export class Script {
   calls = 0;

@@ -4,7 +4,7 @@ import { MockLanguageModelV3 } from 'ai/test';
 import * as ai5 from 'ai5';
 import { MockLanguageModelV2 } from 'ai5/test';
 import { z } from 'zod';
-import { Script, ToolLog, type Observed, type RootRecorder } from './observe.js';
+import { Script, ToolLog, modelLatency, type Observed, type RootRecorder } from './observe.js';
 import { runTool, type Scenario, type Turn } from './scenarios.js';
 
 /**
@@ -46,11 +46,13 @@ function reply(major: Major, turn: Turn, callIndex: number, json: boolean) {
 /** A mock model of the major that plays the script: doGenerate for generateText/generateObject, doStream for streamText. */
 function scriptedModel(major: Major, script: Script) {
   const generate = async (options: { responseFormat?: { type: string } }) => {
+    await modelLatency();
     const index = script.calls;
     const r = reply(major, script.next(), index, options.responseFormat?.type === 'json');
     return { content: r.content, finishReason: r.finishReason, usage: r.usage, warnings: [] };
   };
   const stream = async () => {
+    await modelLatency();
     const index = script.calls;
     const r = reply(major, script.next(), index, false);
     const parts: unknown[] = [{ type: 'stream-start', warnings: [] }];

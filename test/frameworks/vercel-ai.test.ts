@@ -2,9 +2,10 @@ import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkNoCanary, checkRun, removeHarness, startHarness, type Harness } from './harness.js';
+import { DunetraceSpanProcessor } from '../../src/index.js';
+import { checkNoCanary, checkProcessorPath, checkRun, removeHarness, startHarness, type Harness } from './harness.js';
 import { newCanary, scenarios } from './scenarios.js';
 import { RootRecorder } from './observe.js';
 import { functionIdOf, runVercelScenario, type Major } from './vercel-ai-agent.js';
@@ -16,6 +17,10 @@ import { functionIdOf, runVercelScenario, type Major } from './vercel-ai-agent.j
 let h: Harness;
 let provider: BasicTracerProvider;
 const roots = new RootRecorder();
+/** The in-process path beside the exporter: DunetraceSpanProcessor's redacted output, kept in memory. */
+const redacted = new InMemorySpanExporter();
+const processor = new DunetraceSpanProcessor({ exporter: redacted, env: {} });
+const runs = new Map<string, any>();
 const canary = newCanary();
 const SCENARIOS = scenarios(canary);
 
@@ -24,7 +29,7 @@ beforeAll(async () => {
   const exporter = new OTLPTraceExporter({ url: `${h.exportUrl}/v1/traces`, headers: { authorization: h.authorization } });
   provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'vercel-support-app' }),
-    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 50 }), roots],
+    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 50 }), roots, processor],
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(provider);
@@ -42,11 +47,19 @@ describe.each([6, 5] as Major[])('Vercel AI SDK %i (experimental_telemetry)', (m
       const seen = await runVercelScenario(major, s, canary, roots);
       await provider.forceFlush();
       const run = await h.run(seen.traceId);
+      runs.set(seen.traceId, run);
       checkRun(run, s, seen, { tokens: true, toolRequests: true });
       // functionId names the agent, unless the app's own span is the root (then service.name does).
       expect(run.agent_id).toBe(s.id === 'avoidance' ? 'vercel-support-app' : functionIdOf(major));
     });
   }
+});
+
+describe('in-process path', () => {
+  it('DunetraceSpanProcessor on the same agents: every span kept, no content exported, the same runs', async () => {
+    await processor.forceFlush();
+    checkProcessorPath(redacted.getFinishedSpans(), runs, canary);
+  });
 });
 
 describe('privacy', () => {

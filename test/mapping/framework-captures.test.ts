@@ -136,6 +136,27 @@ describe.each(['vercel-ai6', 'vercel-ai5'])('capture %s (generateText, experimen
     }
   });
 
+  it("exit_reason is the root's own word: the same whichever LLM span was judged last (the issue's flip)", () => {
+    // The final model call arriving after the run was judged (a late span), or missing: still a final answer.
+    const lastLlm = [...mapped].filter((m) => m.category === 'llm').sort((a, b) => b.start_time - a.start_time)[0];
+    const late = assembleRun(
+      mapped.map((span) => ({ span, late: span === lastLlm })),
+      { runId: mapped[0].trace_id, agentId: 'a', status: 'completed' },
+    );
+    expect(late.exit_reason).toBe('final_answer');
+    // Without the root's word the last judged LLM response (tool calls) would have decided: completed.
+    const withoutRoot = assembleRun(
+      mapped.map((span) => ({ span: span.root ? { ...span, root: { ...span.root, answered: undefined } } : span, late: span === lastLlm })),
+      { runId: mapped[0].trace_id, agentId: 'a', status: 'completed' },
+    );
+    expect(withoutRoot.exit_reason).toBe('completed');
+    // A step limit hit on tool calls is no answer: the SDK call's finish reason is tool-calls.
+    const root = spans.find((x) => x.parentSpanId === '');
+    if (!root) throw new Error('no root');
+    const cut = mapSpan({ ...root, attributes: { ...root.attributes, 'ai.response.finishReason': 'tool-calls' } }, { hasher });
+    expect(cut.root?.answered).toBe(false);
+  });
+
   it('maps the same from a redacted span, and nothing stored or exported carries content', () => sharedChecks(spans, mapped));
 });
 

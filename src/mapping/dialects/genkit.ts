@@ -1,7 +1,7 @@
 import type { AttrValue, Attributes } from '../../otlp/model.js';
 import { parseJson, str, toNumber } from '../attributes.js';
 import type { SpanCategory } from '../events.js';
-import { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_CATEGORY, type Dialect } from './types.js';
+import { ROOT_ANSWERED, SPAN_AGENT_ID, type Dialect } from './types.js';
 
 /**
  * Genkit 1.x (`genkit-tracer` spans). Every Genkit step is a span with `genkit:type` (`action`, `util`, `flowStep`,
@@ -93,6 +93,7 @@ const isSet = (v: AttrValue | undefined) => v !== undefined && v !== null && v !
 export const genkit: Dialect = {
   name: 'genkit',
   matches: (attrs) => typeof attrs['genkit:type'] === 'string',
+  category: categoryOf,
   read(_name, a) {
     const input = json(a['genkit:input']);
     const output = json(a['genkit:output']);
@@ -100,12 +101,18 @@ export const genkit: Dialect = {
   },
 };
 
+function categoryOf(a: Attributes): SpanCategory | undefined {
+  const type = str(a, 'genkit:type') ?? '';
+  const subtype = str(a, 'genkit:metadata:subtype');
+  if (type === 'action') return subtype !== null && Object.hasOwn(CATEGORY_BY_SUBTYPE, subtype) ? CATEGORY_BY_SUBTYPE[subtype] : undefined;
+  return Object.hasOwn(CATEGORY_BY_TYPE, type) ? CATEGORY_BY_TYPE[type] : undefined;
+}
+
 function structure(a: Attributes, input: unknown, output: unknown): Attributes {
   const out: Attributes = {};
   const type = str(a, 'genkit:type') ?? '';
   const subtype = str(a, 'genkit:metadata:subtype');
-  const category = type === 'action' && subtype !== null ? CATEGORY_BY_SUBTYPE[subtype] : CATEGORY_BY_TYPE[type];
-  if (category !== undefined) out[SPAN_CATEGORY] = category;
+  const category = categoryOf(a);
   const name = str(a, 'genkit:name');
   const succeeded = a['genkit:state'] === 'success';
 
@@ -179,7 +186,7 @@ const ROLES: Record<string, string> = { model: 'assistant', user: 'user', system
 /** A Genkit MessageData (`{role, content: Part[]}`) → `{role, parts}`: text, toolRequest, toolResponse kept. */
 function toOtelMessage(m: unknown): AttrValue {
   if (!isObj(m)) return {};
-  const role = typeof m.role === 'string' ? (ROLES[m.role] ?? m.role) : '';
+  const role = typeof m.role !== 'string' ? '' : Object.hasOwn(ROLES, m.role) ? ROLES[m.role] : m.role;
   const parts: AttrValue[] = [];
   for (const p of Array.isArray(m.content) ? (m.content as unknown[]) : []) {
     if (!isObj(p)) continue;

@@ -1,10 +1,11 @@
 import type { Attributes } from '../../otlp/model.js';
+import type { SpanCategory } from '../events.js';
 import { genkit } from './genkit.js';
 import type { Dialect, DialectReading } from './types.js';
 import { vercelAi } from './vercel-ai.js';
 
 export type { Dialect, DialectReading } from './types.js';
-export { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION, SPAN_CATEGORY } from './types.js';
+export { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION } from './types.js';
 
 /**
  * Framework dialects: emitters whose spans carry their own attribute vocabulary instead of GenAI semconv / OpenLLMetry
@@ -12,6 +13,12 @@ export { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION, SPAN_CATEGORY } from 
  * the mapping core already reads; everything downstream (classification, events, redaction) is shared.
  */
 export const DIALECTS: readonly Dialect[] = [vercelAi, genkit];
+
+/** The category a dialect gives the span; undefined when no dialect claims it or it does not understand the span. */
+export function dialectCategory(attrs: Attributes): SpanCategory | undefined {
+  for (const d of DIALECTS) if (d.matches(attrs)) return d.category(attrs);
+  return undefined;
+}
 
 /** The span as its dialect reads it (null when no dialect claims it). */
 export function readDialect(name: string, attrs: Attributes): DialectReading | null {

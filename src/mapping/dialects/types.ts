@@ -1,4 +1,5 @@
 import type { Attributes } from '../../otlp/model.js';
+import type { SpanCategory } from '../events.js';
 
 /**
  * A framework's span vocabulary, translated into the canonical attributes the mapping reads (GenAI semconv where it
@@ -19,15 +20,15 @@ export interface Dialect {
   readonly name: string;
   /** Whether the span is this dialect's (a marker attribute; cheap, called for every span). */
   matches(attrs: Attributes): boolean;
+  /**
+   * The category of one of its spans, from structural attributes only (cheap: the SpanProcessor's relevance filter
+   * calls it on the agent's hot path). Decisive when defined: framework span names are user-chosen (a Genkit tool
+   * may be called `search.tool`), so a dialect's spans never fall back to name patterns. Undefined: not understood.
+   */
+  category(attrs: Attributes): SpanCategory | undefined;
   /** The span translated (fresh objects the caller may modify). Never throws on malformed values. */
   read(name: string, attrs: Attributes): DialectReading;
 }
-
-/**
- * The span's category (llm, tool, retrieval, agent, workflow, task, other), decisive when set: framework span names
- * are user-chosen (a Genkit tool may be called `search.tool`), so a dialect's spans never fall back to name patterns.
- */
-export const SPAN_CATEGORY = 'dunetrace.span.category';
 
 /** Span-level agent identity (the resource's `dunetrace.agent_id` still wins). */
 export const SPAN_AGENT_ID = 'dunetrace.agent_id';

@@ -1,7 +1,8 @@
 import type { AttrValue, Attributes } from '../../otlp/model.js';
 import { firstNumber, firstString, parseJson, str } from '../attributes.js';
 import { normalizeFinishReason } from '../content/finish-reasons.js';
-import { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION, SPAN_CATEGORY, type Dialect } from './types.js';
+import type { SpanCategory } from '../events.js';
+import { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION, type Dialect } from './types.js';
 
 /**
  * Vercel AI SDK 5 and 6 (`experimental_telemetry: { isEnabled: true }`). Every span carries `ai.operationId`:
@@ -38,7 +39,7 @@ export function vercelProvider(provider: string): string {
   for (const prefix of ['google.generative-ai', 'google.vertex']) if (p.startsWith(prefix)) return PROVIDERS[prefix];
   const dot = p.indexOf('.');
   const head = dot === -1 ? p : p.slice(0, dot);
-  return PROVIDERS[head] ?? head;
+  return Object.hasOwn(PROVIDERS, head) ? PROVIDERS[head] : head;
 }
 
 const metadata = (a: Attributes, keys: readonly string[]) =>
@@ -50,38 +51,43 @@ const metadata = (a: Attributes, keys: readonly string[]) =>
 export const vercelAi: Dialect = {
   name: 'vercel-ai',
   matches: (attrs) => typeof attrs['ai.operationId'] === 'string',
+  category: (attrs) => categoryOf(str(attrs, 'ai.operationId') ?? ''),
   read(_name, a) {
     const op = str(a, 'ai.operationId') ?? '';
     return { structural: structure(a, op), content: content(a, op) };
   },
 };
 
+/**
+ * Model calls are LLM calls; an SDK call is structure (its model and usage sum its steps: never counted as an LLM call
+ * itself); embeddings and rerankings are not agent steps. Image, speech, transcription and video calls are not
+ * understood (undefined: reported as such, and nothing is derived that would make them look like LLM calls).
+ */
+function categoryOf(op: string): SpanCategory | undefined {
+  if (MODEL_CALL.test(op)) return 'llm';
+  if (SDK_CALL.has(op)) return 'workflow';
+  if (op === 'ai.toolCall') return 'tool';
+  if (op.startsWith('ai.embed') || op.startsWith('ai.rerank')) return 'other';
+  return undefined;
+}
+
 function structure(a: Attributes, op: string): Attributes {
   const out: Attributes = {};
   const sdkCall = SDK_CALL.has(op);
-  if (MODEL_CALL.test(op)) {
-    out[SPAN_CATEGORY] = 'llm';
+  const category = categoryOf(op);
+  if (category === undefined) return identity(a, out);
+  if (category === 'llm') {
     out['gen_ai.operation.name'] = 'chat';
-  } else if (sdkCall) {
-    // Structure, not a model call (its model and usage sum its steps): never counted as an LLM call itself.
-    out[SPAN_CATEGORY] = 'workflow';
-  } else if (op === 'ai.toolCall') {
-    out[SPAN_CATEGORY] = 'tool';
+  } else if (category === 'tool') {
     out['gen_ai.operation.name'] = 'execute_tool';
     const tool = str(a, 'ai.toolCall.name');
     if (tool !== null) out['gen_ai.tool.name'] = tool;
     const id = str(a, 'ai.toolCall.id');
     if (id !== null) out['gen_ai.tool.call.id'] = id;
   } else if (op.startsWith('ai.embed')) {
-    out[SPAN_CATEGORY] = 'other';
     out['gen_ai.operation.name'] = 'embeddings';
   } else if (op.startsWith('ai.rerank')) {
-    out[SPAN_CATEGORY] = 'other';
     out['gen_ai.operation.name'] = 'rerank';
-  } else {
-    // Image, speech, transcription, video calls: not understood as agent steps (left unclassified, so they are
-    // reported as such); nothing derived that would make them look like LLM calls.
-    return identity(a, out);
   }
 
   const model = str(a, 'ai.model.id');

@@ -14,16 +14,23 @@ import { runTool, type Scenario } from './scenarios.js';
 export interface GenkitAgents {
   ai: Genkit;
   run(s: Scenario): Promise<Observed>;
+  /** A retrieval-augmented answer: the knowledge base returns `documents` (k = 3), then the model answers. */
+  runRag(question: string, documents: string[], answer: string): Promise<Observed>;
 }
 
 const usage = (callIndex: number, answer: boolean) => ({ inputTokens: 120 + 40 * callIndex, outputTokens: answer ? 42 : 18, totalTokens: 0 });
 
 export function genkitAgents(all: Scenario[], canary: string, roots: RootRecorder): GenkitAgents {
   const ai = genkit({});
-  let current: { scenario: Scenario; script: Script; log: ToolLog } | null = null;
+  let current: { scenario: Scenario | null; script: Script; log: ToolLog } | null = null;
   const active = () => {
-    if (current === null) throw new Error('no scenario running');
+    if (current === null) throw new Error('no agent running');
     return current;
+  };
+  const activeScenario = () => {
+    const { scenario, log } = active();
+    if (scenario === null) throw new Error('no scenario running');
+    return { scenario, log };
   };
 
   const model = mockModel(ai, {
@@ -53,7 +60,7 @@ export function genkitAgents(all: Scenario[], canary: string, roots: RootRecorde
           outputSchema: z.string(),
         },
         async (args) => {
-          const { scenario, log } = active();
+          const { scenario, log } = activeScenario();
           try {
             const result = runTool(scenario, name, args, canary);
             log.record(name, true);
@@ -68,7 +75,7 @@ export function genkitAgents(all: Scenario[], canary: string, roots: RootRecorde
   );
 
   const supportAgent = ai.defineFlow({ name: 'supportAgent', inputSchema: z.string(), outputSchema: z.string() }, async (question) => {
-    const { scenario } = active();
+    const { scenario } = activeScenario();
     const options = { model, system: scenario.system, prompt: question, tools: scenario.tools.map((t) => tools[t.name]), maxTurns: 10 };
     let lastError: unknown;
     for (let attempt = 0; attempt < 4; attempt++) {
@@ -82,15 +89,36 @@ export function genkitAgents(all: Scenario[], canary: string, roots: RootRecorde
   });
 
   const draftAndRefine = ai.defineFlow({ name: 'draftAndRefine', inputSchema: z.string(), outputSchema: z.string() }, async (question) => {
-    const { scenario } = active();
+    const { scenario } = activeScenario();
     const offered = scenario.tools.map((t) => tools[t.name]);
     const draft = await ai.generate({ model, system: scenario.system, prompt: question, tools: offered });
     const final = await ai.generate({ model, system: scenario.system, prompt: `Refine this answer: ${draft.text}`, tools: offered });
     return final.text;
   });
 
+  let knowledge: string[] = [];
+  const knowledgeBase = ai.defineRetriever({ name: 'knowledgeBase' }, async () => ({
+    documents: knowledge.slice(0, 3).map((text) => ({ content: [{ text }], metadata: {} })),
+  }));
+  const answerFromDocs = ai.defineFlow({ name: 'answerFromDocs', inputSchema: z.string(), outputSchema: z.string() }, async (question) => {
+    const docs = await ai.retrieve({ retriever: knowledgeBase, query: question, options: { k: 3 } });
+    return (await ai.generate({ model, prompt: question, docs })).text;
+  });
+
   return {
     ai,
+    async runRag(question, documents, answer) {
+      const script = new Script([{ answer }]);
+      const log = new ToolLog();
+      knowledge = documents;
+      current = { scenario: null, script, log };
+      try {
+        const traceId = await roots.traceOf(() => answerFromDocs(question));
+        return { traceId, llmCalls: script.calls, tools: log.calls };
+      } finally {
+        current = null;
+      }
+    },
     async run(scenario) {
       const script = new Script(scenario.turns);
       const log = new ToolLog();

@@ -62,6 +62,31 @@ describe('Genkit 1.x (genkit:* spans)', () => {
   }
 });
 
+describe('Genkit retrievers', () => {
+  it('a retriever action is a retrieval: index, k, result count; empty before a final answer → RAG_EMPTY_RETRIEVAL', async () => {
+    const found = await agents.runRag(
+      `Where is my parcel? ${canary}`,
+      [`Parcels ship in 2 days. ${canary}`, `Tracking is by email. ${canary}`],
+      `In 2 days. ${canary}`,
+    );
+    const empty = await agents.runRag(`What is the refund policy? ${canary}`, [], `Refunds take 30 days. ${canary}`);
+    await provider.forceFlush();
+    for (const [seen, count, signals] of [
+      [found, 2, []],
+      [empty, 0, ['RAG_EMPTY_RETRIEVAL']],
+    ] as const) {
+      const run = await h.run(seen.traceId);
+      runs.set(seen.traceId, run);
+      expect(run).toMatchObject({ agent_id: 'answerFromDocs', status: 'completed', exit_reason: 'final_answer' });
+      const types = run.events.map((e: any) => e.event_type);
+      expect(types).toEqual(['run.started', 'retrieval.called', 'retrieval.responded', 'llm.called', 'llm.responded', 'run.completed']);
+      expect(run.events[1].payload).toMatchObject({ index_name: 'knowledgeBase', top_k: 3, query_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(run.events[2].payload).toMatchObject({ index_name: 'knowledgeBase', result_count: count, success: true });
+      expect(run.signals.map((x: any) => x.failure_type)).toEqual(signals);
+    }
+  });
+});
+
 describe('in-process path', () => {
   it('DunetraceSpanProcessor on the same agents: every span kept, no content exported, the same runs', async () => {
     await processor.forceFlush();

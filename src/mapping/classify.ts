@@ -104,7 +104,7 @@ export interface ClassifyHints {
 
 export function classify(name: string, attrs: Attributes, hints: ClassifyHints = {}): SpanCategory {
   const byDialect = dialectCategory(attrs);
-  if (byDialect !== undefined) return byDialect;
+  if (byDialect !== undefined && byDialect !== null) return byDialect;
   const byOp = lookup(OPERATION, attrs['gen_ai.operation.name']);
   if (byOp !== undefined) return byOp;
   const byType = lookup(LLM_REQUEST_TYPE, attrs['llm.request.type']);
@@ -120,7 +120,8 @@ export function classify(name: string, attrs: Attributes, hints: ClassifyHints =
   const hasVectorQuery = hints.hasVectorQuery ?? Object.keys(attrs).some((k) => k.startsWith('db.vector.query.'));
   if (hasVectorQuery) return 'retrieval';
   for (const k of RETRIEVAL_KEYS) if (isSet(attrs[k])) return 'retrieval';
-  return classifyName(name);
+  // A framework's span names are its users' names (a Genkit tool may be called `search.tool`): no evidence.
+  return byDialect === null ? 'other' : classifyName(name);
 }
 
 function isSet(v: unknown): boolean {

@@ -14,9 +14,12 @@ export { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION } from './types.js';
  */
 export const DIALECTS: readonly Dialect[] = [vercelAi, genkit];
 
-/** The category a dialect gives the span; undefined when no dialect claims it or it does not understand the span. */
-export function dialectCategory(attrs: Attributes): SpanCategory | undefined {
-  for (const d of DIALECTS) if (d.matches(attrs)) return d.category(attrs);
+/**
+ * The category a dialect gives the span: undefined when no dialect claims it, null when one does but does not
+ * understand the span (its name is then no evidence either: framework span names are user-chosen).
+ */
+export function dialectCategory(attrs: Attributes): SpanCategory | null | undefined {
+  for (const d of DIALECTS) if (d.matches(attrs)) return d.category(attrs) ?? null;
   return undefined;
 }
 

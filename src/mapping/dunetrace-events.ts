@@ -190,7 +190,8 @@ export function mapDunetraceEvent(e: DunetraceEvent, runId: string, opts: EventM
         input_length: null,
         output_hash: null,
         error_hash: errored ? error.hash : null,
-        exit_reason: !errored && p.exit_reason === 'final_answer' ? 'final_answer' : 'completed',
+        // The run says how it ended: final_answer, or something else (completed, idle, process_exit, …).
+        answered: !errored && p.exit_reason === 'final_answer',
       };
       return span;
     }

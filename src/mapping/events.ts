@@ -182,8 +182,12 @@ export interface RootFacts {
   system_prompt_hash?: string | null;
   /** The model the run declared at its start (Dunetrace SDK run.started). */
   model?: string | null;
-  /** How the run itself said it ended (Dunetrace SDK run.completed); otherwise derived from its last LLM response. */
-  exit_reason?: 'final_answer' | 'completed';
+  /**
+   * Whether the run produced its final answer, when the root span itself says so (a framework's own call or flow
+   * span, see mapping/dialects; a Dunetrace SDK's run.completed); absent when it does not. Decides exit_reason over the last LLM response.
+   * (Additive, mapping core.)
+   */
+  answered?: boolean;
 }
 
 /**

@@ -79,8 +79,9 @@ export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): Assem
   } else if (opts.status !== 'open' && root) {
     const errored = root.status === 'error';
     const last = llmResponses[llmResponses.length - 1];
-    const answered = last !== undefined && last.payload.finish_reason === 'stop' && last.payload.tool_calls.length === 0;
-    exitReason = errored ? 'error' : (root.root?.exit_reason ?? (answered ? 'final_answer' : 'completed'));
+    // The root's own word when it has one (a framework's call/flow span); else the last LLM response stopped on text.
+    const answered = root.root?.answered ?? (last !== undefined && last.payload.finish_reason === 'stop' && last.payload.tool_calls.length === 0);
+    exitReason = errored ? 'error' : answered ? 'final_answer' : 'completed';
     endedAt = root.end_time;
     const common = {
       total_steps: stepCount,

@@ -174,6 +174,8 @@ export interface RootFacts {
    * run.errored.error_hash. (Additive, mapping core; always set by mapSpan.)
    */
   error_hash?: string | null;
+  /** The root declared a final answer (`dunetrace.run.final_answer`, set by the SDK's finalAnswer()). (Additive.) */
+  final_answer?: true;
 }
 
 /**

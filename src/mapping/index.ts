@@ -26,3 +26,4 @@ export { classify, classifyName, vectorVendor, VECTOR_DB_SYSTEMS, type ClassifyH
 export { extractContent, normalizeFinishReason, type ContentFacts, type ContentContext, type Measured } from './content.js';
 export { normalizeProvider, readProvider, readIndexed, scanAttributes, type AttributeIndex, type IndexedRecord } from './attributes.js';
 export * from './events.js';
+export { SIGNAL_EVENT, SIGNAL_NAME, SIGNAL_SOURCE_KEY, SIGNAL_META_PREFIX, FINAL_ANSWER_ATTRIBUTE, declaredSignal } from './declared.js';

@@ -5,6 +5,7 @@ import { classify, vectorVendor } from './classify.js';
 import { extractContent, memoDigest, normalizeFinishReason, type ContentFacts } from './content.js';
 import type { Hasher } from './hash.js';
 import { decodeContentFacts, hasContentFacts } from './redact.js';
+import { declaresFinalAnswer, pushDeclaredSignals } from './declared.js';
 
 export interface MapOptions {
   hasher: Hasher;
@@ -100,6 +101,8 @@ export function mapSpan(span: OtlpSpan, opts: MapOptions): MappedSpan {
       break;
   }
 
+  pushDeclaredSignals(events, span.events, SIGNAL_SOURCE);
+
   const httpStatus = firstNumber(a, HTTP_STATUS);
   if (isRateLimited(httpStatus, errorType)) {
     events.push({
@@ -130,12 +133,12 @@ export function mapSpan(span: OtlpSpan, opts: MapOptions): MappedSpan {
     service_name: str(resource, 'service.name'),
     agent_version: str(resource, 'dunetrace.agent_version') ?? str(resource, 'service.version'),
     tools_available: facts.tools,
-    root: isRoot ? rootFacts(facts) : null,
+    root: isRoot ? rootFacts(facts, a) : null,
     events,
   };
 }
 
-function rootFacts(facts: ContentFacts): RootFacts {
+function rootFacts(facts: ContentFacts, a: Attributes): RootFacts {
   const root: RootFacts = {
     input_hash: facts.user?.hash ?? null,
     input_length: facts.user?.length ?? null,
@@ -143,6 +146,7 @@ function rootFacts(facts: ContentFacts): RootFacts {
     error_hash: facts.error,
   };
   if (facts.injection !== null) root.injection_signal = facts.injection;
+  if (declaresFinalAnswer(a)) root.final_answer = true;
   return root;
 }
 

@@ -11,3 +11,6 @@ export { parseDsn, type DunetraceOptions } from './options.js';
 export { SdkSpanProcessor, type SdkProcessorStats, type RunIdentity } from './span-processor.js';
 export type { SignalMetaValue, StepSpan } from './steps.js';
 export type { LlmRequest, LlmResponse, ChatMessage, Part, ToolCall, RetrievedDocument } from './genai.js';
+export { expressMiddleware, fastifyPlugin, type FastifyPluginOptions } from './middleware/node.js';
+export { honoMiddleware, withRun, endWithResponse } from './middleware/web.js';
+export type { MiddlewareOptions } from './middleware/options.js';

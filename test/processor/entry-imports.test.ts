@@ -65,6 +65,13 @@ describe("the package entry point ('dunetrace-otel' → src/index.ts)", () => {
     expect(bad, bad.join('\n')).toEqual([]);
   });
 
+  it("'dunetrace-otel/langchain' loads @langchain/core (its optional peer) and the SDK, none of the receiver's modules", () => {
+    const loaded = modulesLoadedBy('./src/langchain/index.ts');
+    expect(loaded.some((u) => u.includes('/node_modules/@langchain/core/'))).toBe(true);
+    const bad = loaded.filter((u) => FORBIDDEN.some((re) => re.test(u)));
+    expect(bad, bad.join('\n')).toEqual([]);
+  });
+
   it('exports the processor and the mapping functions', async () => {
     const m = await import('../../src/index.js');
     expect(typeof m.DunetraceSpanProcessor).toBe('function');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { openStorage } from '../../src/storage/index.js';
 import { startReceiverProcess } from '../helpers/process.js';
-import { DEV_KEY, waitForClosedRun } from '../helpers/receiver.js';
+import { DEV_KEY, waitFor, waitForClosedRun } from '../helpers/receiver.js';
 import { startProxy, type Hit } from '../processor/helpers.js';
 
 /**
@@ -22,6 +22,8 @@ export interface PrivateReceiver {
   hits: Hit[];
   /** The closed run as the API answers it (recorded for the canary check). */
   run(runId: string): Promise<ApiRun>;
+  /** The (first) run of an agent, once closed: for ways in that do not hand the run id to the caller. */
+  runOf(agentId: string): Promise<ApiRun>;
   finish(canary: RegExp): Promise<void>;
 }
 
@@ -48,17 +50,27 @@ export async function startPrivateReceiver(): Promise<PrivateReceiver> {
   const rec = await startReceiverProcess({ DUNETRACE_DATA_DIR: dataDir, LOG_LEVEL: 'trace', DUNETRACE_RUN_GRACE_MS: '300' });
   const proxy = await startProxy(rec.url);
   const answers: string[] = [];
+  const auth = { headers: { authorization: `Bearer ${DEV_KEY}` } };
+  const run = async (runId: string): Promise<ApiRun> => {
+    const body = (await waitForClosedRun(rec.url, runId)) as ApiRun;
+    answers.push(JSON.stringify(body));
+    answers.push(await (await fetch(`${rec.url}/v1/signals?limit=200`, auth)).text());
+    return body;
+  };
   return {
     endpoint: proxy.url,
     url: rec.url,
     key: DEV_KEY,
     hits: proxy.hits,
-    async run(runId) {
-      const body = (await waitForClosedRun(rec.url, runId)) as ApiRun;
-      answers.push(JSON.stringify(body));
-      const signals = await fetch(`${rec.url}/v1/signals?limit=200`, { headers: { authorization: `Bearer ${DEV_KEY}` } });
-      answers.push(await signals.text());
-      return body;
+    run,
+    async runOf(agentId) {
+      const runId = await waitFor(async () => {
+        const res = await fetch(`${rec.url}/v1/agents/${encodeURIComponent(agentId)}/runs`, auth);
+        const text = await res.text();
+        answers.push(text);
+        return res.status === 200 ? ((JSON.parse(text) as { runs?: { run_id: string }[] }).runs?.[0]?.run_id ?? null) : null;
+      });
+      return run(runId);
     },
     async finish(canary) {
       try {

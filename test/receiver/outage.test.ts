@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createReceiver, type Receiver } from '../../src/receiver/app.js';
 import { capture, DEV_KEY, testConfig } from '../helpers/receiver.js';
 
@@ -56,12 +56,7 @@ describe('a bug on the ingest path', () => {
     storage.writeSpans = () => Promise.reject(new TypeError('CANARY_BUG_TEXT'));
     const rec = await createReceiver(testConfig({ LOG_LEVEL: 'error' }), { storage });
     await rec.ready;
-    const logged: unknown[][] = [];
-    const original = rec.app.log.error.bind(rec.app.log);
-    rec.app.log.error = ((...args: unknown[]) => {
-      logged.push(args);
-      return (original as (...a: unknown[]) => void)(...args);
-    }) as typeof rec.app.log.error;
+    const spy = vi.spyOn(rec.app.log, 'error');
     try {
       const res = await rec.app.inject({
         method: 'POST',
@@ -72,8 +67,8 @@ describe('a bug on the ingest path', () => {
       expect(res.statusCode).toBe(500);
       expect(res.json()).toEqual({ code: 2, message: 'internal error' }); // google.rpc.Status, as the Collector maps 500
       expect(res.body).not.toContain('CANARY');
-      expect(logged).toHaveLength(1);
-      const text = JSON.stringify(logged[0]);
+      expect(spy).toHaveBeenCalledTimes(1);
+      const text = JSON.stringify(spy.mock.calls[0]);
       expect(text).toContain('TypeError');
       expect(text).toMatch(/at .*\.(ts|js)/); // stack frames
       expect(text).not.toContain('CANARY');

@@ -5,6 +5,7 @@
 const EXAMPLES: Record<string, string> = {
   traceloop: './traceloop-agent.js', // OpenLLMetry + DunetraceSpanProcessor
   sdk: './sdk-agent.js', // the Dunetrace SDK: dt.run, dt.wrapOpenAI, dt.tool
+  decorator: './decorator-agent.js', // @dt.agent on a class method
   express: './middleware-agent.js',
   fastify: './middleware-agent.js',
   hono: './middleware-agent.js',

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
  * examples/index.ts is what `npm run example` runs; without a name it runs the Traceloop example, tested in
  * test/processor/example.e2e.test.ts).
  */
-const NAMES = ['sdk', 'express', 'fastify', 'hono', 'fetch', 'langchain'];
+const NAMES = ['sdk', 'decorator', 'express', 'fastify', 'hono', 'fetch', 'langchain'];
 
 function runExample(name: string): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
@@ -41,6 +41,6 @@ describe('npm run example -- <name>', () => {
   it('an unknown name is refused with the list', async () => {
     const { code, out } = await runExample('nope');
     expect(code).toBe(2);
-    expect(out).toMatch(/unknown example "nope"; one of: traceloop, sdk, express/);
+    expect(out).toMatch(/unknown example "nope"; one of: traceloop, sdk, decorator, express/);
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DocsRetriever, ragChain, reactAgent } from '../../examples/langchain-agents.js';
 import { startLlmStub, type LlmStub } from '../../examples/llm-stub.js';
 import { DunetraceCallbackHandler } from '../../src/langchain/index.js';
+import { closedPort } from '../processor/helpers.js';
 import { capturingSdk, eventsOf, sha } from '../sdk/helpers.js';
 
 /**
@@ -113,6 +114,17 @@ describe('LangGraph ReAct agent', () => {
     expect(run).toMatchObject({ agent_id: 'broken_chain', exit_reason: 'error' });
     expect(run.events.at(-1)?.payload).toMatchObject({ error_type: 'TypeError', error_hash: sha('TypeError: bad state') });
     expect(run.events[0].payload).toMatchObject({ input_hash: sha(Q) });
+  });
+});
+
+describe('model errors', () => {
+  it('a chat model that fails is a failed LLM call, and the run errors with the graph', async () => {
+    const { dt, runs } = capturingSdk();
+    const agent = reactAgent(`http://127.0.0.1:${await closedPort()}/v1`, async (q) => q);
+    await expect(agent.invoke({ messages: [new HumanMessage(Q)] }, { callbacks: [new DunetraceCallbackHandler(dt, { agentId: 'down' })] })).rejects.toThrow();
+    const run = [...(await runs()).values()][0];
+    expect(run.exit_reason).toBe('error');
+    expect(run.events.find((e) => e.event_type === 'llm.responded')?.payload).toMatchObject({ success: false, error_type: 'APIConnectionError' });
   });
 });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Dunetrace, agentVersion, getCurrentRun, type DunetraceRun } from '../../src/sdk/index.js';
 import { SlowExporter } from '../processor/helpers.js';
 import { capturingSdk, eventsOf, recordingLogger, sha } from './helpers.js';
@@ -271,6 +271,10 @@ describe('dt.trace, dt.tool, @dt.agent', () => {
 });
 
 describe('never blocks or crashes the agent', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('a failing exporter: results unchanged, one log line, losses counted', async () => {
     const log = recordingLogger();
     const dt = new Dunetrace({
@@ -294,6 +298,27 @@ describe('never blocks or crashes the agent', () => {
     expect(log.lines[0]).toMatch(/export to the configured exporter failed/);
     expect(dt.stats.failedSpans).toBe(10);
     await dt.shutdown();
+  });
+
+  it('an exporter that never answers: runs do not wait for it, the bounded queue drops and counts, shutdown keeps its bound', async () => {
+    vi.useFakeTimers();
+    const hanging = new SlowExporter(Infinity);
+    const dt = new Dunetrace({ spanExporter: hanging, tracerProvider: 'own', flushOnExit: false, logger: null, env: {}, bufferSize: 4, flushIntervalMs: 10 });
+    for (let i = 0; i < 10; i++) {
+      // Each run resolves at once: nothing on the call path waits for the export.
+      expect(await dt.run('a', {}, (r) => (r.toolCalled('t'), r.toolResponded('t', true), i))).toBe(i);
+    }
+    await vi.advanceTimersByTimeAsync(10);
+    expect(hanging.batches).toHaveLength(1); // one export in flight, never answered
+    expect(dt.stats.droppedSpans).toBeGreaterThan(0);
+    expect(dt.stats.queuedSpans).toBeLessThanOrEqual(4);
+    let done = false;
+    const stopping = dt.shutdown(1000).then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(999);
+    expect(done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await stopping;
+    expect(done).toBe(true);
   });
 
   it('RunContext misuse and odd values never throw; a run used after it ended records nothing', async () => {

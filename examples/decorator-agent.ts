@@ -4,7 +4,7 @@
  */
 import OpenAI from 'openai';
 import { Dunetrace, getCurrentRun } from '../src/sdk/index.js';
-import { DEV_KEY, log, printRun, runExample, startEmbeddedReceiver, waitForRun } from './example-kit.js';
+import { DEV_KEY, log, reportAndStop, runExample, startEmbeddedReceiver } from './example-kit.js';
 import { startLlmStub } from './llm-stub.js';
 import { openaiToolAgent } from './tool-agent.js';
 
@@ -28,13 +28,7 @@ async function main(): Promise<number> {
 
   const { answer, runId } = await new SupportAgent().answer('How do I rotate my API key?');
   log(`agent answered: ${JSON.stringify(answer)}`);
-  await dt.flush();
-  const run = await waitForRun(endpoint, runId);
-  const caught = run !== null && printRun(run, 'TOOL_LOOP');
-  await dt.shutdown();
-  await llm.close();
-  await close();
-  return caught ? 0 : 1;
+  return reportAndStop({ flush: () => dt.flush(), endpoint, runId, stop: [() => dt.shutdown(), () => llm.close(), close] });
 }
 
 runExample(main);

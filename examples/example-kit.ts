@@ -89,6 +89,25 @@ export function printRun(run: RunView, expected: string): boolean {
   return caught;
 }
 
+/**
+ * The end of every SDK example: export what is queued, wait for the receiver to close the run, print it, stop
+ * everything (in order). 0 when the run shows `expected` (default TOOL_LOOP), else 1.
+ */
+export async function reportAndStop(o: {
+  flush: () => Promise<void>;
+  endpoint: string;
+  runId: string;
+  stop: (() => Promise<unknown>)[];
+  expected?: string;
+}): Promise<number> {
+  await o.flush();
+  const run = await waitForRun(o.endpoint, o.runId);
+  if (run === null) log('the run never arrived at the receiver');
+  const caught = run !== null && printRun(run, o.expected ?? 'TOOL_LOOP');
+  for (const stop of o.stop) await stop();
+  return caught ? 0 : 1;
+}
+
 /** Runs an example's main and exits with its code (examples are scripts). */
 export function runExample(main: () => Promise<number>): void {
   main().then(

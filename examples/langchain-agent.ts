@@ -6,7 +6,7 @@
 import { HumanMessage } from '@langchain/core/messages';
 import { DunetraceCallbackHandler } from '../src/langchain/index.js';
 import { Dunetrace } from '../src/sdk/index.js';
-import { DEV_KEY, log, printRun, runExample, startEmbeddedReceiver, waitForRun } from './example-kit.js';
+import { DEV_KEY, log, reportAndStop, runExample, startEmbeddedReceiver } from './example-kit.js';
 import { reactAgent } from './langchain-agents.js';
 import { startLlmStub } from './llm-stub.js';
 
@@ -24,12 +24,7 @@ async function main(): Promise<number> {
   // The handler opened the run; find it through the API (GET /v1/agents/{id}/runs).
   const res = await fetch(`${endpoint}/v1/agents/langgraph-support-agent/runs`, { headers: { authorization: `Bearer ${DEV_KEY}` } });
   const runId = ((await res.json()) as { runs: { run_id: string }[] }).runs[0]?.run_id ?? '';
-  const run = await waitForRun(endpoint, runId);
-  const caught = run !== null && printRun(run, 'TOOL_LOOP');
-  await dt.shutdown();
-  await llm.close();
-  await close();
-  return caught ? 0 : 1;
+  return reportAndStop({ flush: () => dt.flush(), endpoint, runId, stop: [() => dt.shutdown(), () => llm.close(), close] });
 }
 
 runExample(main);

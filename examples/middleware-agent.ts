@@ -6,7 +6,7 @@
  */
 import OpenAI from 'openai';
 import { Dunetrace, getCurrentRun } from '../src/sdk/index.js';
-import { DEV_KEY, log, printRun, runExample, startEmbeddedReceiver, waitForRun } from './example-kit.js';
+import { DEV_KEY, log, reportAndStop, runExample, startEmbeddedReceiver } from './example-kit.js';
 import { startLlmStub } from './llm-stub.js';
 import { FRAMEWORKS, startApp, type Framework } from './middleware-apps.js';
 import { openaiToolAgent } from './tool-agent.js';
@@ -45,14 +45,7 @@ async function main(): Promise<number> {
   const { answer, runId } = (await res.json()) as { answer: string; runId: string };
   log(`POST /ask/support → ${res.status}: ${JSON.stringify(answer)}`);
 
-  await dt.flush();
-  const run = await waitForRun(endpoint, runId);
-  const caught = run !== null && printRun(run, 'TOOL_LOOP');
-  await app.close();
-  await dt.shutdown();
-  await llm.close();
-  await close();
-  return caught ? 0 : 1;
+  return reportAndStop({ flush: () => dt.flush(), endpoint, runId, stop: [() => app.close(), () => dt.shutdown(), () => llm.close(), close] });
 }
 
 runExample(main);

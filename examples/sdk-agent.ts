@@ -10,7 +10,7 @@
  */
 import OpenAI from 'openai';
 import { Dunetrace } from '../src/sdk/index.js';
-import { DEV_KEY, log, printRun, runExample, startEmbeddedReceiver, waitForRun } from './example-kit.js';
+import { DEV_KEY, log, reportAndStop, runExample, startEmbeddedReceiver } from './example-kit.js';
 import { startLlmStub } from './llm-stub.js';
 import { openaiToolAgent } from './tool-agent.js';
 
@@ -34,14 +34,8 @@ async function main(): Promise<number> {
   });
   log(`agent finished: ${result.llmCalls} LLM calls, ${result.toolCalls} tool calls`);
 
-  await dt.flush();
-  const run = await waitForRun(endpoint, runId);
-  const caught = run !== null && printRun(run, 'TOOL_LOOP');
   console.log(`sdk stats: ${JSON.stringify(dt.stats)}`);
-  await dt.shutdown();
-  await llm.close();
-  await close();
-  return caught ? 0 : 1;
+  return reportAndStop({ flush: () => dt.flush(), endpoint, runId, stop: [() => dt.shutdown(), () => llm.close(), close] });
 }
 
 runExample(main);

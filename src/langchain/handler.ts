@@ -129,15 +129,7 @@ export class DunetraceCallbackHandler extends BaseCallbackHandler {
   }
 
   override handleLLMEnd(output: unknown, runId: string): void {
-    this.guard(() => {
-      const step = this.steps.get(runId);
-      const tree = this.treeOf(runId);
-      if (step === undefined || tree === undefined) return;
-      this.steps.delete(runId);
-      step.llmResponse(llmResult(output));
-      tree.run.endStep(step, null);
-      this.endTree(runId);
-    });
+    this.guard(() => this.finishStep(runId, (step) => step.llmResponse(llmResult(output))));
   }
 
   override handleLLMError(err: unknown, runId: string): void {
@@ -167,17 +159,14 @@ export class DunetraceCallbackHandler extends BaseCallbackHandler {
   }
 
   override handleToolEnd(output: unknown, runId: string): void {
-    this.guard(() => {
-      const step = this.steps.get(runId);
-      const tree = this.treeOf(runId);
-      if (step === undefined || tree === undefined) return;
-      this.steps.delete(runId);
-      const out = toolOutput(output);
-      step.toolResult(out.text);
-      if (out.failed) tree.run.failStep(step, out.text ?? 'tool error', 'ToolError');
-      else tree.run.endStep(step, null);
-      this.endTree(runId);
-    });
+    this.guard(() =>
+      this.finishStep(runId, (step) => {
+        const out = toolOutput(output);
+        step.toolResult(out.text);
+        // A ToolMessage with status "error" (a tool that reports its own failure) is a failed call.
+        return out.failed ? { error: out.text ?? 'tool error', errorType: 'ToolError' } : undefined;
+      }),
+    );
   }
 
   override handleToolError(err: unknown, runId: string): void {
@@ -204,16 +193,12 @@ export class DunetraceCallbackHandler extends BaseCallbackHandler {
   }
 
   override handleRetrieverEnd(documents: unknown, runId: string): void {
-    this.guard(() => {
-      const step = this.steps.get(runId);
-      const tree = this.treeOf(runId);
-      if (step === undefined || tree === undefined) return;
-      this.steps.delete(runId);
-      const r = retrieved(documents);
-      step.retrievalResult(r.count, r.topScore, r.docs);
-      tree.run.endStep(step, null);
-      this.endTree(runId);
-    });
+    this.guard(() =>
+      this.finishStep(runId, (step) => {
+        const r = retrieved(documents);
+        step.retrievalResult(r.count, r.topScore, r.docs);
+      }),
+    );
   }
 
   override handleRetrieverError(err: unknown, runId: string): void {
@@ -301,6 +286,20 @@ export class DunetraceCallbackHandler extends BaseCallbackHandler {
       this.parentOf.delete(id);
       this.steps.delete(id);
     }
+  }
+
+  /** A model/tool/retriever call ended: `record` writes its outcome (or returns a failure), then the step ends. */
+  private finishStep(runId: string, record: (step: StepSpan) => { error: unknown; errorType?: string } | void): void {
+    const step = this.steps.get(runId);
+    const tree = this.treeOf(runId);
+    if (step !== undefined && tree !== undefined) {
+      this.steps.delete(runId);
+      const failure = record(step);
+      if (failure) tree.run.failStep(step, failure.error, failure.errorType);
+      else tree.run.endStep(step, null);
+    }
+    // A call made on its own (not inside a chain) was the root of its tree: its run ends with it.
+    this.endTree(runId);
   }
 
   private failStep(runId: string, err: unknown): void {

@@ -1,9 +1,10 @@
-import type { Attributes as ApiAttributes, Context, SpanContext } from '@opentelemetry/api';
+import type { Attributes as ApiAttributes, Context } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { classify } from '../mapping/index.js';
 import type { Attributes } from '../otlp/model.js';
 import type { DunetraceSpanProcessor } from '../processor/index.js';
+import { copySpan, resourceWith } from '../processor/span-copy.js';
 
 /** Who a run belongs to: written on the resource of its spans as `dunetrace.agent_id` / `dunetrace.agent_version`. */
 export interface RunIdentity {
@@ -140,31 +141,18 @@ export class SdkSpanProcessor implements SpanProcessor {
 
   /** A read-only copy of the span with its content, error text and run identity (the span itself is not touched). */
   private withExtras(span: ReadableSpan, x: SpanExtras): ReadableSpan {
-    const sc: SpanContext = span.spanContext();
     let attributes = span.attributes;
     for (const _ in x.content) {
       attributes = { ...span.attributes, ...(x.content as ApiAttributes) };
       break;
     }
-    return {
-      name: span.name,
-      kind: span.kind,
-      spanContext: () => sc,
-      parentSpanContext: span.parentSpanContext,
-      startTime: span.startTime,
-      endTime: span.endTime,
+    return copySpan(span, {
       status: x.statusMessage !== null ? { code: span.status.code, message: x.statusMessage } : span.status,
       attributes,
       links: span.links,
       events: span.events,
-      duration: span.duration,
-      ended: span.ended,
       resource: this.resourceFor(span.resource, x.identity),
-      instrumentationScope: span.instrumentationScope,
-      droppedAttributesCount: span.droppedAttributesCount,
-      droppedEventsCount: span.droppedEventsCount,
-      droppedLinksCount: span.droppedLinksCount,
-    };
+    });
   }
 
   /** The span's resource plus the run's identity (one object per resource and identity, so exports group by it). */
@@ -176,15 +164,7 @@ export class SdkSpanProcessor implements SpanProcessor {
     if (r === undefined) {
       const attrs: ApiAttributes = { [AGENT_ID]: id.agentId };
       if (id.agentVersion !== null) attrs[AGENT_VERSION] = id.agentVersion;
-      const identity: Resource = {
-        attributes: attrs,
-        getRawAttributes: () => Object.entries(attrs),
-        merge(other) {
-          return other ?? this;
-        },
-      };
-      // The provider's Resource implementation merges (the identity wins), so the serializer sees a real one.
-      r = base.merge(identity);
+      r = resourceWith(base, attrs);
       if (byId.size >= 256) byId.clear();
       byId.set(key, r);
     }

@@ -5,7 +5,7 @@ import { startLlmStub, type LlmStub } from '../../examples/llm-stub.js';
 import { DunetraceCallbackHandler } from '../../src/langchain/index.js';
 import { Dunetrace } from '../../src/sdk/index.js';
 import { recordingLogger } from '../sdk/helpers.js';
-import { failureTypes, startPrivateReceiver, type ApiRun, type PrivateReceiver } from '../sdk/receiver-harness.js';
+import { CLEAN_RUN_EVENTS, failureTypes, startPrivateReceiver, type ApiRun, type PrivateReceiver } from '../sdk/receiver-harness.js';
 
 /**
  * LangGraph ReAct agents (real @langchain/langgraph, @langchain/openai ChatOpenAI against the local stub) with the
@@ -62,16 +62,7 @@ describe('LangGraph agents through a real receiver', () => {
   it('a clean agent → no signal', async () => {
     const run = await invoke(stubs.clean.baseURL, 'lc-clean-agent', async (q) => `${CANARY}-result for ${q}`);
     expect(run).toMatchObject({ status: 'completed', exit_reason: 'final_answer' });
-    expect(run.events.map((e) => e.event_type)).toEqual([
-      'run.started',
-      'llm.called',
-      'llm.responded',
-      'tool.called',
-      'tool.responded',
-      'llm.called',
-      'llm.responded',
-      'run.completed',
-    ]);
+    expect(run.events.map((e) => e.event_type)).toEqual(CLEAN_RUN_EVENTS);
     expect(failureTypes(run)).toEqual([]);
   });
 

@@ -6,7 +6,7 @@ import { openaiToolAgent } from '../../examples/tool-agent.js';
 import { createHasher } from '../../src/mapping/index.js';
 import { Dunetrace, getCurrentRun } from '../../src/sdk/index.js';
 import { recordingLogger } from '../sdk/helpers.js';
-import { failureTypes, startPrivateReceiver, type ApiRun, type PrivateReceiver } from '../sdk/receiver-harness.js';
+import { CLEAN_RUN_EVENTS, failureTypes, startPrivateReceiver, type ApiRun, type PrivateReceiver } from '../sdk/receiver-harness.js';
 
 /**
  * The HTTP middleware with the real frameworks (express 5, fastify 5, hono 4 on @hono/node-server, and a plain
@@ -98,16 +98,7 @@ describe.each(FRAMEWORKS)('%s', (framework) => {
     expect(failureTypes(runs.retry)).toContain('RETRY_STORM');
     expect(runs.retry.signals.find((s) => s.failure_type === 'RETRY_STORM')?.evidence).toMatchObject({ tool: 'search_docs', consecutive_fails: 3 });
     expect(failureTypes(runs.clean)).toEqual([]);
-    expect(runs.clean.events.map((e) => e.event_type)).toEqual([
-      'run.started',
-      'llm.called',
-      'llm.responded',
-      'tool.called',
-      'tool.responded',
-      'llm.called',
-      'llm.responded',
-      'run.completed',
-    ]);
+    expect(runs.clean.events.map((e) => e.event_type)).toEqual(CLEAN_RUN_EVENTS);
   });
 
   it('a streamed response: the run stays open until the stream ends', async () => {

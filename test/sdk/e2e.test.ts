@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLlmStub, type LlmStub } from '../../examples/llm-stub.js';
 import { anthropicToolAgent, openaiToolAgent } from '../../examples/tool-agent.js';
 import { Dunetrace, getCurrentRun } from '../../src/sdk/index.js';
-import { failureTypes, startPrivateReceiver, type PrivateReceiver } from './receiver-harness.js';
+import { CLEAN_RUN_EVENTS, failureTypes, startPrivateReceiver, type PrivateReceiver } from './receiver-harness.js';
 import { recordingLogger } from './helpers.js';
 
 /**
@@ -105,16 +105,7 @@ describe('the SDK through a real receiver', () => {
     await dt.flush();
     const run = await rx.run(out.runId);
     expect(run).toMatchObject({ agent_id: 'sdk-clean-agent', status: 'completed', exit_reason: 'final_answer' });
-    expect(run.events.map((e) => e.event_type)).toEqual([
-      'run.started',
-      'llm.called',
-      'llm.responded',
-      'tool.called',
-      'tool.responded',
-      'llm.called',
-      'llm.responded',
-      'run.completed',
-    ]);
+    expect(run.events.map((e) => e.event_type)).toEqual(CLEAN_RUN_EVENTS);
     expect(failureTypes(run)).toEqual([]);
   });
 

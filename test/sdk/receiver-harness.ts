@@ -108,5 +108,8 @@ export async function startPrivateReceiver(): Promise<PrivateReceiver> {
   };
 }
 
+/** The events of the clean scenario every way in runs: one tool call, then the answer. */
+export const CLEAN_RUN_EVENTS = ['run.started', 'llm.called', 'llm.responded', 'tool.called', 'tool.responded', 'llm.called', 'llm.responded', 'run.completed'];
+
 /** The failure types a run was flagged with (shadow signals included: a clean run has none at all). */
 export const failureTypes = (run: ApiRun): string[] => run.signals.map((s) => s.failure_type).sort();

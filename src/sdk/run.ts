@@ -1,5 +1,5 @@
 import { context, SpanKind, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
-import { FINAL_ANSWER_ATTRIBUTE, type Hasher } from '../mapping/index.js';
+import { isLabel, ROOT_ANSWERED, scanForInjection, type Hasher } from '../mapping/index.js';
 import { scopes } from './context.js';
 import { ATTR, CONTENT, finiteOrNull, textOf, toolDefinitions, userMessage, type LlmRequest, type RetrievedDocument } from './genai.js';
 import { parseLlmResult } from './wrappers/parse.js';
@@ -179,16 +179,31 @@ export class DunetraceRun {
     });
   }
 
-  /** An infrastructure event (rate limit, cache miss, …). `meta`: labels and numbers only, never content. */
+  /**
+   * An infrastructure event (rate limit, cache miss, …). `meta` keeps labels, numbers and booleans; any other string
+   * is content to us and is replaced by its digest here, before it is on a span.
+   */
   externalSignal(signalName: string, source = '', meta: Record<string, SignalMetaValue> = {}): void {
-    this.guard('externalSignal', undefined, () => this.current().signal(signalName, source || undefined, meta));
+    this.guard('externalSignal', undefined, () => {
+      const safe: Record<string, SignalMetaValue> = {};
+      for (const [k, v] of Object.entries(meta)) safe[k] = typeof v === 'string' && !isLabel(v) ? this.core.hasher.digest(v) : v;
+      this.current().signal(signalName, source || undefined, safe);
+    });
   }
 
   /** The agent wrote to its memory. The value is hashed in this process; its digest and length are sent. */
   memoryWritten(key: string, value: unknown, source?: string): void {
     this.guard('memoryWritten', undefined, () => {
+      // The same facts /v1/ingest derives from the original SDKs' memory.written (mapping/dunetrace-events.ts).
       const text = textOf(value) ?? '';
-      this.current().signal('memory.written', 'sdk', { key, value_hash: this.core.hasher.digest(text), value_length: text.length, source });
+      const injection = scanForInjection(text);
+      this.current().signal('memory.written', 'sdk', {
+        key,
+        source,
+        value_hash: this.core.hasher.digest(text),
+        value_length: text.length,
+        value_injection_patterns: injection?.matched_patterns.join(','),
+      });
     });
   }
 
@@ -204,7 +219,7 @@ export class DunetraceRun {
   finalAnswer(output?: unknown): void {
     this.guard('finalAnswer', undefined, () => {
       this.exit = 'final_answer';
-      this.root.set(FINAL_ANSWER_ATTRIBUTE, true);
+      this.root.set(ROOT_ANSWERED, true);
       const text = textOf(output);
       if (text !== null)
         this.root.content(CONTENT.outputMessages, JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: text }], finish_reason: 'stop' }]));

@@ -1,28 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { declaredSignal, FINAL_ANSWER_ATTRIBUTE, mapSpan, SIGNAL_EVENT } from '../../src/mapping/index.js';
+import { declaredSignal, mapSpan, ROOT_ANSWERED, SIGNAL_EVENT } from '../../src/mapping/index.js';
 import type { OtlpSpan } from '../../src/otlp/model.js';
-import { hasher } from './helpers.js';
+import { hasher, sha } from './helpers.js';
 
 /** The mapping core's reading of what an agent declares on its spans (what the SDK writes; any emitter may). */
 describe('declared signals and final answers (mapping core)', () => {
   it('a dunetrace.signal event is an external.signal with bounded labels; unusable ones are ignored', () => {
-    expect(declaredSignal({ 'dunetrace.signal.name': 'cache_miss', 'dunetrace.signal.meta.shard': 3 }, 'otlp')).toEqual({
+    expect(declaredSignal({ 'dunetrace.signal.name': 'cache_miss', 'dunetrace.signal.meta.shard': 3 }, 'otlp', hasher)).toEqual({
       signal_name: 'cache_miss',
       source: 'otlp',
       meta: { shard: 3 },
     });
-    expect(declaredSignal({ 'dunetrace.signal.source': 'x' }, 'otlp')).toBeNull();
-    expect(declaredSignal({ 'dunetrace.signal.name': 'n'.repeat(257) }, 'otlp')).toBeNull();
-    const meta: Record<string, string | number> = {
-      'dunetrace.signal.name': 's',
-      'dunetrace.signal.meta.long': 'x'.repeat(257),
-      'dunetrace.signal.meta.nan': NaN,
-    };
-    for (let i = 0; i < 40; i++) meta[`dunetrace.signal.meta.k${i}`] = i;
-    const p = declaredSignal(meta, 'otlp');
-    expect(Object.keys(p?.meta ?? {})).toHaveLength(32);
-    expect(p?.meta).not.toHaveProperty('long');
-    expect(p?.meta).not.toHaveProperty('nan');
+    expect(declaredSignal({ 'dunetrace.signal.source': 'x' }, 'otlp', hasher)).toBeNull();
+    expect(declaredSignal({ 'dunetrace.signal.name': 'n'.repeat(257) }, 'otlp', hasher)).toBeNull();
+    // Free text is content: its digest only (as /v1/ingest does); a label is kept; non-finite numbers are dropped.
+    expect(
+      declaredSignal(
+        {
+          'dunetrace.signal.name': 's',
+          'dunetrace.signal.meta.note': 'the user said hi',
+          'dunetrace.signal.meta.tier': 'gold',
+          'dunetrace.signal.meta.nan': NaN,
+        },
+        'otlp',
+        hasher,
+      )?.meta,
+    ).toEqual({ note: sha('the user said hi'), tier: 'gold' });
+    const many: Record<string, number | string> = { 'dunetrace.signal.name': 's' };
+    for (let i = 0; i < 40; i++) many[`dunetrace.signal.meta.k${i}`] = i;
+    expect(Object.keys(declaredSignal(many, 'otlp', hasher)?.meta ?? {})).toHaveLength(32);
   });
 
   it('mapSpan emits them at the event time; the final-answer flag counts on roots only', () => {
@@ -40,10 +46,10 @@ describe('declared signals and final answers (mapping core)', () => {
       resource: { attributes: {} },
       scope: { name: 't', version: '' },
     });
-    const root = mapSpan(span('', { [FINAL_ANSWER_ATTRIBUTE]: true }), { hasher });
+    const root = mapSpan(span('', { [ROOT_ANSWERED]: true }), { hasher });
     expect(root.events).toEqual([{ event_type: 'external.signal', seq: 0, timestamp: 2, payload: { signal_name: 'rate_limit', source: 'sdk', meta: {} } }]);
-    expect(root.root?.final_answer).toBe(true);
-    expect(mapSpan(span('', { [FINAL_ANSWER_ATTRIBUTE]: 'true' }), { hasher }).root?.final_answer).toBeUndefined();
-    expect(mapSpan(span('c'.repeat(16), { [FINAL_ANSWER_ATTRIBUTE]: true }), { hasher }).root).toBeNull();
+    expect(root.root?.answered).toBe(true);
+    expect(mapSpan(span('', { [ROOT_ANSWERED]: 'true' }), { hasher }).root?.answered).toBeUndefined();
+    expect(mapSpan(span('c'.repeat(16), { [ROOT_ANSWERED]: true }), { hasher }).root).toBeNull();
   });
 });

@@ -21,3 +21,15 @@ export {
 } from './content/index.js';
 export { normalizeProvider, readProvider, readIndexed, scanAttributes, type AttributeIndex, type IndexedRecord } from './attributes.js';
 export * from './events.js';
+export {
+  mapDunetraceEvent,
+  canonicalRunId,
+  cleanName,
+  eventRunRootId,
+  DUNETRACE_EVENT_TYPES,
+  type DunetraceEvent,
+  type DunetraceEventType,
+  type EventMapOptions,
+} from './dunetrace-events.js';
+export { SIGNAL_EVENT, SIGNAL_NAME, SIGNAL_SOURCE_KEY, SIGNAL_META_PREFIX, declaredSignal, isLabel } from './declared.js';
+export { ROOT_ANSWERED } from './dialects/index.js';

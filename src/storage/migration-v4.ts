@@ -8,7 +8,7 @@ import { encodeSpanBody, insertSpanRows, spanKeyBytes, type SpanRow } from './sp
  *
  * - runs, spans, signals are partitioned by RANGE (run_key); a run_key carries the run's expiry minute (partitions.ts).
  * - spans: one row per span, its events packed into `body` with it (codec.ts); the events table is gone.
- * - runs keep the external run id (any string ≤ 128 chars: trace ids, UUIDs, /v1/ingest ids) for lookups.
+ * - runs keep the external run id (any string of 1–512 characters, as /v1/ingest accepts: trace ids, UUIDs, …) for lookups.
  * - run_stats: the baseline window (the newest RUN_STATS_KEPT closed-run stats per agent version) outside the time
  *   partitions, so baselines survive retention.
  * - customers: per-customer retention override; storage_settings: partition width.
@@ -46,7 +46,7 @@ CREATE SEQUENCE signal_id_seq;
 CREATE TABLE runs (
   run_key        BIGINT NOT NULL,
   customer_id    TEXT NOT NULL,
-  run_id         TEXT NOT NULL CHECK (length(run_id) BETWEEN 1 AND 128),
+  run_id         TEXT NOT NULL CHECK (length(run_id) BETWEEN 1 AND 512),
   agent_id       TEXT NOT NULL,
   agent_version  TEXT,
   status         TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'completed', 'errored', 'stalled')),

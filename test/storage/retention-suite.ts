@@ -108,12 +108,12 @@ export function retentionSuite(name: string, open: IsolatedFactory): void {
       }
     });
 
-    it('run ids of any form up to 128 characters (UUIDs, /v1/ingest ids) are stored and found', async () => {
+    it('run ids of any form up to 512 characters (UUIDs, /v1/ingest ids) are stored and found', async () => {
       const storage = await open({ now: Date.now });
       try {
         await storage.migrate();
         const customer = newCustomer();
-        for (const runId of ['3f2504e0-4f89-41d3-9a0c-0305e82c3301', 'run/with spaces & ü', 'x'.repeat(128)]) {
+        for (const runId of ['3f2504e0-4f89-41d3-9a0c-0305e82c3301', 'run/with spaces & ü', 'x'.repeat(512)]) {
           const root = rootSpan(runId, { span_id: `root-${runId.slice(0, 8)}` });
           const spans = [root, llmSpan(runId, root.span_id, 1), toolSpan(runId, root.span_id)];
           expect(await storage.writeSpans(batchOf(customer, spans))).toMatchObject({ inserted: 3 });

@@ -217,8 +217,8 @@ export function storageContractSuite(name: string, factory: StorageFactory): voi
       it('rejects bad data with an ordinary error and writes nothing of the batch', async () => {
         const customer = newCustomer();
         const good = smallRun();
-        // Run ids are any string of 1–128 characters (trace ids, UUIDs, /v1/ingest ids): 129 is too long.
-        const bad = rootSpan('r'.repeat(129));
+        // Run ids are any string of 1–512 characters (trace ids, UUIDs, /v1/ingest ids): 513 is too long.
+        const bad = rootSpan('r'.repeat(513));
         const err = await storage.writeSpans(batchOf(customer, [...good.spans, bad])).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(Error);
         expect(err).not.toBeInstanceOf(StorageUnavailableError);

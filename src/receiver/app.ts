@@ -63,7 +63,7 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
     forceCloseConnections: false,
     return503OnClosing: true,
     // Run ids are whatever an SDK chose (up to 512 characters, URL-encoded): the route answers a clear 400 beyond.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
   });
   // Bodies are read by the ways in themselves (bounded, decompressing, auth first): hand the raw stream through.
   app.removeAllContentTypeParsers();

@@ -40,8 +40,7 @@ const AGENT_PATH = {
   name: 'agent_id',
   in: 'path',
   required: true,
-  description:
-    'Agent id (URL-encoded), up to 256 characters.',
+  description: 'Agent id (URL-encoded), up to 256 characters.',
   schema: { type: 'string', minLength: 1, maxLength: 100 },
 };
 const AGENT_QUERY = query('agent', 'Only this agent.', { type: 'string', minLength: 1, maxLength: 256 });

@@ -13,6 +13,7 @@ import { sendJsonError } from './http-errors.js';
 import { apiRoutes } from './routes/api.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { otlpRoutes } from './routes/otlp.js';
 import { runRoutes } from './routes/runs.js';
 import { SignalHub } from './signal-hub.js';
@@ -63,7 +64,7 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
     forceCloseConnections: false,
     return503OnClosing: true,
     // Run ids are whatever an SDK chose (up to 512 characters, URL-encoded): the route answers a clear 400 beyond.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
   });
   // Bodies are read by the ways in themselves (bounded, decompressing, auth first): hand the raw stream through.
   app.removeAllContentTypeParsers();
@@ -116,6 +117,7 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
   };
 
   healthRoutes(app, ctx);
+  metricsRoutes(app, ctx, () => dispatcher);
   otlpRoutes(app, ctx);
   ingestRoutes(app, ctx);
   runRoutes(app, ctx);

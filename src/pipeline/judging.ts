@@ -68,17 +68,26 @@ export class RunJudging {
     }
     this.liveBusy.add(k);
     this.liveChecked.set(run, run.spans.size);
-    const assembled = assembleRun(
-      [...run.spans.values()].map((span) => ({ span })),
-      { runId: run.runId, agentId: run.agentId, status: 'open' },
-    );
-    this.storeSignals(run.customerId, assembled, true)
+    this.liveView(run)
+      .then((spans) => spans && this.storeSignals(run.customerId, assembleRun(spans, { runId: run.runId, agentId: run.agentId, status: 'open' }), true))
       .catch((err: unknown) => this.log.warn({ err, run_id: run.runId }, 'live detection failed; the run is judged again at completion'))
       .finally(() => {
         this.liveBusy.delete(k);
         // Re-check only while the run is still open: after completion its signals are final.
         if (this.livePending.delete(k) && this.isOpen(run.customerId, run.runId)) this.live(run);
       });
+  }
+
+  /**
+   * The open run as live detection judges it: the spans this process saw, or — when peers stored spans of it too
+   * (several receivers, no routing by trace) — all of them from storage, so a fragment is never judged as the run.
+   * null when storage shows the run's root arrived at a peer: the run is over and is judged at completion.
+   */
+  private async liveView(run: OpenRun): Promise<AssemblySpan[] | null> {
+    if (run.storedSpans <= run.spans.size) return [...run.spans.values()].map((span) => ({ span }));
+    const stored = (await this.storage().loadRunSpans(run.customerId, run.runId)).filter((s) => !s.late);
+    if (stored.some((s) => s.span.parent_span_id === null)) return null;
+    return stored.map((s) => ({ span: s.span }));
   }
 
   private async storeSignals(customerId: string, run: AssembledRun, live: boolean): Promise<void> {

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { isRetryable } from '../errors/index.js';
 import { canonicalRunId, createHasher, mapDunetraceEvent, mapSpan, type Hasher } from '../mapping/index.js';
 import { Histogram } from '../metrics/histogram.js';
 import { RunTracker } from '../runs/tracker.js';
@@ -20,6 +23,13 @@ export interface PipelineOptions {
   admission?: Admission;
   /** Keyed digests; default SHA-256 (see mapping/hash.ts). */
   hasher?: Hasher;
+  /**
+   * Several receivers on one database: how often to look for runs a dead peer left open (ms); null: never (one
+   * receiver, or an embedded database only this process can open).
+   */
+  sweepMs?: number | null;
+  /** How long a completion claim holds before peers may take the run over (default 30 s). */
+  claimLeaseMs?: number;
 }
 
 /** A batch from one request of a way in. */
@@ -78,12 +88,26 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   let lastFailureLog = 0;
   let failedSinceLog = 0;
 
+  // Runs are completed once across all receivers sharing the database: each completion is claimed there first.
+  const claim = {
+    owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+    leaseMs: opts.claimLeaseMs ?? 30_000,
+    graceMs: opts.graceMs,
+    idleMs: opts.idleMs,
+  };
+
   const tracker: RunTracker = new RunTracker({
     graceMs: opts.graceMs,
     idleMs: opts.idleMs,
     onSpans: (run) => judging.live(run),
     onClose: async (run) => {
       const started = performance.now();
+      const c = await opts.storage().claimCompletion(run.customerId, run.runId, claim);
+      if (c.state === 'gone') return; // a peer completed it
+      if (c.state === 'wait') return { retryInMs: c.retry_in_ms };
+      // Peers stored spans this process did not see: judge the whole run, from storage.
+      if (c.span_count > run.spans.size) run.partial = true;
+      run.rootSeen ||= c.root_seen;
       await judging.complete(run);
       completionSeconds.observe((performance.now() - started) / 1000);
       counters.runsCompleted++;
@@ -104,7 +128,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   const judging = new RunJudging(opts.storage, opts.judge, opts.sink, opts.log, (c, r) => tracker.isOpen(c, r));
 
   /** After a durable write: feed the spans of still-open runs to the tracker (late spans are stored and flagged). */
-  const track = (customerId: string, units: MappedUnit[], openRuns: (runId: string) => boolean) => {
+  const track = (customerId: string, units: MappedUnit[], openRuns: (runId: string) => boolean, stored: (runId: string) => number) => {
     const byRun = new Map<string, MappedUnit[]>();
     for (const u of units) {
       if (!openRuns(u.run_id)) continue;
@@ -112,8 +136,28 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       if (!list) byRun.set(u.run_id, (list = []));
       list.push(u);
     }
-    for (const [runId, list] of byRun) tracker.observe(customerId, runId, list);
+    for (const [runId, list] of byRun) tracker.observe(customerId, runId, list, stored(runId));
   };
+
+  /** Runs a peer that died left open: adopted here, and completed (claimed first, like any completion). */
+  let sweeping = false;
+  const sweep = async () => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      const rows = await opts.storage().listOverdueRuns({ ...claim, slackMs: Math.max(opts.graceMs, 1_000), limit: 500 });
+      for (const r of rows) {
+        if (tracker.isOpen(r.customer_id, r.run_id)) continue;
+        tracker.recover({ customerId: r.customer_id, runId: r.run_id, agentId: r.agent_id, rootSeen: r.root_seen, lastSpanAt: r.last_span_at });
+      }
+    } catch (err) {
+      if (!isRetryable(err)) opts.log.warn({ err: (err as Error)?.message }, 'looking for runs left open by other receivers failed');
+    } finally {
+      sweeping = false;
+    }
+  };
+  const sweepTimer = opts.sweepMs ? setInterval(() => void sweep(), opts.sweepMs) : null;
+  sweepTimer?.unref();
 
   return {
     admit: () => admission.acquire(),
@@ -125,7 +169,12 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
         const storage = opts.storage();
         for (const [customerId, units] of mapped.byCustomer) {
           const written = await storage.writeSpans({ customer_id: customerId, spans: units });
-          track(customerId, units, (runId) => written.runs.get(runId)?.status === 'open');
+          track(
+            customerId,
+            units,
+            (runId) => written.runs.get(runId)?.status === 'open',
+            (runId) => written.runs.get(runId)?.span_count ?? 0,
+          );
           result.accepted += written.inserted;
           result.duplicates += written.duplicates;
         }
@@ -144,7 +193,10 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       return rows.length;
     },
 
-    stop: () => tracker.stop(),
+    stop: () => {
+      if (sweepTimer) clearInterval(sweepTimer);
+      return tracker.stop();
+    },
 
     stats: () => ({
       openRuns: tracker.openRunCount,

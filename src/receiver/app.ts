@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import { ALERT_DELIVERIES_MIGRATION, type AlertDispatcher, type PostFn } from '../alerts/index.js';
 import { dashboardRoutes } from '../dashboard/routes.js';
@@ -17,6 +18,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { otlpRoutes } from './routes/otlp.js';
 import { runRoutes } from './routes/runs.js';
 import { SignalHub } from './signal-hub.js';
+import type { SignalBus } from '../storage/notify.js';
 import type { GrpcReceiver } from './grpc.js';
 import { StorageGate, storagePlugin } from './storage-gate.js';
 
@@ -85,9 +87,12 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
   let dispatcher: AlertDispatcher | null = null;
   const hub = new SignalHub();
   const judge = deps.judge !== undefined ? deps.judge : new DetectorJudge(detectorConfig, new BaselineCache(storage), app.log);
+  // Several receivers on one Postgres server: signals one stores reach the others' SSE streams over LISTEN/NOTIFY.
+  let bus: SignalBus | null = null;
   const sink: SignalSink = (signals, run) => {
     if (dispatcher) void dispatcher.notify(signals);
     hub.publish(signals);
+    bus?.publish(signals.map((s) => s.id));
     deps.sink?.(signals, run);
   };
   const pipeline = createPipeline({
@@ -100,6 +105,8 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
     // pg's pool has 10 connections: 8 for ingest, 2 kept for completions, the API and /health. PGlite runs one
     // statement at a time anyway; 2 lets the next batch decode while one commits.
     admission: deps.admission ?? new Admission(config.databaseUrl ? 8 : 2, 32),
+    // Peers may share a Postgres server: adopt the runs one that died left open. PGlite has one process only.
+    sweepMs: config.databaseUrl ? 2_000 : null,
   });
   const warned = new Set<string>();
   const ctx: ReceiverContext = {
@@ -130,6 +137,21 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
   let stopPruning: (() => void) | null = null;
   const ready = (async () => {
     const opened = await gate.open(RECEIVER_MIGRATIONS, app.log);
+    if (config.databaseUrl) {
+      const { openSignalBus } = await import('../storage/notify.js');
+      bus = openSignalBus({
+        databaseUrl: config.databaseUrl,
+        schema: config.databaseSchema,
+        origin: randomUUID(),
+        onSignals: (ids) => {
+          Promise.all(ids.map((id) => opened.getSignalForDelivery(id))).then(
+            (rows) => hub.publish(rows.filter((r): r is NonNullable<typeof r> => r !== null)),
+            (err: Error) => app.log.warn({ err: err.message }, 'could not load signals a peer receiver stored'),
+          );
+        },
+        onError: (err) => app.log.debug({ err: err.message }, 'signal notifications: connection problem (reconnecting)'),
+      });
+    }
     dispatcher = createAlertDispatcher(config, opened, app.log, deps.alertPost);
     if (dispatcher) {
       app.log.info({ channels: dispatcher.describe() }, 'alerts enabled');
@@ -162,6 +184,7 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
     await pipeline.stop();
     await ready.catch(() => {});
     await dispatcher?.close(); // the rest stays pending in the outbox
+    await bus?.close();
   });
 
   let closing: Promise<void> | null = null;

@@ -10,6 +10,11 @@ export interface OpenRun {
   spans: Map<string, MappedSpan>;
   /** True when spans stored before a restart are not in `spans`: judge only after reloading from storage. */
   partial: boolean;
+  /**
+   * Spans of the run stored in all, as the last write reported (several receivers may each see part of a run): more
+   * than `spans.size` means peers stored some, and judging must read the run from storage.
+   */
+  storedSpans: number;
   rootSeen: boolean;
   timer: NodeJS.Timeout | null;
   /** The wait `timer` was armed with, so a new span can simply refresh it. */
@@ -27,7 +32,7 @@ export interface RunTrackerOptions {
    * Called once per run when it completes; the tracker has already forgotten the run. `status` is computed from the
    * spans in memory: for a partial (recovered) run, reload the spans and call closingStatus again.
    */
-  onClose: (run: OpenRun, status: Exclude<RunStatus, 'open'>) => Promise<void>;
+  onClose: (run: OpenRun, status: Exclude<RunStatus, 'open'>) => Promise<void | { retryInMs: number }>;
   /** Reports an onClose failure; the tracker retries the completion with backoff. */
   onError?: (err: unknown, run: OpenRun) => void;
 }
@@ -57,15 +62,26 @@ export class RunTracker {
   }
 
   /** Spans that were durably written for runs that storage reports as still open. */
-  observe(customerId: string, runId: string, spans: { span: MappedSpan; agent_id: string }[]): void {
+  observe(customerId: string, runId: string, spans: { span: MappedSpan; agent_id: string }[], storedSpans = 0): void {
     if (this.stopped) return;
     const k = key(customerId, runId);
     if (this.closing.has(k)) return; // being judged right now; storage flags later arrivals as late
     let run = this.open.get(k);
     if (!run) {
-      run = { customerId, runId, agentId: spans[0]?.agent_id ?? 'unknown', spans: new Map(), partial: false, rootSeen: false, timer: null, timerMs: 0 };
+      run = {
+        customerId,
+        runId,
+        agentId: spans[0]?.agent_id ?? 'unknown',
+        spans: new Map(),
+        partial: false,
+        storedSpans: 0,
+        rootSeen: false,
+        timer: null,
+        timerMs: 0,
+      };
       this.open.set(k, run);
     }
+    run.storedSpans = Math.max(run.storedSpans, storedSpans);
     for (const { span, agent_id } of spans) {
       run.spans.set(span.span_id, span);
       if (span.parent_span_id === null && !run.rootSeen) {
@@ -87,6 +103,7 @@ export class RunTracker {
       agentId: r.agentId,
       spans: new Map(),
       partial: true,
+      storedSpans: 0,
       rootSeen: r.rootSeen,
       timer: null,
       timerMs: 0,
@@ -131,8 +148,13 @@ export class RunTracker {
     const p = this.opts
       .onClose(run, closingStatus(run.spans.values(), run.rootSeen))
       .then(
-        () => {
+        (outcome) => {
           this.failures.delete(k);
+          // Not due yet after all (a peer stored a span, or is completing it): ask again later.
+          if (outcome && !this.stopped && !this.open.has(k)) {
+            this.open.set(k, run);
+            this.arm(k, run, Math.max(0, outcome.retryInMs));
+          }
         },
         (err) => {
           this.opts.onError?.(err, run);

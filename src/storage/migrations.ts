@@ -133,6 +133,17 @@ CREATE INDEX signals_agent_time_idx ON signals (customer_id, agent_id, detected_
 `,
   },
   PACKED_SPANS_MIGRATION,
+  {
+    version: 5,
+    name: 'completion claims',
+    // Several receivers on one database: the one that completes a run claims it first (claimCompletion), so a run is
+    // judged once whichever receivers saw its spans; spans written while a claim holds are stored late. A claim
+    // expires (a receiver killed mid-completion): then a peer claims the run again.
+    sql: `
+ALTER TABLE runs ADD COLUMN claimed_by TEXT;
+ALTER TABLE runs ADD COLUMN claimed_until BIGINT;
+`,
+  },
 ];
 
 /** Arbitrary constant namespacing our advisory locks (first key of the two-int form). */

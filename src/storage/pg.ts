@@ -31,6 +31,8 @@ export interface PgStorageOptions {
   onIdleError?: (err: Error) => void;
 }
 
+const ignoreCheckedOutError = (): void => undefined;
+
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function openPgQueryable(options: PgStorageOptions): Queryable {
@@ -83,29 +85,41 @@ class PgQueryable implements Queryable {
   }
 
   async copyFrom(target: string, data: Buffer): Promise<number> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw toStorageError(err, 'Postgres');
-    }
+    const client = await this.checkout();
     try {
       const n = await copyInto(client, target, data);
-      client.release();
+      this.release(client);
       return n;
     } catch (err) {
-      client.release(isTransientDbError(err) ? (err instanceof Error ? err : true) : undefined);
+      this.release(client, isTransientDbError(err) ? err : undefined);
       throw toStorageError(err, 'Postgres');
     }
   }
 
-  async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+  /**
+   * A pooled connection for this process alone. The pool listens for errors only on idle connections: a checked-out
+   * one whose server goes away (a restart: 57P01 admin_shutdown) would emit 'error' with no listener and crash the
+   * process. This listener keeps it alive; the query in flight or the next one reports the failure (→ 503).
+   */
+  private async checkout(): Promise<pg.PoolClient> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
     } catch (err) {
       throw toStorageError(err, 'Postgres');
     }
+    client.on('error', ignoreCheckedOutError);
+    return client;
+  }
+
+  /** Back to the pool; a connection that broke (`broken` set) is destroyed instead. */
+  private release(client: pg.PoolClient, broken?: unknown): void {
+    client.off('error', ignoreCheckedOutError);
+    client.release(broken === undefined ? undefined : broken instanceof Error ? broken : true);
+  }
+
+  async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    const client = await this.checkout();
     const tx: Executor = {
       query: async <R>(sql: string, params?: readonly unknown[]) => {
         const r = await client.query(sql, params ? [...params] : undefined);
@@ -120,7 +134,7 @@ class PgQueryable implements Queryable {
       await client.query('BEGIN');
       const result = await fn(tx);
       await client.query('COMMIT');
-      client.release();
+      this.release(client);
       return result;
     } catch (err) {
       let broken = isTransientDbError(err);
@@ -132,7 +146,7 @@ class PgQueryable implements Queryable {
         }
       }
       // A broken connection is destroyed rather than returned to the pool.
-      client.release(broken ? (err instanceof Error ? err : true) : undefined);
+      this.release(client, broken ? err : undefined);
       throw toStorageError(err, 'Postgres');
     }
   }

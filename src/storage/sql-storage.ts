@@ -28,6 +28,8 @@ import * as sql from './statements.js';
 import {
   StorageUnavailableError,
   type AgentQuery,
+  type ClaimOptions,
+  type CompletionClaim,
   type AgentSummary,
   type ApiKeyRow,
   type NewApiKey,
@@ -86,6 +88,13 @@ export class SqlStorage implements Storage {
   private readonly retentionCache = new Map<string, { ms: number; until: number }>();
   private partitions: PartitionRange[] | null = null;
   private partitionWidth: number | null = null;
+  private readonly claimQueue: {
+    customerId: string;
+    runId: string;
+    options: ClaimOptions;
+    resolve: (c: CompletionClaim) => void;
+    reject: (err: unknown) => void;
+  }[] = [];
   private readonly closeQueue: { update: RunClose; resolve: (closed: boolean) => void; reject: (err: unknown) => void }[] = [];
 
   constructor(
@@ -205,14 +214,12 @@ export class SqlStorage implements Storage {
       await tx.query(sql.LOCK_RUNS_SQL, [customerId, input.runs.map((r) => r.run_id)]);
       // The COPY path counts every span as new; the INSERT path adds what it really inserted afterwards.
       const runs = mode === 'copy' ? input.runs : input.runs.map((r) => ({ ...r, n: 0 }));
-      const up = await tx.query<{ run_id: string; run_key: string; status: RunRow['status']; created: boolean }>(sql.UPSERT_RUNS_SQL, [
-        customerId,
-        JSON.stringify(runs),
-        now,
-        expiry,
-      ]);
+      const up = await tx.query<{ run_id: string; run_key: string; status: RunRow['status'] | 'closing'; created: boolean; span_count: number | string }>(
+        sql.UPSERT_RUNS_SQL,
+        [customerId, JSON.stringify(runs), now, expiry],
+      );
       const byRun = new Map(up.rows.map((r) => [r.run_id, r]));
-      for (const row of up.rows) result.runs.set(row.run_id, { status: row.status, created: row.created });
+      for (const row of up.rows) result.runs.set(row.run_id, { status: row.status, created: row.created, span_count: Number(row.span_count) });
       const rows: SpanRow[] = input.spans.map((u, i) => {
         const run = byRun.get(u.run_id);
         if (!run) throw new Error(`run ${u.run_id} missing after upsert`);
@@ -228,6 +235,10 @@ export class SqlStorage implements Storage {
       for (const n of counts.values()) inserted += n;
       if (counts.size > 0) {
         await tx.query(sql.COUNT_SPANS_SQL, [customerId, JSON.stringify([...counts].map(([run_key, n]) => ({ run_key, n })))]);
+        for (const row of up.rows) {
+          const entry = result.runs.get(row.run_id);
+          if (entry) entry.span_count += counts.get(String(row.run_key)) ?? 0;
+        }
       }
       result.inserted = inserted;
     });
@@ -332,6 +343,46 @@ export class SqlStorage implements Storage {
       const params = [customerId, runId];
       const spans = await this.db.query<SpanDbRow>(sql.LOAD_RUN_SPANS_SQL, params);
       return toStoredSpans(runId, spans.rows);
+    });
+  }
+
+  /**
+   * Claims are coalesced like closes (every claim of one event-loop turn in one transaction): the locks, then one
+   * statement deciding each run (see CLAIM_RUNS_SQL).
+   */
+  claimCompletion(customerId: string, runId: string, options: ClaimOptions): Promise<CompletionClaim> {
+    return this.run(
+      () =>
+        new Promise<CompletionClaim>((resolve, reject) => {
+          this.claimQueue.push({ customerId, runId, options, resolve, reject });
+          if (this.claimQueue.length === 1) setImmediate(() => void this.flushClaims());
+        }),
+    );
+  }
+
+  private async flushClaims(): Promise<void> {
+    const batch = this.claimQueue.splice(0);
+    // One receiver claims with one set of options; a batch mixing them (tests) is decided by its first.
+    const { owner, leaseMs, graceMs, idleMs } = batch[0].options;
+    const now = Math.trunc(this.now());
+    const input = JSON.stringify(batch.map((c) => ({ customer_id: c.customerId, run_id: c.runId })));
+    try {
+      const r = await this.db.transaction(async (tx) => {
+        await tx.query(sql.LOCK_RUN_PAIRS_SQL, [input]);
+        return tx.query<ClaimDbRow>(sql.CLAIM_RUNS_SQL, [input, owner, now, leaseMs, graceMs, idleMs]);
+      });
+      const byRun = new Map(r.rows.map((row) => [`${row.customer_id}\u0000${row.run_id}`, row]));
+      for (const c of batch) c.resolve(toClaim(byRun.get(`${c.customerId}\u0000${c.runId}`), c.options, now));
+    } catch (err) {
+      for (const c of batch) c.reject(err);
+    }
+  }
+
+  listOverdueRuns(options: ClaimOptions & { slackMs: number; limit: number }): Promise<RunRow[]> {
+    return this.run(async () => {
+      const now = Math.trunc(this.now());
+      const r = await this.db.query<RunDbRow>(sql.OVERDUE_RUNS_SQL, [now, options.graceMs, options.idleMs, options.slackMs, options.limit]);
+      return r.rows.map(toRun);
     });
   }
 
@@ -474,4 +525,24 @@ export class SqlStorage implements Storage {
     p.then(done, done);
     return p;
   }
+}
+
+interface ClaimDbRow {
+  customer_id: string;
+  run_id: string;
+  status: string | null;
+  last_span_at: string | null;
+  root_seen: boolean | null;
+  span_count: number | string | null;
+  claimed_until: string | null;
+  claimed: boolean;
+}
+
+/** One run's claim outcome: claimed, gone (closed or unknown), or when to ask again. */
+function toClaim(row: ClaimDbRow | undefined, o: ClaimOptions, now: number): CompletionClaim {
+  if (!row || row.status !== 'open') return { state: 'gone' };
+  if (row.claimed) return { state: 'claimed', span_count: Number(row.span_count), root_seen: row.root_seen === true };
+  const dueAt = Number(row.last_span_at) + (row.root_seen ? o.graceMs : o.idleMs);
+  const claimEnds = row.claimed_until === null ? 0 : Number(row.claimed_until);
+  return { state: 'wait', retry_in_ms: Math.max(dueAt, claimEnds) - now + 1 };
 }

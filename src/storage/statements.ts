@@ -51,20 +51,22 @@ WITH input AS (
   UPDATE runs r SET last_span_at = GREATEST(r.last_span_at, $3::int8), root_seen = r.root_seen OR i.root_seen,
                     span_count = r.span_count + i.n, min_start = LEAST(r.min_start, i.min_start)
   FROM input i WHERE r.customer_id = $1 AND r.run_id = i.run_id
-  RETURNING r.run_id, r.run_key, r.status
+  -- A run another receiver is completing right now ('closing') takes these spans as late.
+  RETURNING r.run_id, r.run_key,
+            CASE WHEN r.status = 'open' AND r.claimed_until > $3::int8 THEN 'closing' ELSE r.status END AS status, r.span_count
 ), created AS (
   INSERT INTO runs (run_key, customer_id, run_id, agent_id, agent_version, status, span_count, root_seen, last_span_at, min_start)
   SELECT ($4::int8 << 32) | (nextval('run_key_seq') & 4294967295), $1, i.run_id, i.agent_id, i.agent_version, 'open', i.n,
          i.root_seen, $3::int8, i.min_start
   FROM input i WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.customer_id = $1 AND r.run_id = i.run_id)
   ORDER BY i.run_id
-  RETURNING run_id, run_key, status
+  RETURNING run_id, run_key, status, span_count
 ), opened AS (
   INSERT INTO open_runs (run_key) SELECT run_key FROM created
 )
-SELECT run_id, run_key::text AS run_key, status, FALSE AS created FROM existing
+SELECT run_id, run_key::text AS run_key, status, span_count, FALSE AS created FROM existing
 UNION ALL
-SELECT run_id, run_key::text AS run_key, status, TRUE AS created FROM created`;
+SELECT run_id, run_key::text AS run_key, status, span_count, TRUE AS created FROM created`;
 
 /** $1 customer_id, $2 jsonb [{run_key, n}]: span_count corrections after a batch that held duplicates. */
 export const COUNT_SPANS_SQL = `
@@ -99,6 +101,47 @@ export const LOAD_RUN_SPANS_SQL = `
 SELECT lpad(to_hex(s.span_key), 16, '0') AS span_key, s.late, s.body
 FROM runs r JOIN spans s ON s.run_key = r.run_key
 WHERE r.customer_id = $1 AND r.run_id = $2`;
+
+/** $1 jsonb [{customer_id, run_id}]: LOCK_RUNS_SQL's advisory locks for runs of any customers, in the same order. */
+export const LOCK_RUN_PAIRS_SQL = `
+SELECT count(pg_advisory_xact_lock(k)) AS n
+FROM (SELECT DISTINCT hashtextextended(i.customer_id || '/' || i.run_id, 0) AS k
+      FROM jsonb_to_recordset($1::jsonb) AS i(customer_id TEXT, run_id TEXT) ORDER BY 1) x`;
+
+/**
+ * $1 jsonb [{customer_id, run_id}], $2 owner, $3 now (ms), $4 lease (ms), $5 grace (ms), $6 idle (ms). Claims each run
+ * whose completion is due — open, quiet for its grace (root seen) or idle time, not claimed by another receiver whose
+ * claim still holds. Run it after LOCK_RUN_PAIRS_SQL in the same transaction (its own statement, so this one's
+ * snapshot sees every write that held the locks before): a claim and a write of the same run never interleave, and
+ * spans written after the claim are late. Returns every asked run's state, claimed or not.
+ */
+export const CLAIM_RUNS_SQL = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(customer_id TEXT, run_id TEXT)
+), cur AS (
+  SELECT i.customer_id, i.run_id, r.run_key, r.status, r.last_span_at, r.root_seen, r.span_count, r.claimed_by, r.claimed_until
+  FROM input i LEFT JOIN runs r ON r.customer_id = i.customer_id AND r.run_id = i.run_id
+), claimed AS (
+  UPDATE runs r SET claimed_by = $2, claimed_until = $3::int8 + $4::int8
+  FROM cur c
+  WHERE r.run_key = c.run_key AND c.status = 'open'
+    AND (c.claimed_until IS NULL OR c.claimed_until <= $3::int8 OR c.claimed_by = $2)
+    AND c.last_span_at <= $3::int8 - CASE WHEN c.root_seen THEN $5::int8 ELSE $6::int8 END
+  RETURNING r.run_key
+)
+SELECT c.customer_id, c.run_id, c.status, c.last_span_at::text AS last_span_at, c.root_seen, c.span_count,
+       c.claimed_until::text AS claimed_until, c.run_key IN (SELECT run_key FROM claimed) AS claimed
+FROM cur c`;
+
+/**
+ * $1 now (ms), $2 grace (ms), $3 idle (ms), $4 slack (ms), $5 limit. Open runs overdue for completion by more than the
+ * slack and not claimed by a live receiver: what a receiver that died left behind (peers complete them).
+ */
+export const OVERDUE_RUNS_SQL = `SELECT ${runColumns('r.')}
+FROM open_runs o JOIN runs r ON r.run_key = o.run_key
+WHERE r.status = 'open' AND (r.claimed_until IS NULL OR r.claimed_until <= $1::int8)
+  AND r.last_span_at <= $1::int8 - $4::int8 - CASE WHEN r.root_seen THEN $2::int8 ELSE $3::int8 END
+ORDER BY r.last_span_at LIMIT $5`;
 
 /**
  * $1 jsonb [{customer_id, run_id, status, exit_reason, agent_id, agent_version, started_at, ended_at, step_count,

@@ -35,6 +35,14 @@ export interface Storage {
   // --- Run lifecycle ---
   /** Runs with status 'open' (for restart recovery), with their identity and last activity. */
   listOpenRuns(): Promise<RunRow[]>;
+  /**
+   * Several receivers on one database: before completing a run, claim it. Exactly one receiver gets 'claimed' for a
+   * run at a time, and only once it is due by the database's view (its last span from any receiver). Spans written
+   * while a claim holds are stored late.
+   */
+  claimCompletion(customerId: string, runId: string, options: ClaimOptions): Promise<CompletionClaim>;
+  /** Open runs overdue by more than `slackMs` and claimed by nobody alive: a dead receiver's runs, for its peers. */
+  listOverdueRuns(options: ClaimOptions & { slackMs: number; limit: number }): Promise<RunRow[]>;
   /** All stored spans of a run, events included, as MappedSpans (late flag per span). */
   loadRunSpans(customerId: string, runId: string): Promise<StoredSpan[]>;
   /** Closes a run: sets status, exit_reason, times, step_count, agent identity, stats. No-op when already closed. */
@@ -178,8 +186,30 @@ export interface WriteResult {
   inserted: number;
   /** Spans skipped as already stored. */
   duplicates: number;
-  /** Status of each run touched, after the write (keyed by run_id). */
-  runs: Map<string, { status: RunStatus; created: boolean }>;
+  /**
+   * Each run touched, after the write (keyed by run_id): its status ('closing' while another receiver completes it:
+   * the batch's spans of it were stored late), and how many spans it has stored in all, whoever wrote them.
+   */
+  runs: Map<string, { status: RunStatus | 'closing'; created: boolean; span_count: number }>;
+}
+
+/** The outcome of claimCompletion for one run. */
+export type CompletionClaim =
+  /** This receiver completes the run; `span_count` spans are stored (more than it saw: peers wrote some). */
+  | { state: 'claimed'; span_count: number; root_seen: boolean }
+  /** Not due yet (a span arrived, here or at a peer) or a peer is completing it: ask again in `retry_in_ms`. */
+  | { state: 'wait'; retry_in_ms: number }
+  /** Closed already (by a peer), or unknown: nothing to do. */
+  | { state: 'gone' };
+
+export interface ClaimOptions {
+  /** Who claims (one id per receiver process). */
+  owner: string;
+  /** How long a claim holds before peers may take the run over (a receiver killed mid-completion). */
+  leaseMs: number;
+  /** Quiet time a run with its root needs (DUNETRACE_RUN_GRACE_MS), and one without (DUNETRACE_RUN_IDLE_TIMEOUT_MS). */
+  graceMs: number;
+  idleMs: number;
 }
 
 export interface StoredSpan {

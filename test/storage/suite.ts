@@ -8,7 +8,7 @@ import type { MappedSpan } from '../../src/mapping/events.js';
 import { MIGRATIONS, type MigrationResult } from '../../src/storage/migrations.js';
 import type { SqlStorage } from '../../src/storage/sql-storage.js';
 import { PermanentError } from '../../src/errors/index.js';
-import { StorageUnavailableError, type RunClose, type StoredSpan } from '../../src/storage/types.js';
+import { StorageUnavailableError, type ClaimOptions, type RunClose, type StoredSpan } from '../../src/storage/types.js';
 import { batchOf, bySpanId, hex, llmSpan, newCustomer, newRunId, newSpanId, rootSpan, signal, smallRun, toolSpan } from './fixtures.js';
 
 export type StorageFactory = () => Promise<SqlStorage>;
@@ -112,7 +112,7 @@ export function storageContractSuite(name: string, factory: StorageFactory): voi
 
         expect(res.inserted).toBe(3);
         expect(res.duplicates).toBe(0);
-        expect([...res.runs.entries()]).toEqual([[runId, { status: 'open', created: true }]]);
+        expect([...res.runs.entries()]).toEqual([[runId, { status: 'open', created: true, span_count: 3 }]]);
 
         const stored = await storage.loadRunSpans(customer, runId);
         expect(spansOnly(stored)).toEqual(sortSpans(spans));
@@ -170,7 +170,7 @@ export function storageContractSuite(name: string, factory: StorageFactory): voi
         const again = await storage.writeSpans(batchOf(customer, spans));
         expect(again.inserted).toBe(0);
         expect(again.duplicates).toBe(3);
-        expect(again.runs.get(runId)).toEqual({ status: 'open', created: false });
+        expect(again.runs.get(runId)).toEqual({ status: 'open', created: false, span_count: 3 });
 
         // Partial overlap: two old, one new.
         const extra = llmSpan(runId, spans[0].span_id, 1);
@@ -324,6 +324,46 @@ export function storageContractSuite(name: string, factory: StorageFactory): voi
         expect(await close(runs[1].runId, 7)).toBe(false);
       });
 
+      it('claimCompletion: one receiver at a time, only once due; spans written while claimed are late; closed runs are gone', async () => {
+        const customer = newCustomer();
+        const { runId, spans } = smallRun();
+        const w = await storage.writeSpans(batchOf(customer, spans));
+        expect(w.runs.get(runId)).toMatchObject({ status: 'open', span_count: 3 });
+        const opts = (owner: string, over: Partial<ClaimOptions> = {}): ClaimOptions => ({ owner, leaseMs: 30_000, graceMs: 0, idleMs: 60_000, ...over });
+
+        const early = await storage.claimCompletion(customer, runId, opts('a', { graceMs: 60_000 }));
+        expect(early.state).toBe('wait');
+        expect(early.state === 'wait' && early.retry_in_ms).toBeGreaterThan(55_000);
+        expect(await storage.claimCompletion(customer, runId, opts('a'))).toEqual({ state: 'claimed', span_count: 3, root_seen: true });
+        // Another receiver waits for the lease; the holder may claim again (a retried completion).
+        const other = await storage.claimCompletion(customer, runId, opts('b'));
+        expect(other.state === 'wait' && other.retry_in_ms).toBeGreaterThan(25_000);
+        expect((await storage.claimCompletion(customer, runId, opts('a'))).state).toBe('claimed');
+        expect((await storage.listOverdueRuns({ ...opts('b'), slackMs: 0, limit: 1000 })).map((r) => r.run_id)).not.toContain(runId);
+
+        // A span of a run being completed is stored late.
+        const extra = llmSpan(runId, spans[0].span_id, 9);
+        const late = await storage.writeSpans(batchOf(customer, [extra]));
+        expect(late.runs.get(runId)?.status).toBe('closing');
+        expect((await storage.loadRunSpans(customer, runId)).find((s) => s.span.span_id === extra.span_id)?.late).toBe(true);
+
+        expect(await storage.closeRun(closeOf(customer, runId))).toBe(true);
+        expect(await storage.claimCompletion(customer, runId, opts('b'))).toEqual({ state: 'gone' });
+        expect(await storage.claimCompletion(customer, newRunId(), opts('b'))).toEqual({ state: 'gone' });
+      });
+
+      it('claimCompletion: an expired claim (its receiver died) is taken over; listOverdueRuns names such runs', async () => {
+        const customer = newCustomer();
+        const { runId, spans } = smallRun();
+        await storage.writeSpans(batchOf(customer, spans));
+        const opts = (owner: string, leaseMs: number): ClaimOptions => ({ owner, leaseMs, graceMs: 0, idleMs: 60_000 });
+        expect((await storage.listOverdueRuns({ ...opts('x', 1), slackMs: 0, limit: 1000 })).map((r) => r.run_id)).toContain(runId);
+        expect((await storage.claimCompletion(customer, runId, opts('dead', 1))).state).toBe('claimed');
+        await new Promise((r) => setTimeout(r, 20));
+        expect((await storage.listOverdueRuns({ ...opts('x', 1), slackMs: 0, limit: 1000 })).map((r) => r.run_id)).toContain(runId);
+        expect((await storage.claimCompletion(customer, runId, opts('peer', 30_000))).state).toBe('claimed');
+      });
+
       it('stores spans arriving after the run closed as late', async () => {
         const customer = newCustomer();
         const { runId, spans } = smallRun();
@@ -333,7 +373,7 @@ export function storageContractSuite(name: string, factory: StorageFactory): voi
         const lateSpan = llmSpan(runId, spans[0].span_id, 9);
         const res = await storage.writeSpans(batchOf(customer, [lateSpan, spans[1]]));
         expect(res).toMatchObject({ inserted: 1, duplicates: 1 });
-        expect(res.runs.get(runId)).toEqual({ status: 'errored', created: false });
+        expect(res.runs.get(runId)).toEqual({ status: 'errored', created: false, span_count: 4 });
 
         const stored = await storage.loadRunSpans(customer, runId);
         const late = stored.filter((s) => s.late).map((s) => s.span.span_id);

@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from '../../src/receiver/admin.js';
 import { capture, getRun, startReceiver, waitFor, waitForClosedRun, type Running } from '../helpers/receiver.js';
 import { otlpJson, jsonSpan } from '../helpers/otlp-json.js';
+import { freshDataDir } from '../helpers/pglite-template.js';
 import { runCli, startReceiverProcess } from '../helpers/process.js';
 
 const TRACE = '4e20a57ff03c65eb75a036945a5f6401';
@@ -71,13 +69,13 @@ describe('API keys (AUTH_MODE=keys)', () => {
 });
 
 describe('dunetrace keys CLI', () => {
-  const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const cleanups: (() => void)[] = [];
+  afterAll(() => cleanups.forEach((c) => c()));
 
   it('create / list / revoke against a running receiver that owns the embedded database', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'dt-keys-'));
-    dirs.push(dataDir);
-    const env = { DUNETRACE_DATA_DIR: dataDir, AUTH_MODE: 'keys', LOG_LEVEL: 'warn' };
+    const data = await freshDataDir();
+    cleanups.push(data.remove);
+    const env = { DUNETRACE_DATA_DIR: data.dir, AUTH_MODE: 'keys', LOG_LEVEL: 'warn' };
     const rec = await startReceiverProcess(env);
     try {
       const created = await runCli(['keys', 'create', '--customer-id', 'acme', '--agent-id', 'bot'], env);

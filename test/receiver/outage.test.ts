@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReceiver, type Receiver } from '../../src/receiver/app.js';
-import { capture, DEV_KEY, testConfig } from '../helpers/receiver.js';
+import { freshDataDir } from '../helpers/pglite-template.js';
+import { capture, captureLog, DEV_KEY, testConfig } from '../helpers/receiver.js';
 
 /** Every route answers a database outage the same way: 503, Retry-After, and no internal text. */
 describe('database outage on every route', () => {
@@ -52,16 +53,12 @@ describe('a bug on the ingest path', () => {
   it('is a 500 logged once with its stack frames and without the request content or the error text', async () => {
     const { openPGliteStorage } = await import('../../src/storage/pglite.js');
     const { RECEIVER_MIGRATIONS } = await import('../../src/receiver/app.js');
-    const storage = await openPGliteStorage({ dataDir: 'memory://', migrations: RECEIVER_MIGRATIONS });
+    const data = await freshDataDir();
+    const storage = await openPGliteStorage({ dataDir: data.dir, migrations: RECEIVER_MIGRATIONS });
     storage.writeSpans = () => Promise.reject(new TypeError('CANARY_BUG_TEXT'));
     const rec = await createReceiver(testConfig({ LOG_LEVEL: 'error' }), { storage });
     await rec.ready;
-    const logged: unknown[][] = [];
-    const original = rec.app.log.error.bind(rec.app.log);
-    rec.app.log.error = ((...args: unknown[]) => {
-      logged.push(args);
-      return (original as (...a: unknown[]) => void)(...args);
-    }) as typeof rec.app.log.error;
+    const { lines: logged } = captureLog(rec, ['error']);
     try {
       const res = await rec.app.inject({
         method: 'POST',
@@ -73,13 +70,14 @@ describe('a bug on the ingest path', () => {
       expect(res.json()).toEqual({ code: 2, message: 'internal error' }); // google.rpc.Status, as the Collector maps 500
       expect(res.body).not.toContain('CANARY');
       expect(logged).toHaveLength(1);
-      const text = JSON.stringify(logged[0]);
+      const text = logged[0];
       expect(text).toContain('TypeError');
       expect(text).toMatch(/at .*\.(ts|js)/); // stack frames
       expect(text).not.toContain('CANARY');
       expect(text).not.toContain('gen_ai'); // no request content
     } finally {
       await rec.close();
+      data.remove();
     }
   });
 });

@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStorage } from '../../src/storage/index.js';
+import { freshDataDir } from '../helpers/pglite-template.js';
 import { startReceiverProcess } from '../helpers/process.js';
 import { waitForClosedRun } from '../helpers/receiver.js';
 
@@ -183,12 +183,13 @@ function* files(dir: string): Generator<string> {
 }
 
 describe('privacy', () => {
-  const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const cleanups: (() => void)[] = [];
+  afterAll(() => cleanups.forEach((c) => c()));
 
   it('no canary reaches a table, the data directory or the logs', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'dt-privacy-'));
-    dirs.push(dataDir);
+    const data = await freshDataDir();
+    cleanups.push(data.remove);
+    const dataDir = data.dir;
     const env = { DUNETRACE_DATA_DIR: dataDir, LOG_LEVEL: 'trace', DUNETRACE_RUN_GRACE_MS: '100' };
     const rec = await startReceiverProcess(env);
     const headers = { 'content-type': 'application/json', authorization: 'Bearer dt_dev_privacy' };

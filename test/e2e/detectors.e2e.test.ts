@@ -9,7 +9,8 @@
  * A case that a src defect keeps red can be marked known_bug (run as it.fails) until it is fixed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FailureType } from '../../src/detectors/types.js';
+import { explainSignal } from '../../src/detectors/index.js';
+import type { Evidence, Explanation, FailureType } from '../../src/model/index.js';
 import { devHeaders, getRun, startReceiver, waitFor, type Running } from '../helpers/receiver.js';
 import { CASES, CLEAN, EVIDENCE_KEYS, SHADOW_BY_DEFAULT, baselineRun, perDialect, type Case } from './cases.js';
 import { DIALECTS, exportBody, render, type Dialect, type JsonSpan, type Rendered } from './dialects.js';
@@ -33,10 +34,10 @@ interface Signal {
   failure_type: FailureType;
   severity: string;
   step_index: number;
-  evidence: Record<string, unknown>;
+  evidence: Evidence;
   shadow: boolean;
   detected_live: boolean;
-  explanation: unknown;
+  explanation: Explanation;
 }
 interface RunBody {
   status: string;
@@ -245,7 +246,9 @@ describe('detector × dialect matrix', () => {
         expect(s.evidence).toMatchObject(perDialect(c.evidence, d));
         expect(s.shadow).toBe(SHADOW_BY_DEFAULT.has(c.failure_type));
         if (c.detected_live !== undefined) expect(s.detected_live).toBe(c.detected_live);
-        expect(s.explanation).toBeTruthy();
+        // The API explains the signal with its own detector's text over its own evidence and step.
+        expect(s.explanation).toEqual(explainSignal(s));
+        expect(s.explanation.suggested_fixes.length).toBeGreaterThan(0);
 
         const unexpected = run.signals.filter((x) => x.failure_type !== c.failure_type && !(c.allowed ?? []).includes(x.failure_type));
         expect(brief(unexpected), 'unexpected signals').toEqual([]);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDataDir } from '../helpers/pglite-template.js';
 import { runCli, startReceiverProcess } from '../helpers/process.js';
-import { captureLog, devHeaders, startReceiver, waitFor, waitForClosedRun } from '../helpers/receiver.js';
+import { captureLog, devHeaders, fetchOf, inProcessReceiver, waitFor, waitForClosedRun, type Target } from '../helpers/receiver.js';
 import { loopingRun, newTraceId } from '../helpers/scenarios.js';
 
 const dirs: string[] = [];
@@ -15,7 +15,7 @@ const tmp = () => {
   return d;
 };
 
-const post = (url: string, body: string) => fetch(`${url}/v1/traces`, { method: 'POST', headers: devHeaders(), body });
+const post = (target: Target, body: string) => fetchOf(target)('/v1/traces', { method: 'POST', headers: devHeaders(), body });
 const signalTypes = (run: any) => run.signals.map((s: any) => `${s.failure_type}${s.shadow ? ':shadow' : ''}`).sort();
 
 describe('detectors.yml in the receiver', () => {
@@ -30,15 +30,15 @@ describe('detectors.yml in the receiver', () => {
   it('per-agent sections (exact and glob) apply: disabled is silent, shadow is stored but marked', async () => {
     const file = path.join(tmp(), 'detectors.yml');
     writeFileSync(file, ['"quiet-*":', '  tool_loop:', '    enabled: false', 'shadowed-agent:', '  tool_loop:', '    shadow: true', ''].join('\n'));
-    const r = await startReceiver({ DUNETRACE_DETECTORS: file });
+    const r = await inProcessReceiver({ DUNETRACE_DETECTORS: file });
     try {
       const ids = { loud: newTraceId(), quiet: newTraceId(), shadow: newTraceId() };
-      await post(r.url, loopingRun(ids.loud, { agentId: 'loud-agent' }).all);
-      await post(r.url, loopingRun(ids.quiet, { agentId: 'quiet-agent' }).all);
-      await post(r.url, loopingRun(ids.shadow, { agentId: 'shadowed-agent' }).all);
-      expect(signalTypes(await waitForClosedRun(r.url, ids.loud))).toContain('TOOL_LOOP');
-      expect(signalTypes(await waitForClosedRun(r.url, ids.quiet))).not.toContain('TOOL_LOOP');
-      expect(signalTypes(await waitForClosedRun(r.url, ids.shadow))).toContain('TOOL_LOOP:shadow');
+      await post(r.fetch, loopingRun(ids.loud, { agentId: 'loud-agent' }).all);
+      await post(r.fetch, loopingRun(ids.quiet, { agentId: 'quiet-agent' }).all);
+      await post(r.fetch, loopingRun(ids.shadow, { agentId: 'shadowed-agent' }).all);
+      expect(signalTypes(await waitForClosedRun(r.fetch, ids.loud))).toContain('TOOL_LOOP');
+      expect(signalTypes(await waitForClosedRun(r.fetch, ids.quiet))).not.toContain('TOOL_LOOP');
+      expect(signalTypes(await waitForClosedRun(r.fetch, ids.shadow))).toContain('TOOL_LOOP:shadow');
     } finally {
       await r.close();
     }
@@ -48,12 +48,12 @@ describe('detectors.yml in the receiver', () => {
     const dir = tmp();
     const file = path.join(dir, 'detectors.yml');
     writeFileSync(file, 'default:\n  tool_loop:\n    enabled: false\n');
-    const r = await startReceiver({ DUNETRACE_DETECTORS: file, LOG_LEVEL: 'info' });
+    const r = await inProcessReceiver({ DUNETRACE_DETECTORS: file, LOG_LEVEL: 'info' });
     const log = captureLog(r.receiver, ['info', 'error']);
     try {
       const a = newTraceId();
-      await post(r.url, loopingRun(a).all);
-      expect(signalTypes(await waitForClosedRun(r.url, a))).not.toContain('TOOL_LOOP');
+      await post(r.fetch, loopingRun(a).all);
+      expect(signalTypes(await waitForClosedRun(r.fetch, a))).not.toContain('TOOL_LOOP');
 
       log.lines.length = 0;
       writeFileSync(file, 'default:\n  tool_loop:\n    enabled: true\n    threshold: 4\n');
@@ -61,19 +61,19 @@ describe('detectors.yml in the receiver', () => {
       expect(log.lines.join('\n')).toContain('"reason":"file changed"');
       // Threshold 4 of 5: five calls loop, four do not.
       const five = newTraceId();
-      await post(r.url, loopingRun(five, { calls: 5 }).all);
-      expect(signalTypes(await waitForClosedRun(r.url, five))).toContain('TOOL_LOOP');
+      await post(r.fetch, loopingRun(five, { calls: 5 }).all);
+      expect(signalTypes(await waitForClosedRun(r.fetch, five))).toContain('TOOL_LOOP');
       const four = newTraceId();
-      await post(r.url, loopingRun(four, { calls: 4 }).all);
-      expect(signalTypes(await waitForClosedRun(r.url, four))).not.toContain('TOOL_LOOP');
+      await post(r.fetch, loopingRun(four, { calls: 4 }).all);
+      expect(signalTypes(await waitForClosedRun(r.fetch, four))).not.toContain('TOOL_LOOP');
 
       log.lines.length = 0;
       writeFileSync(file, 'default:\n  tool_loop:\n    threshold: "many"\n');
       const refused = await waitFor(async () => log.lines.find((l) => l.includes('NOT reloaded')));
       expect(refused).toContain(`${file}:3: default.tool_loop.threshold`);
       const still = newTraceId();
-      await post(r.url, loopingRun(still, { calls: 5 }).all);
-      expect(signalTypes(await waitForClosedRun(r.url, still))).toContain('TOOL_LOOP');
+      await post(r.fetch, loopingRun(still, { calls: 5 }).all);
+      expect(signalTypes(await waitForClosedRun(r.fetch, still))).toContain('TOOL_LOOP');
       expect(log.lines.some((l) => l.includes('detector configuration reloaded'))).toBe(false);
     } finally {
       await r.close();

@@ -2,9 +2,10 @@ import type { AttrValue, Attributes, OtlpSpan, OtlpSpanEvent } from '../otlp/mod
 import type { MappedSpan, RootFacts, SpanEvent } from './events.js';
 import { firstNumber, firstString, readProvider, str, stringArray, toNumber, scanAttributes, type AttributeIndex } from './attributes.js';
 import { classify, vectorVendor } from './classify.js';
-import { extractContent, memoDigest, normalizeFinishReason, type ContentFacts } from './content.js';
+import { extractContent, memoDigest, normalizeFinishReason, type ContentFacts } from './content/index.js';
 import type { Hasher } from './hash.js';
-import { decodeContentFacts, hasContentFacts } from './redact.js';
+import { decodeContentFacts, hasContentFacts } from './content-codec.js';
+import { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION, withDialect } from './dialects/index.js';
 
 export interface MapOptions {
   hasher: Hasher;
@@ -53,11 +54,13 @@ function firstException(events: OtlpSpanEvent[]): OtlpSpanEvent | null {
 
 /**
  * Maps one decoded span to its content-free facts and span-level events. Pure: no I/O, no clock; the hasher is the
- * only dependency. When the span was redacted by `redactSpan` (marker `dunetrace.content.v`), content facts are read
+ * only dependency. When the span was redacted by `redactSpan` (marker `dunetrace.content.v` of a known version, content-codec.ts), content facts are read
  * from `dunetrace.content.*` instead of being recomputed, giving the same result as on the raw span.
  */
-export function mapSpan(span: OtlpSpan, opts: MapOptions): MappedSpan {
-  const a = span.attributes;
+export function mapSpan(raw: OtlpSpan, opts: MapOptions): MappedSpan {
+  // A framework dialect's spans are read through the canonical attributes it derives (dialects/).
+  const a = withDialect(raw.name, raw.attributes);
+  const span = a === raw.attributes ? raw : { ...raw, attributes: a };
   const index = scanAttributes(a);
   const category = classify(span.name, a, { hasVectorQuery: index.hasVectorQuery });
   const isRoot = span.parentSpanId === '';
@@ -125,17 +128,17 @@ export function mapSpan(span: OtlpSpan, opts: MapOptions): MappedSpan {
     end_time: end,
     status: span.status.code === 2 ? 'error' : span.status.code === 1 ? 'ok' : 'unset',
     error_type: errorType,
-    agent_id: str(resource, 'dunetrace.agent_id'),
+    agent_id: str(resource, 'dunetrace.agent_id') ?? str(a, SPAN_AGENT_ID),
     agent_name: agentName(a),
     service_name: str(resource, 'service.name'),
-    agent_version: str(resource, 'dunetrace.agent_version') ?? str(resource, 'service.version'),
+    agent_version: str(resource, 'dunetrace.agent_version') ?? str(a, SPAN_AGENT_VERSION) ?? str(resource, 'service.version'),
     tools_available: facts.tools,
-    root: isRoot ? rootFacts(facts) : null,
+    root: isRoot ? rootFacts(facts, a[ROOT_ANSWERED]) : null,
     events,
   };
 }
 
-function rootFacts(facts: ContentFacts): RootFacts {
+function rootFacts(facts: ContentFacts, answered: AttrValue | undefined): RootFacts {
   const root: RootFacts = {
     input_hash: facts.user?.hash ?? null,
     input_length: facts.user?.length ?? null,
@@ -143,6 +146,7 @@ function rootFacts(facts: ContentFacts): RootFacts {
     error_hash: facts.error,
   };
   if (facts.injection !== null) root.injection_signal = facts.injection;
+  if (typeof answered === 'boolean') root.answered = answered;
   return root;
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { MappedSpan, RunEvent, SpanEvent, LlmRespondedPayload } from '../mapping/events.js';
+import { joinSpans } from './join.js';
 import type { AssembledRun, ExitReason, RunStatus } from './types.js';
 
 export interface AssemblySpan {
@@ -27,16 +28,12 @@ const STEP_EVENTS = new Set(['llm.called', 'tool.called', 'retrieval.called']);
  * their span's step; the terminal event takes the last step.
  */
 export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): AssembledRun {
-  const onTime = input
-    .filter((s) => !s.late)
-    .map((s) => s.span)
-    .sort(byStart);
-  const late = input
-    .filter((s) => s.late)
-    .map((s) => s.span)
-    .sort(byStart);
+  const onTime = joinSpans(input.filter((s) => !s.late).map((s) => s.span)).sort(byStart);
+  const late = joinSpans(input.filter((s) => s.late).map((s) => s.span)).sort(byStart);
 
   const root = onTime.find((s) => s.parent_span_id === null) ?? null;
+  // What the run said about itself at its start: the root's facts, or (root not arrived yet) a run-start span's.
+  const startFacts = root?.root ?? onTime.find((s) => s.root !== null)?.root ?? null;
   const events: RunEvent[] = [];
   let step = 0;
   for (const span of onTime) step = pushSpanEvents(events, span, step, false);
@@ -47,12 +44,12 @@ export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): Assem
     .filter((e): e is RunEvent & { event_type: 'llm.responded'; payload: LlmRespondedPayload } => e.event_type === 'llm.responded')
     .sort((a, b) => a.step_index - b.step_index || a.timestamp - b.timestamp);
   const tools = collectTools(onTime, events);
-  const model = firstLlmModel(events);
+  const model = firstLlmModel(events) ?? startFacts?.model ?? null;
   const startedAt = root?.start_time ?? onTime[0]?.start_time ?? null;
 
   if (onTime.length > 0) {
     const anchor = root ?? onTime[0];
-    const injection = root?.root?.injection_signal ?? firstInjection(events);
+    const injection = startFacts?.injection_signal ?? firstInjection(events);
     events.unshift({
       event_type: 'run.started',
       step_index: 0,
@@ -63,9 +60,9 @@ export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): Assem
       payload: {
         source: 'otlp',
         root_span_name: root?.name ?? '',
-        input_hash: root?.root?.input_hash ?? firstLlmInputHash(events),
-        input_length: root?.root?.input_length ?? null,
-        system_prompt_hash: firstSystemPromptHash(events),
+        input_hash: startFacts?.input_hash ?? firstLlmInputHash(events),
+        input_length: startFacts?.input_length ?? null,
+        system_prompt_hash: startFacts?.system_prompt_hash ?? firstSystemPromptHash(events),
         model,
         tools,
         agent_name: root?.agent_name ?? onTime.find((s) => s.agent_name)?.agent_name ?? null,
@@ -82,7 +79,9 @@ export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): Assem
   } else if (opts.status !== 'open' && root) {
     const errored = root.status === 'error';
     const last = llmResponses[llmResponses.length - 1];
-    exitReason = errored ? 'error' : last && last.payload.finish_reason === 'stop' && last.payload.tool_calls.length === 0 ? 'final_answer' : 'completed';
+    // The root's own word when it has one (a framework's call/flow span); else the last LLM response stopped on text.
+    const answered = root.root?.answered ?? (last !== undefined && last.payload.finish_reason === 'stop' && last.payload.tool_calls.length === 0);
+    exitReason = errored ? 'error' : answered ? 'final_answer' : 'completed';
     endedAt = root.end_time;
     const common = {
       total_steps: stepCount,

@@ -68,21 +68,6 @@ export function injectFetch(receiver: Receiver): Fetch {
   };
 }
 
-/**
- * Collects what the receiver logs at `levels` (one JSON line per call, message last) instead of printing it, so a test
- * can wait for "reloaded" rather than sleep. Needs a LOG_LEVEL that lets those levels through (a logger, not silent).
- */
-export function captureLog(receiver: Receiver, levels: ('info' | 'warn' | 'error')[]): { lines: string[] } {
-  const lines: string[] = [];
-  const log = receiver.app.log as unknown as Record<string, unknown>;
-  for (const level of levels) {
-    log[level] = (obj: unknown, msg?: string) => {
-      lines.push(`${level} ${JSON.stringify(obj)} ${msg ?? ''}`);
-    };
-  }
-  return { lines };
-}
-
 export const DEV_KEY = 'dt_dev_test';
 export const devHeaders = (contentType = 'application/json') => ({ 'content-type': contentType, authorization: `Bearer ${DEV_KEY}` });
 

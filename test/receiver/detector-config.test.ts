@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { freshDataDir } from '../helpers/pglite-template.js';
 import { runCli, startReceiverProcess } from '../helpers/process.js';
-import { captureLog, devHeaders, fetchOf, inProcessReceiver, waitFor, waitForClosedRun, type Target } from '../helpers/receiver.js';
+import { devHeaders, fetchOf, inProcessReceiver, waitFor, waitForClosedRun, type Target } from '../helpers/receiver.js';
 import { loopingRun, newTraceId } from '../helpers/scenarios.js';
 
 const dirs: string[] = [];
@@ -49,16 +49,20 @@ describe('detectors.yml in the receiver', () => {
     const file = path.join(dir, 'detectors.yml');
     writeFileSync(file, 'default:\n  tool_loop:\n    enabled: false\n');
     const r = await inProcessReceiver({ DUNETRACE_DETECTORS: file, LOG_LEVEL: 'info' });
-    const log = captureLog(r.receiver, ['info', 'error']);
+    // What the watcher logs, kept off stdout: the test waits for "reloaded" / "NOT reloaded" instead of sleeping.
+    const spies = [vi.spyOn(r.receiver.app.log, 'info'), vi.spyOn(r.receiver.app.log, 'error')];
+    for (const spy of spies) spy.mockImplementation(() => undefined);
+    const logged = () => spies.flatMap((spy) => spy.mock.calls.map((call) => JSON.stringify(call)));
+    const clearLog = () => spies.forEach((spy) => spy.mockClear());
     try {
       const a = newTraceId();
       await post(r.fetch, loopingRun(a).all);
       expect(signalTypes(await waitForClosedRun(r.fetch, a))).not.toContain('TOOL_LOOP');
 
-      log.lines.length = 0;
+      clearLog();
       writeFileSync(file, 'default:\n  tool_loop:\n    enabled: true\n    threshold: 4\n');
-      await waitFor(async () => log.lines.find((l) => l.includes('detector configuration reloaded')));
-      expect(log.lines.join('\n')).toContain('"reason":"file changed"');
+      await waitFor(async () => logged().find((l) => l.includes('detector configuration reloaded')));
+      expect(logged().join('\n')).toContain('"reason":"file changed"');
       // Threshold 4 of 5: five calls loop, four do not.
       const five = newTraceId();
       await post(r.fetch, loopingRun(five, { calls: 5 }).all);
@@ -67,14 +71,14 @@ describe('detectors.yml in the receiver', () => {
       await post(r.fetch, loopingRun(four, { calls: 4 }).all);
       expect(signalTypes(await waitForClosedRun(r.fetch, four))).not.toContain('TOOL_LOOP');
 
-      log.lines.length = 0;
+      clearLog();
       writeFileSync(file, 'default:\n  tool_loop:\n    threshold: "many"\n');
-      const refused = await waitFor(async () => log.lines.find((l) => l.includes('NOT reloaded')));
+      const refused = await waitFor(async () => logged().find((l) => l.includes('NOT reloaded')));
       expect(refused).toContain(`${file}:3: default.tool_loop.threshold`);
       const still = newTraceId();
       await post(r.fetch, loopingRun(still, { calls: 5 }).all);
       expect(signalTypes(await waitForClosedRun(r.fetch, still))).toContain('TOOL_LOOP');
-      expect(log.lines.some((l) => l.includes('detector configuration reloaded'))).toBe(false);
+      expect(logged().some((l) => l.includes('detector configuration reloaded'))).toBe(false);
     } finally {
       await r.close();
     }

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createReceiver, type Receiver } from '../../src/receiver/app.js';
 import { freshDataDir } from '../helpers/pglite-template.js';
-import { capture, captureLog, DEV_KEY, testConfig } from '../helpers/receiver.js';
+import { capture, DEV_KEY, testConfig } from '../helpers/receiver.js';
 
 /** Every route answers a database outage the same way: 503, Retry-After, and no internal text. */
 describe('database outage on every route', () => {
@@ -21,6 +21,12 @@ describe('database outage on every route', () => {
     ['GET', '/v1/agents/a/signals', auth, undefined],
     ['GET', '/v1/signals', auth, undefined],
     ['POST', '/v1/traces', { ...auth, 'content-type': 'application/json' }, capture('traceloop-python')],
+    [
+      'POST',
+      '/v1/ingest',
+      { ...auth, 'content-type': 'application/json' },
+      JSON.stringify({ agent_id: 'a', events: [{ event_type: 'run.started', run_id: 'r1', agent_id: 'a', agent_version: 'v', step_index: 0 }] }),
+    ],
   ];
   it.each(routes)('%s %s → 503 + Retry-After 5, fixed message', async (method, url, headers, payload) => {
     const res = await rec.app.inject({ method: method as 'GET' | 'POST', url, headers, payload });
@@ -58,7 +64,7 @@ describe('a bug on the ingest path', () => {
     storage.writeSpans = () => Promise.reject(new TypeError('CANARY_BUG_TEXT'));
     const rec = await createReceiver(testConfig({ LOG_LEVEL: 'error' }), { storage });
     await rec.ready;
-    const { lines: logged } = captureLog(rec, ['error']);
+    const spy = vi.spyOn(rec.app.log, 'error');
     try {
       const res = await rec.app.inject({
         method: 'POST',
@@ -69,8 +75,8 @@ describe('a bug on the ingest path', () => {
       expect(res.statusCode).toBe(500);
       expect(res.json()).toEqual({ code: 2, message: 'internal error' }); // google.rpc.Status, as the Collector maps 500
       expect(res.body).not.toContain('CANARY');
-      expect(logged).toHaveLength(1);
-      const text = logged[0];
+      expect(spy).toHaveBeenCalledTimes(1);
+      const text = JSON.stringify(spy.mock.calls[0]);
       expect(text).toContain('TypeError');
       expect(text).toMatch(/at .*\.(ts|js)/); // stack frames
       expect(text).not.toContain('CANARY');

@@ -1,39 +1,36 @@
-import { mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statfsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { alive, RUN_PREFIX, TEMPLATE_PREFIX } from './scratch.js';
 
 /**
- * One scratch directory per `vitest run`, handed to the workers (inject('scratchDir')): the PGlite template and every
- * data directory copied from it live there (see pglite-template.ts), and it is removed when the run ends, whatever
- * the tests left behind (a run killed before its teardown is cleaned up by the next one). On tmpfs when /dev/shm has
- * room (copies and PGlite's writes then never touch a disk).
+ * One scratch directory per `vitest run`, handed to the workers (inject('scratchDir')): the data directories copied
+ * from the PGlite template (pglite-template.ts) live there, and it is removed when the run ends, whatever the tests
+ * left behind. The template sits next to it and outlives the run. On tmpfs when /dev/shm has room (copies and
+ * PGlite's writes then never touch a disk). Leftovers are pruned here: scratch directories and template builds of
+ * runs killed before their teardown, and templates no run used for a week.
  */
 export default function setup(project: TestProject): () => void {
   const root = scratchRoot();
-  removeAbandoned(root);
-  const dir = mkdtempSync(path.join(root, `${PREFIX}${process.pid}-`));
+  prune(root);
+  const dir = mkdtempSync(path.join(root, `${RUN_PREFIX}${process.pid}-`));
   project.provide('scratchDir', dir);
   return () => rmSync(dir, { recursive: true, force: true });
 }
 
-const PREFIX = 'dunetrace-test-';
+const WEEK_MS = 7 * 24 * 3_600_000;
 
-/** Scratch directories of runs that were killed before their teardown (their process is gone). */
-function removeAbandoned(root: string): void {
+function prune(root: string): void {
+  const owned = new RegExp(`^${RUN_PREFIX}(\\d+)-|^${TEMPLATE_PREFIX}.*\\.building-(\\d+)$`);
   for (const name of readdirSync(root)) {
-    const pid = Number(new RegExp(`^${PREFIX}(\\d+)-`).exec(name)?.[1]);
-    if (!pid || alive(pid)) continue;
-    rmSync(path.join(root, name), { recursive: true, force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    const p = path.join(root, name);
+    const owner = owned.exec(name);
+    if (owner) {
+      if (!alive(Number(owner[1] ?? owner[2]))) rmSync(p, { recursive: true, force: true });
+    } else if (name.startsWith(TEMPLATE_PREFIX) && !name.endsWith('.lock') && Date.now() - statSync(p).mtimeMs > WEEK_MS) {
+      rmSync(p, { recursive: true, force: true });
+    }
   }
 }
 

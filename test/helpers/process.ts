@@ -44,7 +44,8 @@ export async function runCli(args: string[], env: Record<string, string>): Promi
 export async function startReceiverProcess(env: Record<string, string>): Promise<Proc & { url: string }> {
   const dataDir = env.DUNETRACE_DATA_DIR;
   if (!dataDir || dataDir.startsWith('memory://')) throw new Error('startReceiverProcess: DUNETRACE_DATA_DIR must be a directory');
-  const p = spawnCli(['receiver'], { PORT: '0', ...env });
+  // gRPC off unless a test asks for it: parallel receivers would all want 4317.
+  const p = spawnCli(['receiver'], { PORT: '0', DUNETRACE_GRPC_PORT: 'off', ...env });
   const deadline = Date.now() + 60_000;
   let url: string | null = null;
   for (;;) {

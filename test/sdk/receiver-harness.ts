@@ -1,8 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { expect } from 'vitest';
-import { openStorage } from '../../src/storage/index.js';
+import { freshDataDir } from '../helpers/pglite-template.js';
+import { expectNoCanaryAtRest } from '../helpers/privacy.js';
 import { startReceiverProcess } from '../helpers/process.js';
 import { DEV_KEY, waitFor, waitForClosedRun } from '../helpers/receiver.js';
 import { startProxy, type Hit } from '../processor/helpers.js';
@@ -37,16 +36,8 @@ export interface ApiRun {
   signals: { failure_type: string; evidence: Record<string, any>; shadow: boolean }[];
 }
 
-function* files(dir: string): Generator<string> {
-  for (const e of readdirSync(dir)) {
-    const p = path.join(dir, e);
-    if (statSync(p).isDirectory()) yield* files(p);
-    else yield p;
-  }
-}
-
 export async function startPrivateReceiver(): Promise<PrivateReceiver> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'dt-sdk-e2e-'));
+  const { dir: dataDir } = await freshDataDir();
   const rec = await startReceiverProcess({ DUNETRACE_DATA_DIR: dataDir, LOG_LEVEL: 'trace', DUNETRACE_RUN_GRACE_MS: '300' });
   const proxy = await startProxy(rec.url);
   const answers: string[] = [];
@@ -87,20 +78,8 @@ export async function startPrivateReceiver(): Promise<PrivateReceiver> {
         const logs = rec.output();
         expect(logs.length).toBeGreaterThan(0);
         expect(logs, 'receiver log').not.toMatch(canary);
-        const storage = await openStorage({ dataDir });
-        try {
-          const driver = (storage as unknown as { driver: { query: (sql: string) => Promise<{ rows: Record<string, unknown>[] }> } }).driver;
-          const tables = (
-            await driver.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
-          ).rows.map((r) => String(r.table_name));
-          expect(tables).toEqual(expect.arrayContaining(['runs', 'spans', 'events', 'signals']));
-          for (const t of tables) {
-            for (const r of (await driver.query(`SELECT row_to_json(x)::text AS j FROM "${t}" x`)).rows) expect(String(r.j), `table ${t}`).not.toMatch(canary);
-          }
-        } finally {
-          await storage.close();
-        }
-        for (const f of files(dataDir)) expect(readFileSync(f).toString('latin1'), f).not.toMatch(canary);
+        const swept = await expectNoCanaryAtRest(dataDir, canary); // every table, every byte of the data directory
+        expect(swept.bytes).toBeGreaterThan(0);
       } finally {
         rmSync(dataDir, { recursive: true, force: true });
       }

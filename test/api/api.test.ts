@@ -1,4 +1,4 @@
 import { apiSuite } from './api-suite.js';
 
-// The REST API on the default backend, embedded PGlite (in memory). postgres.test.ts runs the same suite on a server.
+// The REST API on the default backend, embedded PGlite. postgres.test.ts runs the same suite on a server.
 apiSuite('PGlite');

@@ -2,19 +2,24 @@ import { randomBytes } from 'node:crypto';
 import { SseParser, type SseEvent } from '../../src/cli/sse.js';
 import type { RunSignal, Severity } from '../../src/model/index.js';
 import { jsonSpan, otlpJson } from '../helpers/otlp-json.js';
-import { DEV_KEY } from '../helpers/receiver.js';
+import { DEV_KEY, fetchOf, type Fetch, type Target } from '../helpers/receiver.js';
 
 export const randomRunId = () => randomBytes(16).toString('hex');
 
 export const auth = (key = DEV_KEY) => ({ authorization: `Bearer ${key}` });
 
-export async function getJson(url: string, key: string | null = DEV_KEY): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, { headers: key ? auth(key) : {} });
+/** GET `path` of a receiver (a URL, or a path with the receiver's Fetch) as JSON. */
+export async function getJson(url: string, key?: string | null): Promise<{ status: number; body: any }>;
+export async function getJson(f: Fetch, path: string, key?: string | null): Promise<{ status: number; body: any }>;
+export async function getJson(a: string | Fetch, b?: string | null, c?: string | null): Promise<{ status: number; body: any }> {
+  const [f, path, key] = typeof a === 'string' ? [fetch, a, b] : [a, b as string, c];
+  const k = key === undefined ? DEV_KEY : key;
+  const res = await f(path, { headers: k ? auth(k) : {} });
   return { status: res.status, body: await res.json() };
 }
 
-export async function postTrace(url: string, body: string, key = DEV_KEY): Promise<void> {
-  const res = await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth(key) }, body });
+export async function postTrace(target: Target, body: string, key = DEV_KEY): Promise<void> {
+  const res = await fetchOf(target)('/v1/traces', { method: 'POST', headers: { 'content-type': 'application/json', ...auth(key) }, body });
   if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
 }
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopingRun, newTraceId } from '../helpers/scenarios.js';
 import { runCli } from '../helpers/process.js';
 import { startReceiver, waitFor, waitForClosedRun, type Running } from '../helpers/receiver.js';
-import { emptyResponseRun, healthyRun, postTrace, randomRunId } from '../api/helpers.js';
+import { emptyResponseRun, getJson, healthyRun, postTrace, randomRunId } from '../api/helpers.js';
 
 /**
  * `dunetrace alerts` and `dunetrace runs …` run from source in a child process against a real receiver (in-process,
@@ -76,7 +76,8 @@ describe('dunetrace alerts', () => {
     const doc = JSON.parse(all.stdout);
     expect(Object.keys(doc).sort()).toEqual(['page', 'signals']);
     expect(doc.page).toMatchObject({ total: 3, has_more: false });
-    expect(doc.signals[0].explanation.title).toBeTruthy();
+    expect(doc).toEqual((await getJson(`${r.url}/v1/signals`)).body); // the API's document, as it is
+    expect(doc.signals.find((s: any) => s.failure_type === 'TOOL_LOOP').explanation.title).toMatch(/^Tool loop: search called 5 times/);
     expect(
       JSON.parse(high.stdout)
         .signals.map((s: any) => s.severity)

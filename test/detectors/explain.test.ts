@@ -26,9 +26,9 @@ describe('explainSignal', () => {
   describe.each(FAILURE_TYPES.map((t) => [t]))('%s', (type) => {
     it('renders from real evidence with no undefined/NaN and no content', () => {
       const { run, baseline } = FIRING[type]();
-      const signal = runDetectors(run, { baseline: baseline ?? null }).find((s) => s.failure_type === type);
-      expect(signal).toBeDefined();
-      if (!signal) return;
+      const mine = runDetectors(run, { baseline: baseline ?? null }).filter((s) => s.failure_type === type);
+      expect(mine).toHaveLength(1);
+      const signal = mine[0];
       const e = explainSignal(signal);
       expectClean(e);
       expect(e.suggested_fixes.length).toBeGreaterThan(0);

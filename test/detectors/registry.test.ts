@@ -68,9 +68,9 @@ describe('registry', () => {
     it('fires on its OTLP-shaped fixture through runDetectors, with content-free evidence', () => {
       const { run: r, baseline } = FIRING[type]();
       const signals = runDetectors(r, { baseline: baseline ?? null });
-      const s = signals.find((x) => x.failure_type === type);
-      expect(s, `${type} fired`).toBeDefined();
-      if (!s) return;
+      const mine = signals.filter((x) => x.failure_type === type);
+      expect(mine, `${type} fired, once`).toHaveLength(1);
+      const s = mine[0];
       expect(s.shadow).toBe(getDetector(type)?.shadowByDefault === true);
       expect(s.confidence).toBeGreaterThan(0);
       expect(s.confidence).toBeLessThanOrEqual(1);

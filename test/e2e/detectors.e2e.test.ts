@@ -1,5 +1,5 @@
 /**
- * Issue #3, end to end through a real receiver (real HTTP, in-memory PGlite, detectors from ./detectors.yml): for
+ * Issue #3, end to end through a real receiver (its routes through inject(), embedded PGlite, detectors from ./detectors.yml): for
  * each detector, a run built in each span dialect (OpenLLMetry JS, legacy Traceloop, GenAI semconv) produces the
  * expected signal and no unexpected one; a clean run produces none; a run split over several exports is judged once,
  * on all its spans; live detectors fire while the run is still open. Every content string carries a per-dialect
@@ -9,8 +9,9 @@
  * A case that a src defect keeps red can be marked known_bug (run as it.fails) until it is fixed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FailureType } from '../../src/detectors/types.js';
-import { devHeaders, getRun, startReceiver, waitFor, type Running } from '../helpers/receiver.js';
+import { explainSignal } from '../../src/detectors/index.js';
+import type { Evidence, Explanation, FailureType } from '../../src/model/index.js';
+import { devHeaders, getRun, inProcessReceiver, waitFor, type InProcess } from '../helpers/receiver.js';
 import { CASES, CLEAN, EVIDENCE_KEYS, SHADOW_BY_DEFAULT, baselineRun, perDialect, type Case } from './cases.js';
 import { DIALECTS, exportBody, render, type Dialect, type JsonSpan, type Rendered } from './dialects.js';
 import { llm, tool, type Scenario, type Step } from './scenario.js';
@@ -21,9 +22,9 @@ const CANARY: Record<Dialect, string> = {
   semconv: 'CANARY-semconv-2f68de',
 };
 
-let rx: Running;
+let rx: InProcess;
 beforeAll(async () => {
-  rx = await startReceiver({ DUNETRACE_RUN_GRACE_MS: '100', DUNETRACE_RUN_IDLE_TIMEOUT_MS: '1500' });
+  rx = await inProcessReceiver({ DUNETRACE_RUN_GRACE_MS: '100', DUNETRACE_RUN_IDLE_TIMEOUT_MS: '1500' });
 });
 afterAll(async () => {
   await rx?.close();
@@ -33,10 +34,10 @@ interface Signal {
   failure_type: FailureType;
   severity: string;
   step_index: number;
-  evidence: Record<string, unknown>;
+  evidence: Evidence;
   shadow: boolean;
   detected_live: boolean;
-  explanation: unknown;
+  explanation: Explanation;
 }
 interface RunBody {
   status: string;
@@ -53,14 +54,30 @@ interface Result {
   text: string;
 }
 
+/**
+ * The matrix sends ~100 exports at once. The receiver admits 2 writes on PGlite and queues 32, answering 503 beyond
+ * (test/pipeline/admission.test.ts); like a well-behaved exporter pool, keep at most 16 in flight.
+ */
+const MAX_IN_FLIGHT = 16;
+let inFlight = 0;
+const waiting: (() => void)[] = [];
+
 async function post(body: string): Promise<void> {
-  const res = await fetch(`${rx.url}/v1/traces`, { method: 'POST', headers: devHeaders(), body });
-  expect(res.status, await res.clone().text()).toBe(200);
-  expect(await res.json()).toEqual({});
+  if (inFlight < MAX_IN_FLIGHT) inFlight++;
+  else await new Promise<void>((r) => waiting.push(r)); // a finishing post hands its slot over
+  try {
+    const res = await rx.fetch('/v1/traces', { method: 'POST', headers: devHeaders(), body });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.json()).toEqual({});
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else inFlight--;
+  }
 }
 
 async function getText(runId: string): Promise<{ status: number; text: string }> {
-  const res = await fetch(`${rx.url}/v1/runs/${runId}`, { headers: devHeaders() });
+  const res = await rx.fetch(`/v1/runs/${runId}`, { headers: devHeaders() });
   return { status: res.status, text: await res.text() };
 }
 
@@ -75,7 +92,7 @@ async function closed(runId: string, firstWaitMs: number): Promise<{ run: RunBod
       return run.status === 'open' ? null : { run, text: g.text };
     },
     30_000,
-    150,
+    50,
   );
 }
 
@@ -119,7 +136,7 @@ describe('run lifecycle through the receiver', () => {
 
       const open = await waitFor(
         async () => {
-          const g = await getRun(rx.url, r.traceId);
+          const g = await getRun(rx.fetch, r.traceId);
           return g.status === 200 && g.body.signals?.some((x: Signal) => x.failure_type === 'TOOL_LOOP') ? (g.body as RunBody) : null;
         },
         5_000,
@@ -245,7 +262,9 @@ describe('detector × dialect matrix', () => {
         expect(s.evidence).toMatchObject(perDialect(c.evidence, d));
         expect(s.shadow).toBe(SHADOW_BY_DEFAULT.has(c.failure_type));
         if (c.detected_live !== undefined) expect(s.detected_live).toBe(c.detected_live);
-        expect(s.explanation).toBeTruthy();
+        // The API explains the signal with its own detector's text over its own evidence and step.
+        expect(s.explanation).toEqual(explainSignal(s));
+        expect(s.explanation.suggested_fixes.length).toBeGreaterThan(0);
 
         const unexpected = run.signals.filter((x) => x.failure_type !== c.failure_type && !(c.allowed ?? []).includes(x.failure_type));
         expect(brief(unexpected), 'unexpected signals').toEqual([]);

@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'vitest';
 import { createHasher, mapSpan } from '../../src/mapping/index.js';
 import { assembleRun } from '../../src/runs/assemble.js';
+import { freshDataDir } from '../helpers/pglite-template.js';
 import { expectNoCanaryAtRest } from '../helpers/privacy.js';
 import { startReceiverProcess } from '../helpers/process.js';
 import { waitForClosedRun } from '../helpers/receiver.js';
@@ -42,7 +41,7 @@ export interface Harness {
  * a recording proxy. Runs close 300 ms after their root span.
  */
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'dt-frameworks-'));
+  const { dir: dataDir } = await freshDataDir(); // removed by the run's scratch cleanup, or below
   const rec = await startReceiverProcess({ DUNETRACE_DATA_DIR: dataDir, LOG_LEVEL: 'trace', DUNETRACE_RUN_GRACE_MS: '300', ...env });
   const proxy = await startProxy(rec.url);
   const key = 'dt_dev_frameworks';

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { readAdminHandle, type AdminHandle } from '../../src/receiver/admin-handle.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = fileURLToPath(new URL('./cli-entry.ts', import.meta.url));
@@ -35,26 +36,32 @@ export async function runCli(args: string[], env: Record<string, string>): Promi
   return { code, stdout, output };
 }
 
-/** Starts `dunetrace receiver` on a free port and waits for /health 200. */
+/**
+ * Starts `dunetrace receiver` on a port the OS picks (PORT=0) and waits for /health 200. It finds the port through
+ * the admin handle the receiver writes in its data directory (the file `dunetrace keys` reads), so `env` must name a
+ * data directory, not memory://.
+ */
 export async function startReceiverProcess(env: Record<string, string>): Promise<Proc & { url: string }> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const dataDir = env.DUNETRACE_DATA_DIR;
+  if (!dataDir || dataDir.startsWith('memory://')) throw new Error('startReceiverProcess: DUNETRACE_DATA_DIR must be a directory');
   // gRPC off unless a test asks for it: parallel receivers would all want 4317.
-  const p = spawnCli(['receiver'], { PORT: String(port), DUNETRACE_GRPC_PORT: 'off', ...env });
-  const url = `http://127.0.0.1:${port}`;
+  const p = spawnCli(['receiver'], { PORT: '0', DUNETRACE_GRPC_PORT: 'off', ...env });
   const deadline = Date.now() + 60_000;
+  let url: string | null = null;
   for (;;) {
     if (p.child.exitCode !== null) throw new Error(`receiver exited early:\n${p.output()}`);
-    try {
-      const res = await fetch(`${url}/health`);
-      if (res.status === 200) break;
-    } catch {
-      /* not listening yet */
+    // The handle of this process (a SIGKILLed predecessor's may still be there).
+    const handle: AdminHandle | null = url ? null : await readAdminHandle(dataDir);
+    if (handle && handle.pid === p.child.pid) url = handle.url;
+    if (url) {
+      const res = await fetch(`${url}/health`).catch(() => null);
+      if (res?.status === 200) break;
     }
     if (Date.now() > deadline) {
       p.child.kill('SIGKILL');
       throw new Error(`receiver did not become healthy:\n${p.output()}`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 25));
   }
   return { ...p, url };
 }

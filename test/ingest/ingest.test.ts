@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_KEY, getRun, startReceiver, waitFor, waitForClosedRun, type Running } from '../helpers/receiver.js';
+import { DEV_KEY, getRun, inProcessReceiver, waitFor, waitForClosedRun, type InProcess } from '../helpers/receiver.js';
 import { batches, sdkRequest, SdkRun, type Generation, type SdkEvent } from './sdk-batches.js';
 
 /** POST /v1/ingest with batches shaped exactly as both original SDK generations send them. */
 describe('POST /v1/ingest (the original Dunetrace wire protocol)', () => {
-  let r: Running;
+  let r: InProcess;
   beforeAll(async () => {
-    r = await startReceiver({ DUNETRACE_RUN_GRACE_MS: '300', DUNETRACE_RUN_IDLE_TIMEOUT_MS: '1500', DUNETRACE_MAX_BODY_BYTES: String(512 * 1024) });
+    r = await inProcessReceiver({ DUNETRACE_RUN_GRACE_MS: '300', DUNETRACE_RUN_IDLE_TIMEOUT_MS: '1500', DUNETRACE_MAX_BODY_BYTES: String(512 * 1024) });
   });
   afterAll(() => r.close());
 
   const post = async (gen: Generation, events: readonly SdkEvent[], key = DEV_KEY) => {
     const { headers, body } = sdkRequest(gen, key, events);
-    return fetch(`${r.url}/v1/ingest`, { method: 'POST', headers, body });
+    return r.fetch('/v1/ingest', { method: 'POST', headers, body });
   };
   const send = async (gen: Generation, run: SdkRun) => {
     for (const batch of batches(run.events, 100)) {
@@ -39,9 +39,9 @@ describe('POST /v1/ingest (the original Dunetrace wire protocol)', () => {
       expect(body.batch_id).toMatch(/^[0-9a-f-]{36}$/);
       expect(Math.abs(body.queued_at - Date.now() / 1000)).toBeLessThan(60);
       // Stored before the answer: the run is readable at once (the original answered before writing).
-      expect((await getRun(r.url, run.runId)).status).toBe(200);
+      expect((await getRun(r.fetch, run.runId)).status).toBe(200);
 
-      const stored = await waitForClosedRun(r.url, run.runId);
+      const stored = await waitForClosedRun(r.fetch, run.runId);
       expect(stored).toMatchObject({ status: 'completed', exit_reason: 'final_answer', agent_id: `clean-${gen}`, agent_version: 'a1b2c3d4' });
       expect(types(stored)).toEqual([
         'run.started',
@@ -65,7 +65,7 @@ describe('POST /v1/ingest (the original Dunetrace wire protocol)', () => {
       for (let i = 0; i < 6; i++) run.llm('', 'tool_calls').tool('search', { q: 'refund policy' }, { output: 'no results' });
       run.llm('I could not find it.').completed('final_answer');
       await send(gen, run);
-      const stored = await waitForClosedRun(r.url, run.runId);
+      const stored = await waitForClosedRun(r.fetch, run.runId);
       expect(types(stored).filter((t: string) => t === 'tool.called')).toHaveLength(6);
       expect(signalTypes(stored)).toContain('TOOL_LOOP');
       expect(stored.signals.find((s: any) => s.failure_type === 'TOOL_LOOP').evidence).toMatchObject({ tool: 'search', args_identical: true });
@@ -77,7 +77,7 @@ describe('POST /v1/ingest (the original Dunetrace wire protocol)', () => {
       for (let i = 0; i < 3; i++) run.llm('', 'tool_calls').tool('book', { at: '19:00' }, { error: 'upstream 503' });
       run.errored('BookingError', 'gave up after 3 attempts');
       await send(gen, run);
-      const stored = await waitForClosedRun(r.url, run.runId);
+      const stored = await waitForClosedRun(r.fetch, run.runId);
       expect(stored).toMatchObject({ status: 'errored', exit_reason: 'error' });
       expect(signalTypes(stored)).toContain('RETRY_STORM');
       expect(stored.events.at(-1)).toMatchObject({ event_type: 'run.errored', payload: { error_type: 'BookingError' } });
@@ -86,7 +86,7 @@ describe('POST /v1/ingest (the original Dunetrace wire protocol)', () => {
     it('a retried batch is stored once', async () => {
       const run = new SdkRun(gen, `retry-${gen}`).started('hi').llm('hello').completed();
       for (let i = 0; i < 3; i++) expect((await post(gen, run.events)).status).toBe(202);
-      const stored = await waitForClosedRun(r.url, run.runId);
+      const stored = await waitForClosedRun(r.fetch, run.runId);
       expect(stored.span_count).toBe(run.events.length);
       expect(types(stored)).toEqual(['run.started', 'llm.called', 'llm.responded', 'run.completed']);
     });
@@ -100,7 +100,7 @@ describe('POST /v1/ingest (the original Dunetrace wire protocol)', () => {
     expect(parts).toHaveLength(4);
     const answers = await Promise.all(parts.reverse().map((p) => post('v1', p)));
     expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202]);
-    const stored = await waitForClosedRun(r.url, run.runId);
+    const stored = await waitForClosedRun(r.fetch, run.runId);
     expect(types(stored).filter((t: string) => t === 'tool.called')).toHaveLength(6);
     expect(stored.events.filter((e: any) => e.late)).toEqual([]);
     expect(signalTypes(stored).filter((t: string) => t === 'TOOL_LOOP')).toHaveLength(1);
@@ -111,13 +111,13 @@ describe('POST /v1/ingest (the original Dunetrace wire protocol)', () => {
     const run = new SdkRun('v1', 'custom-id-agent', custom).started('hi').llm('hello').completed();
     expect((await post('v1', run.events)).status).toBe(202);
     const byCustom = await waitFor(async () => {
-      const got = await getRun(r.url, encodeURIComponent(custom));
+      const got = await getRun(r.fetch, encodeURIComponent(custom));
       return got.status === 200 && got.body.status !== 'open' ? got.body : null;
     });
     expect(byCustom.agent_id).toBe('custom-id-agent');
     const uuidRun = new SdkRun('v1', 'uuid-agent').started('hi').llm('hello').completed();
     expect((await post('v1', uuidRun.events)).status).toBe(202);
-    expect((await waitForClosedRun(r.url, uuidRun.runId)).run_id).toBe(uuidRun.runId.replace(/-/g, ''));
+    expect((await waitForClosedRun(r.fetch, uuidRun.runId)).run_id).toBe(uuidRun.runId.replace(/-/g, ''));
   });
 
   it('a run without run.completed goes stalled after the idle timeout', async () => {
@@ -126,7 +126,7 @@ describe('POST /v1/ingest (the original Dunetrace wire protocol)', () => {
       .llm('', 'tool_calls')
       .tool('t', {});
     expect((await post('v03', run.events)).status).toBe(202);
-    const stored = await waitForClosedRun(r.url, run.runId);
+    const stored = await waitForClosedRun(r.fetch, run.runId);
     expect(stored).toMatchObject({ status: 'stalled', exit_reason: 'stalled' });
   });
 
@@ -135,9 +135,9 @@ describe('POST /v1/ingest (the original Dunetrace wire protocol)', () => {
     run.llm('out \u0000').tool('sea\u0000rch', { q: '\u0000\ud83d' }, { output: '\u0000' }).completed();
     // (No X-Dunetrace-Agent header: HTTP cannot carry this agent id in one.)
     const body = JSON.stringify({ api_key: DEV_KEY, agent_id: 'odd', events: run.events });
-    const res = await fetch(`${r.url}/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const res = await r.fetch('/v1/ingest', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(res.status).toBe(202);
-    const stored = await waitForClosedRun(r.url, run.runId);
+    const stored = await waitForClosedRun(r.fetch, run.runId);
     expect(stored.agent_id).toBe('oddagent\ufffd');
     expect(stored.events.find((e: any) => e.event_type === 'tool.called').payload.tool_name).toBe('search');
   });
@@ -164,7 +164,7 @@ describe('POST /v1/ingest (the original Dunetrace wire protocol)', () => {
     }
     run.raw('external.signal', { signal_name: 'rate_limit', source: 'gateway', retry_in: 3 }).llm('hello').completed();
     expect((await post('v1', run.events)).status).toBe(202);
-    const stored = await waitForClosedRun(r.url, run.runId);
+    const stored = await waitForClosedRun(r.fetch, run.runId);
     const signals = stored.events.filter((e: any) => e.event_type === 'external.signal');
     expect(signals.map((e: any) => e.payload.signal_name)).toContain('memory.written');
     expect(signals).toHaveLength(15);
@@ -175,7 +175,7 @@ describe('POST /v1/ingest (the original Dunetrace wire protocol)', () => {
 
   describe('refusals, with the status the original gives and a message naming the problem', () => {
     const raw = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-      fetch(`${r.url}/v1/ingest`, { method: 'POST', headers, body });
+      r.fetch('/v1/ingest', { method: 'POST', headers, body });
     const one = () => new SdkRun('v1', 'bad').started('x').events;
 
     it('501 events → 422', async () => {

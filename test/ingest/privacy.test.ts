@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freshDataDir } from '../helpers/pglite-template.js';
 import { expectNoCanaryAtRest } from '../helpers/privacy.js';
 import { startReceiverProcess } from '../helpers/process.js';
 import { waitForClosedRun } from '../helpers/receiver.js';
@@ -13,12 +11,13 @@ import { sdkRequest, SdkRun } from './sdk-batches.js';
  * byte of the database directory, no log line and no API answer.
  */
 describe('privacy of /v1/ingest', () => {
-  const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const cleanups: (() => void)[] = [];
+  afterAll(() => cleanups.forEach((c) => c()));
 
   it('no canary at rest, in the logs or in the API', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'dt-ingest-privacy-'));
-    dirs.push(dataDir);
+    const data = await freshDataDir();
+    cleanups.push(data.remove);
+    const dataDir = data.dir;
     const rec = await startReceiverProcess({ DUNETRACE_DATA_DIR: dataDir, LOG_LEVEL: 'trace', DUNETRACE_RUN_GRACE_MS: '100' });
     let n = 0;
     const c = () => `CANARY_${++n}_q`;

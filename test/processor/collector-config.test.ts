@@ -65,8 +65,20 @@ describe('collector-config.yaml', () => {
     expect(exp.compression).toBe('gzip');
     expect(exp.retry_on_failure.enabled).toBe(true);
     expect(exp.sending_queue.enabled).toBe(true);
-    expect(config.processors.memory_limiter).toBeDefined();
-    expect(config.processors.batch).toBeDefined();
+    // The limiter refuses before the collector runs out of memory: a real limit, and spikes below it.
+    const limiter = config.processors.memory_limiter;
+    expect(limiter.check_interval).toMatch(/^\d+(ms|s)$/);
+    expect(limiter.limit_percentage).toBeGreaterThan(0);
+    expect(limiter.limit_percentage).toBeLessThanOrEqual(100);
+    expect(limiter.spike_limit_percentage).toBeGreaterThan(0);
+    expect(limiter.spike_limit_percentage).toBeLessThan(limiter.limit_percentage);
+    // Batches leave within a second (alerts follow runs as they end), capped above the usual batch size.
+    const batch = config.processors.batch;
+    const ms = /^(\d+)(ms|s)$/.exec(batch.timeout);
+    expect(ms, `batch.timeout ${batch.timeout}`).not.toBeNull();
+    expect(Number(ms![1]) * (ms![2] === 's' ? 1000 : 1)).toBeLessThanOrEqual(1000);
+    expect(batch.send_batch_size).toBeGreaterThan(0);
+    expect(batch.send_batch_max_size).toBeGreaterThanOrEqual(batch.send_batch_size);
     for (const st of [...statementsFor('span'), ...statementsFor('spanevent')]) expect(st).toMatch(/^(set|delete_matching_keys)\(/);
   });
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 
 /** `npm run example` (tsx examples/traceloop-agent.ts) prints the run and its TOOL_LOOP signal within a minute. */
 describe('npm run example', () => {
@@ -9,6 +9,7 @@ describe('npm run example', () => {
       cwd: process.cwd(),
       env: { ...process.env, DUNETRACE_ENDPOINT: '', DUNETRACE_API_KEY: '' },
     });
+    onTestFinished(() => void child.kill('SIGKILL')); // a timed-out run must not leave the example running
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));

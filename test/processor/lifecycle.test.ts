@@ -5,7 +5,7 @@ import * as api from '@opentelemetry/api';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DunetraceSpanProcessor } from '../../src/index.js';
 import { captureDiag, closedPort, InMemorySpanExporter, providerWith, SlowExporter, SyncContextManager } from './helpers.js';
 
@@ -15,21 +15,34 @@ function endSpans(p: DunetraceSpanProcessor, n: number): void {
   for (let i = 0; i < n; i++) tracer.startSpan('chat gpt-4o', { attributes: { 'gen_ai.operation.name': 'chat', i } }, ROOT_CONTEXT).end();
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const elapsed = async (fn: () => Promise<unknown>) => {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-};
+// The processor's schedule (scheduledDelayMillis, exportTimeoutMillis) is checked on fake time, at exact instants.
+const advance = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+/** Shuts down on fake time, letting every timer run (InMemorySpanExporter answers through a setTimeout). */
+async function shutdownOnFakeTime(p: DunetraceSpanProcessor): Promise<void> {
+  const done = p.shutdown();
+  await vi.runAllTimersAsync();
+  await done;
+}
+/** A promise's state, read without waiting for it, and the (fake) time it settled at. */
+function tracked<T>(p: Promise<T>): { readonly settled: boolean; readonly at: number; promise: Promise<T> } {
+  const t = { settled: false, at: NaN, promise: p };
+  void p.finally(() => {
+    t.settled = true;
+    t.at = Date.now();
+  });
+  return t;
+}
 
 let restoreDiag: (() => void) | null = null;
 afterEach(() => {
   restoreDiag?.();
   restoreDiag = null;
+  vi.useRealTimers();
 });
 
 describe('queue: bounded, O(1) onEnd, drops counted', () => {
   it('a full queue drops and counts instead of growing; onEnd never exports synchronously', async () => {
+    vi.useFakeTimers();
     const slow = new SlowExporter(Infinity);
     const p = new DunetraceSpanProcessor({
       exporter: slow,
@@ -43,18 +56,19 @@ describe('queue: bounded, O(1) onEnd, drops counted', () => {
     expect(slow.batches).toHaveLength(0); // nothing happened inside span.end()
     expect(p.droppedSpans).toBe(20);
     expect(p.stats).toMatchObject({ queuedSpans: 10, droppedSpans: 20, exportedSpans: 0 });
-    await sleep(20);
+    await advance(1); // a full batch goes at once
     expect(slow.batches).toHaveLength(1);
     expect(slow.batches[0]).toHaveLength(5);
     expect(p.stats.queuedSpans).toBe(5);
     endSpans(p, 8); // 5 free slots
     expect(p.droppedSpans).toBe(23);
-    await sleep(100);
     // One export in flight: the next batch waits until the first settles or hits exportTimeoutMillis (200 ms).
+    // The first export went at 0 ms; it times out at 200 ms and the next one goes at once.
+    await advance(198);
     expect(slow.batches).toHaveLength(1);
-    await sleep(150);
+    await advance(1);
     expect(slow.batches).toHaveLength(2);
-    await p.shutdown();
+    await shutdownOnFakeTime(p); // nothing answers: shutdown gives up at its deadline
   });
 
   it('exports in batches of maxExportBatchSize, one export in flight at a time', async () => {
@@ -70,51 +84,78 @@ describe('queue: bounded, O(1) onEnd, drops counted', () => {
 
   it('a partial batch goes out after scheduledDelayMillis, a full one at once', async () => {
     const mem = new InMemorySpanExporter();
+    vi.useFakeTimers();
     const p = new DunetraceSpanProcessor({ exporter: mem, scheduledDelayMillis: 300, maxExportBatchSize: 4, env: {} });
     endSpans(p, 2);
-    await sleep(100);
+    await advance(299);
     expect(mem.getFinishedSpans()).toHaveLength(0);
-    await sleep(400);
+    await advance(1);
     expect(mem.getFinishedSpans()).toHaveLength(2);
     endSpans(p, 4);
-    await sleep(30);
+    await advance(1); // a full batch does not wait for the delay (setTimeout 0 is 1 ms in Node)
     expect(mem.getFinishedSpans()).toHaveLength(6);
-    await p.shutdown();
+    await shutdownOnFakeTime(p);
   });
 
   it('the default delay is short (200 ms): a span reaches the exporter well within a second', async () => {
+    vi.useFakeTimers();
     const mem = new InMemorySpanExporter();
     const p = new DunetraceSpanProcessor({ exporter: mem, env: {} });
     endSpans(p, 1);
-    await sleep(600);
+    await advance(199);
+    expect(mem.getFinishedSpans()).toHaveLength(0);
+    await advance(1);
     expect(mem.getFinishedSpans()).toHaveLength(1);
-    await p.shutdown();
+    await shutdownOnFakeTime(p);
   });
 });
 
 describe('forceFlush / shutdown', () => {
   it('forceFlush waits for the export in flight and exports what is queued', async () => {
+    vi.useFakeTimers();
     const ex = new SlowExporter(50);
     const p = new DunetraceSpanProcessor({ exporter: ex, maxExportBatchSize: 3, scheduledDelayMillis: 0, env: {} });
     endSpans(p, 3);
-    await sleep(10); // first batch in flight
+    await advance(10); // first batch in flight until 50 ms
+    expect(ex.batches).toHaveLength(1);
     endSpans(p, 4);
-    await p.forceFlush();
+    const flush = tracked(p.forceFlush());
+    await advance(39);
+    expect(flush.settled).toBe(false);
+    await advance(1 + 50 + 50); // the first export answers; then the batches of 3 and 1, 50 ms each
+    await flush.promise;
+    expect(ex.batches.map((b) => b.length)).toEqual([3, 3, 1]);
     expect(p.stats).toMatchObject({ exportedSpans: 7, queuedSpans: 0 });
     await p.shutdown();
   });
 
   it('with an exporter that never answers, forceFlush and shutdown return within exportTimeoutMillis', async () => {
+    vi.useFakeTimers();
     const ex = new SlowExporter(Infinity);
     const p = new DunetraceSpanProcessor({ exporter: ex, exportTimeoutMillis: 300, maxExportBatchSize: 2, env: {} });
     endSpans(p, 6);
-    const flush = await elapsed(() => p.forceFlush());
-    expect(flush).toBeLessThan(800);
+    // Each waits for the export in flight up to exportTimeoutMillis (300 ms), then returns (+1: a setTimeout(0)).
+    let t0 = Date.now();
+    const flush = tracked(p.forceFlush());
+    await advance(299);
+    expect(flush.settled).toBe(false);
+    await advance(2);
+    await flush.promise;
+    expect(flush.at - t0).toBeGreaterThanOrEqual(300);
+    expect(flush.at - t0).toBeLessThanOrEqual(301);
     endSpans(p, 2);
-    const t = await elapsed(() => p.shutdown());
-    expect(t).toBeLessThan(800);
+    t0 = Date.now();
+    const shutdown = tracked(p.shutdown());
+    await advance(299);
+    expect(shutdown.settled).toBe(false);
+    await advance(2);
+    await shutdown.promise;
+    expect(shutdown.at - t0).toBeGreaterThanOrEqual(300);
+    expect(shutdown.at - t0).toBeLessThanOrEqual(301);
     expect(ex.shutdownCalls).toBe(1);
     expect(p.stats.failedExports).toBeGreaterThanOrEqual(1);
+    // Every span ends up counted once: a batch still in flight at the deadline counts as failed when it times out.
+    await vi.runAllTimersAsync();
     const s = p.stats;
     expect(s.exportedSpans + s.failedSpans + s.droppedSpans + s.queuedSpans).toBe(8);
   });

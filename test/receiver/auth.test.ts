@@ -1,27 +1,25 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from '../../src/receiver/admin.js';
-import { capture, getRun, startReceiver, waitFor, waitForClosedRun, type Running } from '../helpers/receiver.js';
+import { capture, getRun, inProcessReceiver, waitFor, waitForClosedRun, type InProcess } from '../helpers/receiver.js';
 import { otlpJson, jsonSpan } from '../helpers/otlp-json.js';
+import { freshDataDir } from '../helpers/pglite-template.js';
 import { runCli, startReceiverProcess } from '../helpers/process.js';
 
 const TRACE = '4e20a57ff03c65eb75a036945a5f6401';
 
 describe('API keys (AUTH_MODE=keys)', () => {
-  let r: Running;
+  let r: InProcess;
   let acme: string;
   let globex: string;
   beforeAll(async () => {
-    r = await startReceiver({ AUTH_MODE: 'keys', DUNETRACE_KEY_CACHE_MS: '1000' });
+    r = await inProcessReceiver({ AUTH_MODE: 'keys', DUNETRACE_KEY_CACHE_MS: '1000' });
     acme = (await createKey(r.receiver.ctx, 'acme', 'acme-bot')).key;
     globex = (await createKey(r.receiver.ctx, 'globex', null)).key;
   });
   afterAll(async () => r?.close());
 
   const post = (body: string, headers: Record<string, string>) =>
-    fetch(`${r.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    r.fetch('/v1/traces', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
   it('keys are dt_live_<32 hex> and only their SHA-256 is stored', async () => {
     expect(acme).toMatch(/^dt_live_[0-9a-f]{32}$/);
@@ -37,14 +35,14 @@ describe('API keys (AUTH_MODE=keys)', () => {
 
   it('the same trace sent by two customers is two runs; no read crosses customers', async () => {
     expect((await post(capture('traceloop-python'), { authorization: `Bearer ${acme}` })).status).toBe(200);
-    const acmeRun = await waitForClosedRun(r.url, TRACE, acme);
+    const acmeRun = await waitForClosedRun(r.fetch, TRACE, acme);
     expect(acmeRun.agent_id).toBe('acme-bot'); // no dunetrace.agent_id on the resource: the key's agent
     // globex has not sent it: 404, exactly like a run that does not exist.
-    expect((await getRun(r.url, TRACE, globex)).status).toBe(404);
+    expect((await getRun(r.fetch, TRACE, globex)).status).toBe(404);
     expect((await post(capture('traceloop-python'), { 'x-dunetrace-api-key': globex })).status).toBe(200);
-    const globexRun = await waitForClosedRun(r.url, TRACE, globex);
+    const globexRun = await waitForClosedRun(r.fetch, TRACE, globex);
     expect(globexRun).toMatchObject({ span_count: 1, agent_id: 'traceloop-agent' }); // a key without agent: service.name
-    expect((await getRun(r.url, TRACE, acme)).body.span_count).toBe(1);
+    expect((await getRun(r.fetch, TRACE, acme)).body.span_count).toBe(1);
   });
 
   it("the key's agent names spans whose resource names none; the resource attribute key authenticates", async () => {
@@ -53,7 +51,7 @@ describe('API keys (AUTH_MODE=keys)', () => {
       'dunetrace.api_key': acme,
     });
     expect((await post(body, {})).status).toBe(200);
-    const run = await waitForClosedRun(r.url, traceId, acme);
+    const run = await waitForClosedRun(r.fetch, traceId, acme);
     expect(run.agent_id).toBe('acme-bot');
     expect(JSON.stringify(run)).not.toContain(acme);
   });
@@ -66,18 +64,18 @@ describe('API keys (AUTH_MODE=keys)', () => {
     const revokedAt = Date.now();
     await waitFor(async () => (await post(capture('otel-contrib-python'), { authorization: `Bearer ${temp}` })).status === 401, 5000, 100);
     expect(Date.now() - revokedAt).toBeLessThan(5000);
-    expect((await getRun(r.url, TRACE, temp)).status).toBe(401);
+    expect((await getRun(r.fetch, TRACE, temp)).status).toBe(401);
   });
 });
 
 describe('dunetrace keys CLI', () => {
-  const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const cleanups: (() => void)[] = [];
+  afterAll(() => cleanups.forEach((c) => c()));
 
   it('create / list / revoke against a running receiver that owns the embedded database', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'dt-keys-'));
-    dirs.push(dataDir);
-    const env = { DUNETRACE_DATA_DIR: dataDir, AUTH_MODE: 'keys', LOG_LEVEL: 'warn' };
+    const data = await freshDataDir();
+    cleanups.push(data.remove);
+    const env = { DUNETRACE_DATA_DIR: data.dir, AUTH_MODE: 'keys', LOG_LEVEL: 'warn' };
     const rec = await startReceiverProcess(env);
     try {
       const created = await runCli(['keys', 'create', '--customer-id', 'acme', '--agent-id', 'bot'], env);

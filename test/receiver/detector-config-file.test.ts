@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DetectorConfigError, defaultDetectorConfig, resolveAgentConfig } from '../../src/detectors/index.js';
 import { loadDetectorConfig } from '../../src/receiver/detector-config.js';
 
@@ -9,6 +9,7 @@ const yml = (...lines: string[]) => lines.join('\n') + '\n';
 
 describe('loadDetectorConfig', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dt-detectors-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   it('gives the defaults when the file is missing, and says so', async () => {
     const path = join(dir, 'missing.yml');
     const c = await loadDetectorConfig(path);

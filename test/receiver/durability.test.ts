@@ -3,16 +3,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { capture, getRun, waitForClosedRun } from '../helpers/receiver.js';
+import { freshDataDir } from '../helpers/pglite-template.js';
 import { startReceiverProcess } from '../helpers/process.js';
 import { jsonSpan, otlpJson } from '../helpers/otlp-json.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const cleanups: (() => void)[] = [];
+afterAll(() => cleanups.forEach((c) => c()));
 
 describe('durability (a real receiver process on an embedded database)', () => {
   it('a 200 means stored: SIGKILL right after the answer, restart on the same data, the run is there', async () => {
+    // An empty directory: the first start is a fresh install (initdb and every migration), as a new user's is.
     const dataDir = mkdtempSync(path.join(tmpdir(), 'dt-durable-'));
-    dirs.push(dataDir);
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const env = { DUNETRACE_DATA_DIR: dataDir, DUNETRACE_RUN_GRACE_MS: '300' };
     const first = await startReceiverProcess(env);
     const res = await fetch(`${first.url}/v1/traces`, {
@@ -38,9 +40,9 @@ describe('durability (a real receiver process on an embedded database)', () => {
   }, 180_000);
 
   it('open runs survive a graceful restart: spans before and after it form one run', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'dt-restart-'));
-    dirs.push(dataDir);
-    const env = { DUNETRACE_DATA_DIR: dataDir, DUNETRACE_RUN_GRACE_MS: '200', DUNETRACE_RUN_IDLE_TIMEOUT_MS: '60000' };
+    const data = await freshDataDir(); // an initialised database: this test is about the restart, not the install
+    cleanups.push(data.remove);
+    const env = { DUNETRACE_DATA_DIR: data.dir, DUNETRACE_RUN_GRACE_MS: '200', DUNETRACE_RUN_IDLE_TIMEOUT_MS: '60000' };
     const traceId = '7'.repeat(32);
     const t0 = Date.now() - 5000;
     const headers = { 'content-type': 'application/json', authorization: 'Bearer dt_dev_x' };

@@ -2,27 +2,39 @@ import { gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonSpan, otlpJson } from '../helpers/otlp-json.js';
-import { capture, devHeaders, getRun, startReceiver, waitForClosedRun, type Running } from '../helpers/receiver.js';
+import { createReceiver } from '../../src/receiver/app.js';
+import {
+  capture,
+  devHeaders,
+  getRun,
+  injectFetch,
+  inProcessReceiver,
+  testConfig,
+  startReceiver,
+  waitForClosedRun,
+  type InProcess,
+  type Running,
+} from '../helpers/receiver.js';
 
 const TRACELOOP_RUN = '4e20a57ff03c65eb75a036945a5f6401';
 const OPENLIT_RUN = '4e1b3e35451dcbcc4b3585797164a7a3';
 
+// The route's behaviour needs no socket: requests go through inject(). Body limits below use real HTTP.
 describe('POST /v1/traces', () => {
-  let r: Running;
+  let r: InProcess;
   beforeAll(async () => {
-    r = await startReceiver();
+    r = await inProcessReceiver();
   });
   afterAll(async () => r?.close());
 
-  const post = (body: string | Buffer, headers: Record<string, string> = devHeaders(), path = '/v1/traces') =>
-    fetch(`${r.url}${path}`, { method: 'POST', headers, body });
+  const post = (body: string | Buffer, headers: Record<string, string> = devHeaders(), path = '/v1/traces') => r.fetch(path, { method: 'POST', headers, body });
 
   it('accepts a golden capture, answers {} and the run appears with hashed events', async () => {
     const res = await post(capture('traceloop-python'));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await res.json()).toEqual({});
-    const run = await waitForClosedRun(r.url, TRACELOOP_RUN);
+    const run = await waitForClosedRun(r.fetch, TRACELOOP_RUN);
     expect(run).toMatchObject({ run_id: TRACELOOP_RUN, agent_id: 'traceloop-agent', status: 'completed', exit_reason: 'final_answer', step_count: 1 });
     expect(run.events.map((e: any) => e.event_type)).toEqual(['run.started', 'llm.called', 'llm.responded', 'run.completed']);
     const responded = run.events.find((e: any) => e.event_type === 'llm.responded');
@@ -33,17 +45,17 @@ describe('POST /v1/traces', () => {
 
   it('serves the run under its UUID form too, 404 for an unknown id, 400 for an overlong one, 401 without a key', async () => {
     const uuid = `${TRACELOOP_RUN.slice(0, 8)}-${TRACELOOP_RUN.slice(8, 12)}-${TRACELOOP_RUN.slice(12, 16)}-${TRACELOOP_RUN.slice(16, 20)}-${TRACELOOP_RUN.slice(20)}`;
-    expect((await getRun(r.url, uuid)).body.run_id).toBe(TRACELOOP_RUN);
-    expect((await getRun(r.url, 'not-a-run')).status).toBe(404);
-    expect((await getRun(r.url, 'x'.repeat(513))).status).toBe(400);
-    expect((await fetch(`${r.url}/v1/runs/${TRACELOOP_RUN}`)).status).toBe(401);
-    expect((await getRun(r.url, 'f'.repeat(32))).status).toBe(404);
+    expect((await getRun(r.fetch, uuid)).body.run_id).toBe(TRACELOOP_RUN);
+    expect((await getRun(r.fetch, 'not-a-run')).status).toBe(404);
+    expect((await getRun(r.fetch, 'x'.repeat(513))).status).toBe(400);
+    expect((await r.fetch(`/v1/runs/${TRACELOOP_RUN}`)).status).toBe(401);
+    expect((await getRun(r.fetch, 'f'.repeat(32))).status).toBe(404);
   });
 
   it('an errored capture (OpenLIT) becomes an errored run; the alias path works; gzip works', async () => {
     const res = await post(gzipSync(capture('openlit-python')), { ...devHeaders(), 'content-encoding': 'gzip' }, '/v1/otlp/traces');
     expect(res.status).toBe(200);
-    const run = await waitForClosedRun(r.url, OPENLIT_RUN);
+    const run = await waitForClosedRun(r.fetch, OPENLIT_RUN);
     expect(run).toMatchObject({ status: 'errored', exit_reason: 'error' });
     expect(run.events.at(-1)).toMatchObject({ event_type: 'run.errored', payload: { error_type: 'AttributeError' } });
   });
@@ -74,7 +86,7 @@ describe('POST /v1/traces', () => {
     expect((await post(otlpJson([llm('d'.repeat(16), 400)]))).status).toBe(200);
     expect((await post(otlpJson([tool]))).status).toBe(200);
     expect((await post(otlpJson([root, llm('b'.repeat(16), 100)]))).status).toBe(200);
-    const run = await waitForClosedRun(r.url, traceId);
+    const run = await waitForClosedRun(r.fetch, traceId);
     expect(run.events.map((e: any) => `${e.step_index}:${e.event_type}`)).toEqual([
       '0:run.started',
       '1:llm.called',
@@ -98,7 +110,7 @@ describe('POST /v1/traces', () => {
       attrs: { 'gen_ai.tool.name': 'late' },
     });
     expect((await post(otlpJson([late]))).status).toBe(200);
-    const after = (await getRun(r.url, traceId)).body;
+    const after = (await getRun(r.fetch, traceId)).body;
     expect(after.status).toBe('completed');
     expect(after.step_count).toBe(3);
     expect(after.events.filter((e: any) => e.late).map((e: any) => e.event_type)).toEqual(['tool.called', 'tool.responded']);
@@ -111,7 +123,7 @@ describe('POST /v1/traces', () => {
     ]);
     expect((await post(body)).status).toBe(200);
     expect((await post(body)).status).toBe(200);
-    const run = await waitForClosedRun(r.url, traceId);
+    const run = await waitForClosedRun(r.fetch, traceId);
     expect(run.span_count).toBe(1);
     expect(run.events.filter((e: any) => e.event_type === 'llm.called')).toHaveLength(1);
   });
@@ -132,7 +144,7 @@ describe('POST /v1/traces', () => {
     const body = (await res.json()) as any;
     expect(body.partialSuccess.rejectedSpans).toBe('1');
     expect(body.partialSuccess.errorMessage).toMatch(/spanId/);
-    expect((await waitForClosedRun(r.url, traceId)).span_count).toBe(1);
+    expect((await waitForClosedRun(r.fetch, traceId)).span_count).toBe(1);
   });
 
   it('415 for other content types, with a google.rpc.Status naming the accepted ones', async () => {
@@ -181,7 +193,7 @@ describe('POST /v1/traces', () => {
         expect([200, 400]).toContain(res.status);
       }
     }
-    expect((await fetch(`${r.url}/health`)).status).toBe(200);
+    expect((await r.fetch('/health')).status).toBe(200);
   });
 });
 
@@ -206,19 +218,12 @@ describe('body limits', () => {
 
 describe('database unavailable', () => {
   it('answers 503 with Retry-After on ingest and /health while the server cannot be reached', async () => {
-    const r = await (async () => {
-      const { createReceiver } = await import('../../src/receiver/app.js');
-      const { testConfig } = await import('../helpers/receiver.js');
-      const rec = await createReceiver(testConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' }));
-      await rec.app.listen({ host: '127.0.0.1', port: 0 });
-      return rec;
-    })();
+    const r = await createReceiver(testConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' })); // never ready
     try {
-      const url = `http://127.0.0.1:${(r.app.server.address() as { port: number }).port}`;
-      const res = await fetch(`${url}/v1/traces`, { method: 'POST', headers: devHeaders(), body: capture('traceloop-python') });
+      const res = await injectFetch(r)('/v1/traces', { method: 'POST', headers: devHeaders(), body: capture('traceloop-python') });
       expect(res.status).toBe(503);
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect((await fetch(`${url}/health`)).status).toBe(503);
+      expect((await injectFetch(r)('/health')).status).toBe(503);
     } finally {
       await r.close();
     }

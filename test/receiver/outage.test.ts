@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createReceiver, type Receiver } from '../../src/receiver/app.js';
+import { freshDataDir } from '../helpers/pglite-template.js';
 import { capture, DEV_KEY, testConfig } from '../helpers/receiver.js';
 
 /** Every route answers a database outage the same way: 503, Retry-After, and no internal text. */
@@ -58,7 +59,8 @@ describe('a bug on the ingest path', () => {
   it('is a 500 logged once with its stack frames and without the request content or the error text', async () => {
     const { openPGliteStorage } = await import('../../src/storage/pglite.js');
     const { RECEIVER_MIGRATIONS } = await import('../../src/receiver/app.js');
-    const storage = await openPGliteStorage({ dataDir: 'memory://', migrations: RECEIVER_MIGRATIONS });
+    const data = await freshDataDir();
+    const storage = await openPGliteStorage({ dataDir: data.dir, migrations: RECEIVER_MIGRATIONS });
     storage.writeSpans = () => Promise.reject(new TypeError('CANARY_BUG_TEXT'));
     const rec = await createReceiver(testConfig({ LOG_LEVEL: 'error' }), { storage });
     await rec.ready;
@@ -81,6 +83,7 @@ describe('a bug on the ingest path', () => {
       expect(text).not.toContain('gen_ai'); // no request content
     } finally {
       await rec.close();
+      data.remove();
     }
   });
 });

@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freshDataDir } from '../helpers/pglite-template.js';
 import { startReceiverProcess } from '../helpers/process.js';
 import { expectNoCanaryAtRest } from '../helpers/privacy.js';
 import { waitForClosedRun } from '../helpers/receiver.js';
@@ -175,12 +173,13 @@ function canaryTrace() {
 }
 
 describe('privacy', () => {
-  const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const cleanups: (() => void)[] = [];
+  afterAll(() => cleanups.forEach((c) => c()));
 
   it('no canary reaches a table, the data directory or the logs', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'dt-privacy-'));
-    dirs.push(dataDir);
+    const data = await freshDataDir();
+    cleanups.push(data.remove);
+    const dataDir = data.dir;
     const env = { DUNETRACE_DATA_DIR: dataDir, LOG_LEVEL: 'trace', DUNETRACE_RUN_GRACE_MS: '100' };
     const rec = await startReceiverProcess(env);
     const headers = { 'content-type': 'application/json', authorization: 'Bearer dt_dev_privacy' };

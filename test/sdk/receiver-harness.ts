@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { expect } from 'vitest';
+import { freshDataDir } from '../helpers/pglite-template.js';
 import { expectNoCanaryAtRest } from '../helpers/privacy.js';
 import { startReceiverProcess } from '../helpers/process.js';
 import { DEV_KEY, waitFor, waitForClosedRun } from '../helpers/receiver.js';
@@ -38,7 +37,7 @@ export interface ApiRun {
 }
 
 export async function startPrivateReceiver(): Promise<PrivateReceiver> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'dt-sdk-e2e-'));
+  const { dir: dataDir } = await freshDataDir();
   const rec = await startReceiverProcess({ DUNETRACE_DATA_DIR: dataDir, LOG_LEVEL: 'trace', DUNETRACE_RUN_GRACE_MS: '300' });
   const proxy = await startProxy(rec.url);
   const answers: string[] = [];
@@ -79,8 +78,8 @@ export async function startPrivateReceiver(): Promise<PrivateReceiver> {
         const logs = rec.output();
         expect(logs.length).toBeGreaterThan(0);
         expect(logs, 'receiver log').not.toMatch(canary);
-        // Every table (span bodies decoded) and every byte of the data directory: the shared sweep.
-        await expectNoCanaryAtRest(dataDir, canary);
+        const swept = await expectNoCanaryAtRest(dataDir, canary); // every table, every byte of the data directory
+        expect(swept.bytes).toBeGreaterThan(0);
       } finally {
         rmSync(dataDir, { recursive: true, force: true });
       }

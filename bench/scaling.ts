@@ -4,7 +4,7 @@
  * 10/100/1,000-event runs, and the live path an open run goes through on every export (assemble + live detectors
  * over the spans so far) for runs of 10 vs 1,000 spans arriving 10 at a time.
  */
-import { liveCheckDue } from '../src/receiver/pipeline.js';
+import { liveCheckDue } from '../src/pipeline/index.js';
 import { runDetectors } from '../src/detectors/index.js';
 import { createHasher, mapSpan, type MappedSpan } from '../src/mapping/index.js';
 import { decodeExport } from '../src/otlp/index.js';

@@ -1,51 +1,13 @@
-/**
- * Contract types of the alerts stage. Structural on purpose: a storage SignalRow and the explainer's output fit them
- * without this folder importing either.
- */
+/** Contract types of the alerts stage; the signal, severity and explanation shapes are the shared model's. */
 
-export type AlertSeverity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
+import type { Explanation, Severity, StoredSignal } from '../model/index.js';
 
-/** LOW 0 < MEDIUM 1 < HIGH 2 < CRITICAL 3 (upstream order). */
-export const SEVERITY_RANK: Readonly<Record<AlertSeverity, number>> = { LOW: 0, MEDIUM: 1, HIGH: 2, CRITICAL: 3 };
-
-export function atLeast(severity: AlertSeverity, min: AlertSeverity): boolean {
-  return SEVERITY_RANK[severity] >= SEVERITY_RANK[min];
-}
-
-/** A stored failure signal (storage's SignalRow fits this). */
-export interface AlertSignal {
-  id: number;
-  customer_id: string;
-  /** 32 lowercase hex (= trace id). */
-  run_id: string;
-  agent_id: string;
-  agent_version: string | null;
-  failure_type: string;
-  severity: AlertSeverity;
-  /** 0..1 */
-  confidence: number;
-  step_index: number;
-  evidence: Record<string, unknown>;
-  /** Shadow signals are stored but never alerted. */
-  shadow: boolean;
-  detected_live: boolean;
-  detected_at: Date;
-}
-
-export interface SuggestedFix {
-  description: string;
-  language?: string | null;
-  code?: string | null;
-}
-
-/** What the explainer returns for a signal (deterministic templates; no raw content). */
-export interface Explanation {
-  title: string;
-  what: string;
-  why_it_matters: string;
-  evidence_summary: string;
-  suggested_fixes: SuggestedFix[];
-}
+export { SEVERITY_RANK, atLeast } from '../model/index.js';
+export type { Explanation, SuggestedFix } from '../model/index.js';
+/** Severity names as the alerts stage reads them (the model's Severity). */
+export type AlertSeverity = Severity;
+/** A stored failure signal, as alerts deliver it. */
+export type AlertSignal = StoredSignal;
 
 export type ExplainFn = (signal: AlertSignal) => Explanation;
 

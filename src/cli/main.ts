@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { loadConfig, ConfigError, type ReceiverConfig } from '../receiver/config.js';
-import { readAdminHandle } from '../receiver/admin.js';
+import { readAdminHandle } from '../receiver/admin-handle.js';
+import { loadConfig, ConfigError } from '../receiver/config.js';
 import { alertsCommand } from './alerts.js';
-import { CliError, DEFAULT_ENDPOINT } from './http.js';
+import { CliError, DEFAULT_ENDPOINT, EXIT } from './http.js';
 import { runsCommand } from './runs.js';
 
 const HELP = `dunetrace — catch AI agents failing in production, from their OpenTelemetry traces
@@ -82,20 +82,17 @@ async function receiverCommand(): Promise<number> {
 }
 
 async function keysCommand(sub: string | undefined, args: string[]): Promise<number> {
-  const config = loadConfig();
-  const admin = await adminClient(config);
   switch (sub) {
     case 'create': {
       const { values } = parseArgs({ args, options: { 'customer-id': { type: 'string' }, 'agent-id': { type: 'string' } }, strict: true });
       const customerId = values['customer-id'];
       if (!customerId) throw new UsageError('keys create needs --customer-id C (and usually --agent-id A)');
-      const created = admin
-        ? await admin('POST', '/admin/keys', { customer_id: customerId, agent_id: values['agent-id'] ?? null })
-        : await withStorage(config, async (storage) => {
-            const { createKey } = await import('../receiver/admin.js');
-            return createKey({ storage }, customerId, values['agent-id'] ?? null);
-          });
-      const c = created as { key: string; customer_id: string; agent_id: string | null };
+      const admin = await adminClient();
+      const c = (await admin('POST', '/admin/keys', { customer_id: customerId, agent_id: values['agent-id'] ?? null })) as {
+        key: string;
+        customer_id: string;
+        agent_id: string | null;
+      };
       console.log(c.key);
       console.error(`created for customer ${c.customer_id}${c.agent_id ? `, agent ${c.agent_id}` : ''}. This is the only time the key is shown.`);
       return 0;
@@ -103,13 +100,11 @@ async function keysCommand(sub: string | undefined, args: string[]): Promise<num
     case 'revoke': {
       const [key] = args;
       if (!key) throw new UsageError('keys revoke needs the key: dunetrace keys revoke dt_live_…');
-      const { hashApiKey } = await import('../receiver/keys.js');
-      const ok = admin
-        ? await admin('POST', '/admin/keys/revoke', { key }).then(
-            () => true,
-            (e: Error) => (e.message.includes('404') ? false : Promise.reject(e)),
-          )
-        : await withStorage(config, (s) => s.revokeApiKey(hashApiKey(key)));
+      const admin = await adminClient();
+      const ok = await admin('POST', '/admin/keys/revoke', { key }).then(
+        () => true,
+        (e: Error) => (e instanceof CliError && e.status === 404 ? false : Promise.reject(e)),
+      );
       if (!ok) {
         console.error('dunetrace: no such key');
         return 1;
@@ -118,7 +113,8 @@ async function keysCommand(sub: string | undefined, args: string[]): Promise<num
       return 0;
     }
     case 'list': {
-      const rows = admin ? ((await admin('GET', '/admin/keys')) as { keys: KeyRow[] }).keys : await withStorage(config, (s) => s.listApiKeys());
+      const admin = await adminClient();
+      const rows = ((await admin('GET', '/admin/keys')) as { keys: KeyRow[] }).keys;
       printTable(
         ['PREFIX', 'CUSTOMER', 'AGENT', 'ACTIVE', 'CREATED'],
         rows.map((r) => [`${r.key_prefix}…`, r.customer_id, r.agent_id ?? '-', r.active ? 'yes' : 'revoked', new Date(r.created_at).toISOString()]),
@@ -140,31 +136,30 @@ interface KeyRow {
 
 type AdminCall = (method: string, path: string, body?: unknown) => Promise<unknown>;
 
-/** When a receiver owns the embedded database, key commands go through it (PGlite is single-process). */
-async function adminClient(config: ReceiverConfig): Promise<AdminCall | null> {
-  if (config.databaseUrl) return null;
+/**
+ * Key commands go to the receiver running on this machine (found through the handle it writes in its data dir), over
+ * its loopback-only admin routes: the CLI never opens the database itself.
+ */
+async function adminClient(): Promise<AdminCall> {
+  const config = loadConfig();
   const handle = await readAdminHandle(config.dataDir);
-  if (!handle) return null;
+  if (!handle) {
+    throw new CliError(
+      `no receiver is running with DUNETRACE_DATA_DIR=${config.dataDir} (no live ${config.dataDir}/receiver.json): start it with \`npm start\` (or \`dunetrace receiver\`) with the same settings, then retry`,
+      EXIT.unreachable,
+    );
+  }
   return async (method, path, body) => {
     const res = await fetch(handle.url + path, {
       method,
       headers: { 'x-dunetrace-admin-token': handle.token, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
+    }).catch((err: Error) => {
+      throw new CliError(`the receiver at ${handle.url} did not answer (${err.message})`, EXIT.unreachable);
     });
-    if (!res.ok) throw new Error(`receiver answered ${res.status}: ${await res.text()}`);
+    if (!res.ok) throw new CliError(`receiver answered ${res.status}: ${await res.text()}`, EXIT.error, res.status);
     return res.json();
   };
-}
-
-async function withStorage<T>(config: ReceiverConfig, fn: (s: import('../storage/types.js').Storage) => Promise<T>): Promise<T> {
-  const { openStorage } = await import('../storage/index.js');
-  const storage = await openStorage({ databaseUrl: config.databaseUrl ?? undefined, schema: config.databaseSchema ?? undefined, dataDir: config.dataDir });
-  try {
-    await storage.migrate();
-    return await fn(storage);
-  } finally {
-    await storage.close();
-  }
 }
 
 function printTable(head: string[], rows: string[][]): void {

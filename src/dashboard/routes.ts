@@ -4,7 +4,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ReceiverContext } from '../receiver/context.js';
 
 /**
  * The dashboard's static files live at the package root (`dashboard/public/`), not under src: tsc copies no
@@ -100,7 +99,7 @@ function send(req: FastifyRequest, reply: FastifyReply, file: StaticFile) {
  * The web dashboard, served as static files at / on the receiver's port (issue #5): index.html for the client-side
  * routes, /assets/* for its ES modules, CSS and icon. No build step, no CDN; /v1/* stays the API.
  */
-export function dashboardRoutes(app: FastifyInstance, _ctx: ReceiverContext, dir: string = DASHBOARD_DIR): void {
+export function dashboardRoutes(app: FastifyInstance, dir: string = DASHBOARD_DIR): void {
   const files = loadStaticFiles(dir);
   const index = files.get('index.html');
   if (!index) app.log.warn({ dir }, 'dashboard files not found: the web dashboard is disabled (the API still works)');

@@ -17,7 +17,6 @@
  * wrong type or an out-of-range value throws DetectorConfigError naming file, line and key path, e.g.
  *   detectors.yml:12: default.tool_loop.treshold: unknown parameter (known: threshold, window, enabled, shadow)
  */
-import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
 import { z } from 'zod';
 import { DETECTORS } from './rules/index.js';
@@ -93,23 +92,9 @@ const overrideSchemas = new Map<string, z.ZodObject>(
   DETECTORS.map((d) => [d.key, z.strictObject({ ...d.schema.shape, enabled: z.boolean(), shadow: z.boolean() }).partial()]),
 );
 
-export function defaultDetectorConfig(): DetectorConfig {
-  return freeze({ source: { kind: 'defaults', path: null, reason: 'built-in defaults' }, default: {}, agents: [] });
-}
-
-/** Reads and validates a detectors.yml. A missing file gives the defaults (source.kind 'defaults'). */
-export async function loadDetectorConfig(path: string): Promise<DetectorConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException)?.code;
-    if (code === 'ENOENT') {
-      return freeze({ source: { kind: 'defaults', path, reason: 'file not found' }, default: {}, agents: [] });
-    }
-    throw new DetectorConfigError([{ file: path, line: 0, path: '', message: `cannot read file (${code ?? String(err)})` }]);
-  }
-  return parseDetectorConfig(text, path);
+/** The built-in settings; `source` says why no file was used (e.g. a detectors.yml path that does not exist). */
+export function defaultDetectorConfig(source: { path: string | null; reason: string } = { path: null, reason: 'built-in defaults' }): DetectorConfig {
+  return freeze({ source: { kind: 'defaults', ...source }, default: {}, agents: [] });
 }
 
 /** Parses and validates detectors.yml text; every problem is reported at once. */

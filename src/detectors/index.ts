@@ -1,6 +1,7 @@
 /** Failure detectors: pure functions of an AssembledRun (+ per-agent settings and baseline) to signals. */
-export type { AnyDetector, Detector, DetectorContext, Evidence, EvidenceValue, FailureType, Severity, Signal } from './types.js';
-export { FAILURE_TYPES, SEVERITIES } from './types.js';
+export type { AnyDetector, Detector, DetectorContext, ExplainFn, Evidence, EvidenceValue, FailureType, Severity, Signal } from './types.js';
+export { FAILURE_TYPES, SEVERITIES, defineDetector } from './types.js';
+export { EvidenceReader } from './evidence-reader.js';
 export type { Baseline, ByStepKind, RunStats, StepKind } from './baseline.js';
 export { BASELINE_WINDOW, baselineFromStats, p75, percentile, runStats } from './baseline.js';
 export type {
@@ -13,9 +14,8 @@ export type {
   ResolvedAgentConfig,
   SectionOverrides,
 } from './config.js';
-export { DetectorConfigError, defaultDetectorConfig, loadDetectorConfig, parseDetectorConfig, resolveAgentConfig } from './config.js';
+export { DetectorConfigError, defaultDetectorConfig, parseDetectorConfig, resolveAgentConfig } from './config.js';
 export { defaultDetectorsYaml } from './config-template.js';
 export type { DetectedSignal, RunDetectorsOptions } from './registry.js';
 export { DETECTORS, getDetector, runDetectors } from './registry.js';
-export type { Explanation, SuggestedFix } from './explain.js';
 export { explainSignal, summarizeEvidence } from './explain.js';

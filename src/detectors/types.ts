@@ -1,59 +1,16 @@
 /**
  * Detector contracts. A detector is a pure function of one assembled run (plus its tuned parameters and, for some,
- * the agent's baseline) to at most one Signal. No I/O, no clock, never throws on odd input.
+ * the agent's baseline) to at most one Signal, and the words that explain that signal over the same typed evidence.
+ * No I/O, no clock, never throws on odd input.
  */
 import type { z } from 'zod';
+import type { Evidence, Explanation, FailureType, Signal } from '../model/index.js';
 import type { AssembledRun } from '../runs/types.js';
 import type { Baseline } from './baseline.js';
+import type { EvidenceReader } from './evidence-reader.js';
 
-export const FAILURE_TYPES = [
-  // the original 15
-  'TOOL_LOOP',
-  'TOOL_THRASHING',
-  'TOOL_AVOIDANCE',
-  'GOAL_ABANDONMENT',
-  'RAG_EMPTY_RETRIEVAL',
-  'LLM_TRUNCATION_LOOP',
-  'CONTEXT_BLOAT',
-  'SLOW_STEP',
-  'RETRY_STORM',
-  'EMPTY_LLM_RESPONSE',
-  'STEP_COUNT_INFLATION',
-  'CASCADING_TOOL_FAILURE',
-  'FIRST_STEP_FAILURE',
-  'REASONING_STALL',
-  'PROMPT_INJECTION_SIGNAL',
-  // later, structural
-  'SILENT_TRUNCATION',
-  'MODEL_FALLBACK_DRIFT',
-  'COST_SPIKE',
-  'SESSION_LATENCY',
-  'EXCESSIVE_RETRIEVAL',
-  'RUNAWAY_ITERATION',
-  'AGENT_HANDOFF_FAILURE',
-  'DELEGATION_LOOP',
-] as const;
-export type FailureType = (typeof FAILURE_TYPES)[number];
-
-export const SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-/**
- * Evidence is content-free by construction: counts, booleans, step numbers, short names (tool/model/index/agent
- * names, pattern labels, error classes) and hashes. Never prompt, output, argument or error text.
- */
-export type EvidenceValue = number | boolean | string | null | EvidenceValue[] | { [key: string]: EvidenceValue };
-export type Evidence = { [key: string]: EvidenceValue };
-
-export interface Signal {
-  failure_type: FailureType;
-  severity: Severity;
-  /** 0..1 */
-  confidence: number;
-  /** The step the failure is pinned to (documented per detector). */
-  step_index: number;
-  evidence: Evidence;
-}
+export type { Evidence, EvidenceValue, FailureType, Severity, Signal } from '../model/index.js';
+export { FAILURE_TYPES, SEVERITIES } from '../model/index.js';
 
 export interface DetectorContext<P> {
   params: P;
@@ -61,7 +18,10 @@ export interface DetectorContext<P> {
   baseline: Baseline | null;
 }
 
-export interface Detector<P extends object = Record<string, unknown>> {
+/** A detector's explanation: title, what happened, why it matters and fixes, read from its own evidence type. */
+export type ExplainFn<E extends Evidence> = (evidence: EvidenceReader<E>, step: string) => Omit<Explanation, 'evidence_summary'>;
+
+export interface Detector<P extends object = Record<string, unknown>, E extends Evidence = Evidence> {
   failure_type: FailureType;
   /** snake_case key used in detectors.yml, e.g. "tool_loop". */
   key: string;
@@ -79,8 +39,18 @@ export interface Detector<P extends object = Record<string, unknown>> {
   /** Cross-parameter rule (e.g. threshold ≤ window); returns a message when the combination is invalid. */
   validate?(params: P): string | null;
   /** At most one signal per run. Must not throw. */
-  detect(run: AssembledRun, ctx: DetectorContext<P>): Signal | null;
+  detect(run: AssembledRun, ctx: DetectorContext<P>): Signal<E> | null;
+  /** The signal in words. Stored evidence may be old or odd: the reader renders what is missing as "unknown". */
+  explain: ExplainFn<E>;
 }
 
-/** A detector of any parameter shape (the registry's element type). */
-export type AnyDetector = Detector<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/**
+ * Declares a detector with its parameter type: `defineDetector<Params>()({ … })`. The evidence type is inferred from what `detect` returns, so `explain` can only read keys the
+ * rule writes, with the types it writes them (a rule and its text cannot drift apart).
+ */
+export function defineDetector<P extends object>(): <E extends Evidence>(d: Detector<P, E>) => Detector<P, E> {
+  return (d) => d;
+}
+
+/** A detector of any parameter and evidence shape (the registry's element type). */
+export type AnyDetector = Detector<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -4,25 +4,20 @@
  */
 export { mapSpan, nanosToSeconds, readToolName, agentName, isRateLimited, type MapOptions } from './map-span.js';
 export { createHasher, isDigest, type Hasher, type HasherOptions } from './hash.js';
-export {
-  redactSpan,
-  redactAttributes,
-  isContentAttribute,
-  isContentEventAttribute,
-  hasContentFacts,
-  encodeContentFacts,
-  decodeContentFacts,
-  CONTENT_ATTRIBUTE_KEYS,
-  CONTENT_ATTRIBUTE_FAMILIES,
-  CONTENT_FACTS_MARKER,
-  CONTENT_FACTS_PREFIX,
-  CONTENT_FACTS_VERSION,
-  type RedactOptions,
-  type RedactableSpan,
-  type RedactedContent,
-} from './redact.js';
+export { redactSpan, redactAttributes, type RedactOptions, type RedactableSpan, type RedactedContent } from './redact.js';
+export { isContentAttribute, isContentEventAttribute, CONTENT_ATTRIBUTE_KEYS, CONTENT_ATTRIBUTE_FAMILIES } from './content-keys.js';
+export { hasContentFacts, encodeContentFacts, decodeContentFacts, CONTENT_FACTS_MARKER, CONTENT_FACTS_PREFIX, CONTENT_FACTS_VERSION } from './content-codec.js';
 export { scanForInjection, INJECTION_PATTERNS, SCAN_WHOLE_MAX, SCAN_HEAD_CHARS, SCAN_TAIL_CHARS } from './injection.js';
 export { classify, classifyName, vectorVendor, VECTOR_DB_SYSTEMS, type ClassifyHints } from './classify.js';
-export { extractContent, normalizeFinishReason, type ContentFacts, type ContentContext, type Measured } from './content.js';
+export {
+  extractContent,
+  normalizeFinishReason,
+  FINISH_REASONS,
+  type FinishReason,
+  type ContentFacts,
+  type ContentContext,
+  type ContentSource,
+  type Measured,
+} from './content/index.js';
 export { normalizeProvider, readProvider, readIndexed, scanAttributes, type AttributeIndex, type IndexedRecord } from './attributes.js';
 export * from './events.js';

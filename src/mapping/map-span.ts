@@ -2,9 +2,9 @@ import type { AttrValue, Attributes, OtlpSpan, OtlpSpanEvent } from '../otlp/mod
 import type { MappedSpan, RootFacts, SpanEvent } from './events.js';
 import { firstNumber, firstString, readProvider, str, stringArray, toNumber, scanAttributes, type AttributeIndex } from './attributes.js';
 import { classify, vectorVendor } from './classify.js';
-import { extractContent, memoDigest, normalizeFinishReason, type ContentFacts } from './content.js';
+import { extractContent, memoDigest, normalizeFinishReason, type ContentFacts } from './content/index.js';
 import type { Hasher } from './hash.js';
-import { decodeContentFacts, hasContentFacts } from './redact.js';
+import { decodeContentFacts, hasContentFacts } from './content-codec.js';
 
 export interface MapOptions {
   hasher: Hasher;
@@ -53,7 +53,7 @@ function firstException(events: OtlpSpanEvent[]): OtlpSpanEvent | null {
 
 /**
  * Maps one decoded span to its content-free facts and span-level events. Pure: no I/O, no clock; the hasher is the
- * only dependency. When the span was redacted by `redactSpan` (marker `dunetrace.content.v`), content facts are read
+ * only dependency. When the span was redacted by `redactSpan` (marker `dunetrace.content.v` of a known version, content-codec.ts), content facts are read
  * from `dunetrace.content.*` instead of being recomputed, giving the same result as on the raw span.
  */
 export function mapSpan(span: OtlpSpan, opts: MapOptions): MappedSpan {

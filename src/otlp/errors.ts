@@ -1,50 +1,41 @@
+import { PermanentError, httpStatusOf } from '../errors/index.js';
+
 /**
- * Errors the OTLP decode layer throws. Each carries the HTTP status the receiver should answer with, so the
- * HTTP shell maps them without knowing decode details. All of them are permanent: a sender must not retry.
+ * Errors the OTLP decode layer throws: all permanent (the sender must not retry the same bytes). Each carries the
+ * reason the one error model maps to an HTTP status and a gRPC code.
  */
-
-export class OtlpHttpError extends Error {
-  /** HTTP status to reply with. */
-  readonly status: number;
-  /** Stable machine-readable code (for logs, metrics and docs). */
-  readonly code: string;
-  /** Set only for throttling errors (429/503); none of the decode errors below use it. */
-  readonly retryAfterSeconds?: number;
-
-  constructor(status: number, code: string, message: string, retryAfterSeconds?: number) {
-    super(message);
-    this.name = new.target.name;
-    this.status = status;
-    this.code = code;
-    if (retryAfterSeconds !== undefined) this.retryAfterSeconds = retryAfterSeconds;
+export class OtlpHttpError extends PermanentError {
+  /** The HTTP status the receiver answers with (from the reason). */
+  get status(): number {
+    return httpStatusOf(this.reason);
   }
 }
 
-/** The body cannot be decoded as an ExportTraceServiceRequest at all (400, not retryable). */
+/** The body cannot be decoded as an ExportTraceServiceRequest at all (400). */
 export class MalformedRequestError extends OtlpHttpError {
   constructor(message: string) {
-    super(400, 'MALFORMED_REQUEST', message);
+    super('invalid_argument', 'MALFORMED_REQUEST', message);
   }
 }
 
 /** The raw or the decompressed body is larger than the configured limit (413). */
 export class PayloadTooLargeError extends OtlpHttpError {
   constructor(message: string) {
-    super(413, 'PAYLOAD_TOO_LARGE', message);
+    super('too_large', 'PAYLOAD_TOO_LARGE', message);
   }
 }
 
 /** Content-Type is not one OTLP/HTTP defines (415). */
 export class UnsupportedMediaTypeError extends OtlpHttpError {
   constructor(message: string) {
-    super(415, 'UNSUPPORTED_MEDIA_TYPE', message);
+    super('unsupported_media_type', 'UNSUPPORTED_MEDIA_TYPE', message);
   }
 }
 
 /** Content-Encoding is not one we can decompress (415). */
 export class UnsupportedEncodingError extends OtlpHttpError {
   constructor(message: string) {
-    super(415, 'UNSUPPORTED_ENCODING', message);
+    super('unsupported_media_type', 'UNSUPPORTED_ENCODING', message);
   }
 }
 

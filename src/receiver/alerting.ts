@@ -18,7 +18,7 @@ export function createAlertDispatcher(config: ReceiverConfig, storage: SqlStorag
     },
     {
       outbox: new SqlOutbox(storage.driver),
-      explain: (s) => explainSignal(s as Parameters<typeof explainSignal>[0]),
+      explain: explainSignal,
       loadSignal: (id) => storage.getSignalForDelivery(id),
       logger: log,
       ...(post ? { post } : {}),

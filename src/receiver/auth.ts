@@ -1,4 +1,5 @@
-import type { Storage } from '../storage/types.js';
+import { PermanentError } from '../errors/index.js';
+import type { StorageAccess } from '../pipeline/index.js';
 import { hashApiKey, isDevKey } from './keys.js';
 
 /** Who a request acts for. Every stored row and every read is scoped by customerId. */
@@ -34,7 +35,7 @@ export class Authenticator {
   private readonly cache = new Map<string, { principal: Principal | null; expires: number }>();
 
   constructor(
-    private readonly storage: Storage,
+    private readonly storage: StorageAccess,
     private readonly opts: { mode: 'dev' | 'keys'; cacheMs: number; now?: () => number },
   ) {}
 
@@ -46,10 +47,19 @@ export class Authenticator {
     const now = (this.opts.now ?? Date.now)();
     const hit = this.cache.get(hash);
     if (hit && hit.expires > now) return hit.principal;
-    const row = await this.storage.findApiKey(hash);
+    const row = await this.storage().findApiKey(hash);
     const principal = row && row.active ? { customerId: row.customer_id, agentId: row.agent_id, kind: 'live' as const } : null;
     if (this.cache.size >= 10_000) this.cache.clear(); // bounded: a flood of random keys cannot grow memory
     this.cache.set(hash, { principal, expires: now + this.opts.cacheMs });
     return principal;
   }
+
+  /** The principal for `key`, or a permanent `unauthenticated` error carrying `message`. */
+  async require(key: string | null | undefined, message = MISSING_KEY): Promise<Principal> {
+    const principal = await this.authenticate(key);
+    if (!principal) throw new PermanentError('unauthenticated', 'UNAUTHORIZED', message);
+    return principal;
+  }
 }
+
+export const MISSING_KEY = 'missing, unknown or revoked API key: send Authorization: Bearer <key>';

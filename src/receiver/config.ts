@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SEVERITIES, type Severity } from '../model/index.js';
 
 /** Every receiver setting, with its environment variable. Defaults live here and nowhere else. */
 export interface ReceiverConfig {
@@ -20,16 +21,16 @@ export interface ReceiverConfig {
   keyCacheMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   slackWebhookUrl: string | null;
-  slackMinSeverity: 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
+  slackMinSeverity: Severity;
   webhookUrl: string | null;
   webhookSecret: string | null;
-  webhookMinSeverity: 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
+  webhookMinSeverity: Severity;
   dashboardUrl: string;
   alertBurst: number;
 }
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
-const severity = z.enum(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW']);
+const severity = z.enum(SEVERITIES);
 const url = z.string().url();
 
 const envSchema = z.object({

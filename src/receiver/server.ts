@@ -1,4 +1,4 @@
-import { removeAdminHandle, writeAdminHandle } from './admin.js';
+import { removeAdminHandle, writeAdminHandle } from './admin-handle.js';
 import { createReceiver, type Receiver } from './app.js';
 import type { ReceiverConfig } from './config.js';
 
@@ -15,16 +15,16 @@ export async function runReceiver(config: ReceiverConfig, deps: Parameters<typeo
     `dunetrace receiver listening on http://${config.host}:${(app.server.address() as { port: number }).port} (auth: ${config.authModeReason})`,
   );
   const port = (app.server.address() as { port: number }).port;
-  const ownsDataDir = !config.databaseUrl && !config.dataDir.startsWith('memory://');
-  if (ownsDataDir) {
-    // Lets `dunetrace keys …` reach this process, which owns the embedded database.
+  const writesHandle = !config.dataDir.startsWith('memory://');
+  if (writesHandle) {
+    // Lets `dunetrace keys …` on this machine reach this process (the CLI talks to the receiver, never the database).
     await writeAdminHandle(config.dataDir, { pid: process.pid, url: `http://127.0.0.1:${port}`, token: receiver.adminToken });
   }
   const shutdown = (signal: string) => {
     app.log.info({ signal }, 'shutting down: finishing in-flight requests and writes');
     receiver
       .close()
-      .then(() => (ownsDataDir ? removeAdminHandle(config.dataDir, process.pid) : undefined))
+      .then(() => (writesHandle ? removeAdminHandle(config.dataDir, process.pid) : undefined))
       .then(
         () => process.exit(0),
         (err) => {

@@ -1,6 +1,6 @@
-import type { SignalRow } from '../storage/types.js';
+import type { StoredSignal } from '../storage/types.js';
 
-export type SignalListener = (signal: SignalRow) => void;
+export type SignalListener = (signal: StoredSignal) => void;
 
 /**
  * Fans newly stored signals out to live subscribers (SSE streams). Subscribers filter by customer themselves;
@@ -18,7 +18,7 @@ export class SignalHub {
     return this.listeners.size;
   }
 
-  publish(signals: readonly SignalRow[]): void {
+  publish(signals: readonly StoredSignal[]): void {
     for (const s of signals) {
       for (const l of this.listeners) {
         try {

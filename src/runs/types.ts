@@ -1,7 +1,8 @@
 import type { RunEvent } from '../mapping/events.js';
 
-export type RunStatus = 'open' | 'completed' | 'errored' | 'stalled';
-export type ExitReason = 'final_answer' | 'completed' | 'error' | 'stalled';
+import type { ExitReason, RunStatus } from '../model/index.js';
+
+export type { ExitReason, RunStatus };
 
 /** A run (one trace) assembled from its mapped spans: what detectors judge and the API shows. */
 export interface AssembledRun {

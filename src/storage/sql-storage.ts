@@ -1,3 +1,4 @@
+import type { Evidence, FailureType, Severity } from '../model/index.js';
 import type { MappedSpan, SpanEvent } from '../mapping/events.js';
 import type { ExitReason, RunStatus } from '../runs/types.js';
 import type { Queryable } from './driver.js';
@@ -13,11 +14,10 @@ import {
   type RunQuery,
   type RunSummary,
   type SignalQuery,
-  type NewSignal,
+  type RunSignal,
   type RunClose,
   type RunRow,
-  type Severity,
-  type SignalRow,
+  type StoredSignal,
   type SpanBatch,
   type Storage,
   type StoredSpan,
@@ -323,7 +323,7 @@ export class SqlStorage implements Storage {
     });
   }
 
-  listSignals(customerId: string, query: SignalQuery): Promise<Page<SignalRow>> {
+  listSignals(customerId: string, query: SignalQuery): Promise<Page<StoredSignal>> {
     return this.run(async () => {
       const where = new Where(customerId, 'signals');
       if (query.agentId !== undefined) where.add('agent_id = $?', query.agentId);
@@ -349,7 +349,7 @@ export class SqlStorage implements Storage {
 
   // --- Signals ---
 
-  saveSignals(rows: NewSignal[]): Promise<SignalRow[]> {
+  saveSignals(rows: RunSignal[]): Promise<StoredSignal[]> {
     return this.run(async () => {
       if (rows.length === 0) return [];
       const input = rows.map((s) => ({
@@ -371,7 +371,7 @@ export class SqlStorage implements Storage {
     });
   }
 
-  listRunSignals(customerId: string, runId: string): Promise<SignalRow[]> {
+  listRunSignals(customerId: string, runId: string): Promise<StoredSignal[]> {
     return this.run(async () => {
       const r = await this.db.query<SignalDbRow>(`SELECT ${SIGNAL_COLUMNS} FROM signals WHERE customer_id = $1 AND run_id = $2 ORDER BY detected_at, id`, [
         customerId,
@@ -381,7 +381,7 @@ export class SqlStorage implements Storage {
     });
   }
 
-  refreshLiveSignals(rows: NewSignal[]): Promise<number> {
+  refreshLiveSignals(rows: RunSignal[]): Promise<number> {
     return this.run(async () => {
       if (rows.length === 0) return 0;
       const input = rows.map((s) => ({
@@ -406,7 +406,7 @@ export class SqlStorage implements Storage {
     });
   }
 
-  getSignalForDelivery(id: number): Promise<SignalRow | null> {
+  getSignalForDelivery(id: number): Promise<StoredSignal | null> {
     return this.run(async () => {
       const r = await this.db.query<SignalDbRow>(`SELECT ${SIGNAL_COLUMNS} FROM signals WHERE id = $1`, [id]);
       return r.rows.length > 0 ? toSignal(r.rows[0]) : null;
@@ -817,17 +817,18 @@ interface SignalDbRow {
   run_id: string;
   agent_id: string;
   agent_version: string | null;
-  failure_type: string;
+  // Only this pipeline writes these rows: the stored values have the model's types.
+  failure_type: FailureType;
   severity: Severity;
   confidence: number;
   step_index: number;
-  evidence: Record<string, unknown>;
+  evidence: Evidence;
   shadow: boolean;
   detected_live: boolean;
   detected_at: Date;
 }
 
-function toSignal(r: SignalDbRow): SignalRow {
+function toSignal(r: SignalDbRow): StoredSignal {
   return {
     id: Number(r.id),
     customer_id: r.customer_id,

@@ -1,10 +1,13 @@
 import type { MappedSpan } from '../mapping/events.js';
-import type { ExitReason, RunStatus } from '../runs/types.js';
+import type { AgentSummary, ClosedRunStatus, ExitReason, RunSignal, RunStatus, RunSummary, Severity, StoredSignal } from '../model/index.js';
+
+export { StorageUnavailableError } from '../errors/index.js';
+export type { AgentSummary, RunSignal, RunSummary, StoredSignal };
 
 /**
  * The one storage contract. Two backends implement it: embedded PGlite (default) and a Postgres server (pg).
  * Every row carries its customer_id and every read takes one: no method returns another customer's data.
- * Errors: a backend throws StorageUnavailableError (retryable → HTTP 503) when the database cannot be reached.
+ * Errors: a backend throws StorageUnavailableError (a RetryableError of src/errors) when the database cannot be reached.
  */
 export interface Storage {
   readonly kind: 'pglite' | 'postgres';
@@ -49,7 +52,7 @@ export interface Storage {
   /** The customer's runs, newest first (by when the receiver first saw them), with their signal counts. */
   listRuns(customerId: string, query: RunQuery): Promise<Page<RunSummary>>;
   /** The customer's signals matching the filters, newest first (detected_at, then id). */
-  listSignals(customerId: string, query: SignalQuery): Promise<Page<SignalRow>>;
+  listSignals(customerId: string, query: SignalQuery): Promise<Page<StoredSignal>>;
 
   // --- Failure signals: at most one per (customer_id, run_id, failure_type), ever ---
   /**
@@ -57,19 +60,17 @@ export interface Storage {
    * A signal already stored for its (customer_id, run_id, failure_type), by live detection, completion or an earlier
    * process, is skipped: the caller alerts on exactly what this returns.
    */
-  saveSignals(rows: NewSignal[]): Promise<SignalRow[]>;
+  saveSignals(rows: RunSignal[]): Promise<StoredSignal[]>;
   /** Signals of a run, oldest first. */
-  listRunSignals(customerId: string, runId: string): Promise<SignalRow[]>;
+  listRunSignals(customerId: string, runId: string): Promise<StoredSignal[]>;
   /**
    * At completion, live-detected signals take the step and evidence of the whole run (a live check saw a partial,
    * possibly out-of-order view). Keeps id, detected_live and detected_at; updates only detected_live rows.
    */
-  refreshLiveSignals(rows: NewSignal[]): Promise<number>;
+  refreshLiveSignals(rows: RunSignal[]): Promise<number>;
   /** One signal by id, for the alert dispatcher (internal: not exposed to any customer-facing read). */
-  getSignalForDelivery(id: number): Promise<SignalRow | null>;
+  getSignalForDelivery(id: number): Promise<StoredSignal | null>;
 }
-
-export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW';
 
 /** One page of a list read: the rows asked for and how many match in all. */
 export interface Page<T> {
@@ -87,20 +88,6 @@ export interface AgentQuery extends PageQuery {
   now?: Date;
 }
 
-export interface AgentSummary {
-  agent_id: string;
-  /** Latest of: the last span received for one of its runs, its last signal. */
-  last_seen: Date | null;
-  run_count: number;
-  /** Non-shadow signals only (also the severity counts, failure types and sparkline). */
-  signal_count: number;
-  critical_count: number;
-  high_count: number;
-  failure_types: Record<string, number>;
-  /** 24 counts, oldest first: sparkline[i] counts signals detected in (now − (24 − i) h, now − (23 − i) h]. */
-  sparkline: number[];
-}
-
 export interface RunQuery extends PageQuery {
   agentId?: string;
   status?: RunStatus;
@@ -108,22 +95,6 @@ export interface RunQuery extends PageQuery {
   hasSignals?: boolean;
   /** Count shadow signals too (signal_count, has_signals). Default false. */
   includeShadow?: boolean;
-}
-
-export interface RunSummary {
-  run_id: string;
-  agent_id: string;
-  agent_version: string | null;
-  status: RunStatus;
-  exit_reason: ExitReason | null;
-  /** Span time, unix seconds; for an open run the earliest span start so far. */
-  started_at: number | null;
-  /** Span time, unix seconds; null while open. */
-  ended_at: number | null;
-  step_count: number;
-  span_count: number;
-  signal_count: number;
-  created_at: Date;
 }
 
 export interface SignalQuery extends PageQuery {
@@ -138,30 +109,6 @@ export interface SignalQuery extends PageQuery {
   runId?: string;
   /** Default false: shadow signals are left out. */
   includeShadow?: boolean;
-}
-
-export interface NewSignal {
-  customer_id: string;
-  run_id: string;
-  agent_id: string;
-  agent_version: string | null;
-  failure_type: string;
-  severity: Severity;
-  /** 0..1 (stored as REAL: ~7 significant digits). */
-  confidence: number;
-  step_index: number;
-  evidence: Record<string, unknown>;
-  /** Shadow signals are stored and shown but never alerted. */
-  shadow: boolean;
-  /** True when found while the run was still open (live detection), false when found at completion. */
-  detected_live: boolean;
-  /** Defaults to the database's now(). */
-  detected_at?: Date;
-}
-
-export interface SignalRow extends NewSignal {
-  id: number;
-  detected_at: Date;
 }
 
 export interface NewApiKey {
@@ -228,7 +175,7 @@ export interface RunRow {
 export interface RunClose {
   customer_id: string;
   run_id: string;
-  status: Exclude<RunStatus, 'open'>;
+  status: ClosedRunStatus;
   exit_reason: ExitReason;
   agent_id: string;
   agent_version: string;
@@ -237,12 +184,4 @@ export interface RunClose {
   step_count: number;
   /** Baseline contribution of the run (detectors' RunStats), stored only for runs eligible for a baseline. */
   stats?: unknown;
-}
-
-/** The database could not be reached or failed transiently: retryable (HTTP 503 + Retry-After). */
-export class StorageUnavailableError extends Error {
-  override readonly name = 'StorageUnavailableError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }

@@ -203,8 +203,8 @@ describe('buildWebhookRequest', () => {
   });
 });
 
-// Compile-time: a stored SignalRow is an AlertSignal (tsc fails here if the two drift apart).
-import type { SignalRow } from '../../src/storage/types.js';
+// Compile-time: a stored StoredSignal is an AlertSignal (tsc fails here if the two drift apart).
+import type { StoredSignal } from '../../src/storage/types.js';
 import type { AlertSignal } from '../../src/alerts/index.js';
-const _rowIsAlertSignal = (row: SignalRow): AlertSignal => row;
+const _rowIsAlertSignal = (row: StoredSignal): AlertSignal => row;
 void _rowIsAlertSignal;

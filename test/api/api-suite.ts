@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentSignalsQuery, agentsQuery, allRunsQuery, runsQuery, signalsQuery, streamQuery } from '../../src/receiver/api/params.js';
-import type { SignalRow } from '../../src/storage/types.js';
+import type { StoredSignal } from '../../src/storage/types.js';
 import type { ReceiverDeps } from '../../src/receiver/app.js';
 import { loopingRun, newTraceId } from '../helpers/scenarios.js';
 import { startReceiver, waitForClosedRun, type Running } from '../helpers/receiver.js';
@@ -49,7 +49,7 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
     const loopRun = newTraceId();
     const emptyRun = randomRunId();
     const healthy = [randomRunId(), randomRunId(), randomRunId()];
-    let inserted: SignalRow[];
+    let inserted: StoredSignal[];
     const get = (path: string) => getJson(r.url + path);
 
     beforeAll(async () => {
@@ -58,7 +58,7 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
       await postTrace(r.url, emptyResponseRun(emptyRun));
       for (const id of healthy) await postTrace(r.url, healthyRun(id));
       for (const id of [loopRun, emptyRun, ...healthy]) await waitForClosedRun(r.url, id);
-      const storage = r.receiver.ctx.storage;
+      const storage = r.receiver.ctx.storage.get();
       inserted = await storage.saveSignals([
         signal({ agent_id: 'filter-agent', failure_type: 'TOOL_LOOP', severity: 'CRITICAL', detected_at: hoursAgo(0.5) }),
         signal({ agent_id: 'filter-agent', failure_type: 'RETRY_STORM', severity: 'HIGH', detected_at: hoursAgo(5.5) }),

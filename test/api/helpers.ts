@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SseParser, type SseEvent } from '../../src/cli/sse.js';
-import type { NewSignal, Severity } from '../../src/storage/types.js';
+import type { RunSignal, Severity } from '../../src/model/index.js';
 import { jsonSpan, otlpJson } from '../helpers/otlp-json.js';
 import { DEV_KEY } from '../helpers/receiver.js';
 
@@ -67,7 +67,7 @@ export function healthyRun(traceId: string, agentId = 'healthy-agent') {
   return otlpJson([llm, root], { 'service.name': agentId });
 }
 
-export function signal(o: Partial<NewSignal> & { agent_id: string; failure_type: string; severity: Severity }): NewSignal {
+export function signal(o: Partial<RunSignal> & { agent_id: string; failure_type: string; severity: Severity }): RunSignal {
   return {
     customer_id: 'dev',
     run_id: randomRunId(),

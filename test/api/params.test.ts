@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseSince, severitiesAtLeast } from '../../src/receiver/api/params.js';
+import { severitiesAtLeast } from '../../src/model/index.js';
+import { parseSince } from '../../src/receiver/api/params.js';
 
 describe('query parameter helpers', () => {
   it('since: durations back from now and ISO-8601 times; anything else is refused', () => {

@@ -15,7 +15,7 @@ const stream = async (query = '', headers?: Record<string, string>) => {
 };
 /** Stores signals and hands them to the hub, exactly as the pipeline's sink does after a detector run. */
 const publish = async (...rows: Parameters<typeof signal>[0][]) => {
-  const stored = await r.receiver.ctx.storage.saveSignals(rows.map(signal));
+  const stored = await r.receiver.ctx.storage.get().saveSignals(rows.map(signal));
   r.receiver.ctx.signals.publish(stored);
   return stored;
 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FAILURE_TYPES, explainSignal, runDetectors, summarizeEvidence, type Explanation, type FailureType } from '../../src/detectors/index.js';
+import { FAILURE_TYPES, explainSignal, runDetectors, summarizeEvidence, type FailureType } from '../../src/detectors/index.js';
+import type { Explanation } from '../../src/model/index.js';
 import { FIRING } from './fixtures.js';
 
 function text(e: Explanation): string {

@@ -37,8 +37,8 @@ describe.skipIf(!reachable)('receiver on a Postgres server', () => {
       expect((await fetch(`${first.url}/v1/traces`, { method: 'POST', headers: devHeaders(), body: loopingRun(looping).children })).status).toBe(200);
       const run = await waitForClosedRun(first.url, '4e20a57ff03c65eb75a036945a5f6401');
       expect(run).toMatchObject({ status: 'completed', exit_reason: 'final_answer' });
-      await expect(first.receiver.ctx.storage.ping()).resolves.toBeUndefined();
-      expect(first.receiver.ctx.storage.kind).toBe('postgres');
+      await expect(first.receiver.ctx.storage.get().ping()).resolves.toBeUndefined();
+      expect(first.receiver.ctx.storage.get().kind).toBe('postgres');
     } finally {
       await first.close();
     }

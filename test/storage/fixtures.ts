@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { MappedSpan, SpanEvent } from '../../src/mapping/events.js';
-import type { BatchSpan, NewSignal, SpanBatch } from '../../src/storage/types.js';
+import type { BatchSpan, RunSignal, SpanBatch } from '../../src/storage/types.js';
 
 export const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 export const newRunId = (): string => hex(16);
@@ -167,7 +167,7 @@ export function batchOf(customerId: string, spans: MappedSpan[], agentId = 'supp
   };
 }
 
-export function signal(customerId: string, runId: string, over: Partial<NewSignal> = {}): NewSignal {
+export function signal(customerId: string, runId: string, over: Partial<RunSignal> = {}): RunSignal {
   return {
     customer_id: customerId,
     run_id: runId,

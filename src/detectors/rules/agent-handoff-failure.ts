@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { runFacts } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
 import { safeName, str } from '../util.js';
 import { DEFAULT_HANDOFF_TOOL_PATTERNS, handoffs, type Handoff } from './handoff.js';
 
@@ -36,7 +36,7 @@ function succeeded(h: Handoff): boolean {
   return h.kind === 'tool' ? h.tool.success === true && h.tool.output_length !== 0 : h.signal.meta.success === true;
 }
 
-export const agentHandoffFailure: Detector<Params> = {
+export const agentHandoffFailure = defineDetector<Params>()({
   failure_type: 'AGENT_HANDOFF_FAILURE',
   key: 'agent_handoff_failure',
   description: 'A handoff to another agent (handoff tool or nested agent span) failed or came back empty.',
@@ -70,4 +70,10 @@ export const agentHandoffFailure: Detector<Params> = {
       },
     };
   },
-};
+  explain: (e) => ({
+    title: `Handoff ${e.s('name')} failed`,
+    what: `The handoff ${e.s('name')} (${e.s('handoff_kind') === 'tool' ? 'handoff tool' : 'nested agent'}) ${e.s('failure') === 'empty' ? 'returned nothing' : 'failed'}${e.s('error_type', '') ? ` (${e.s('error_type')})` : ''}; ${e.n('failed_handoffs')} of ${e.n('total_handoffs')} handoffs failed${e.is('recovered') ? ', a later handoff to the same agent succeeded' : ''}.`,
+    why_it_matters: 'When a handoff fails the receiving agent never gets the task, and the user is left with a partial answer.',
+    suggested_fixes: [{ description: 'Check that the target agent exists and accepts the handoff input; surface handoff errors to the calling agent.' }],
+  }),
+});

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { runFacts } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
 import { nameList } from '../util.js';
 
 const schema = z.strictObject({
@@ -14,7 +14,7 @@ const schema = z.strictObject({
 });
 type Params = z.infer<typeof schema>;
 
-export const cascadingToolFailure: Detector<Params> = {
+export const cascadingToolFailure = defineDetector<Params>()({
   failure_type: 'CASCADING_TOOL_FAILURE',
   key: 'cascading_tool_failure',
   description: '`threshold` or more consecutive tool failures across `min_distinct_tools` or more tools.',
@@ -56,4 +56,13 @@ export const cascadingToolFailure: Detector<Params> = {
     }
     return null;
   },
-};
+  explain: (e) => ({
+    title: `${e.n('consecutive_failures')} tool failures in a row across ${e.n('distinct_tool_count')} tools`,
+    what: `${e.n('consecutive_failures')} consecutive tool calls failed (steps ${e.n('first_fail_step')}–${e.n('last_fail_step')}) across ${e.list('distinct_tools')}.`,
+    why_it_matters: 'Failures spreading across tools usually share a cause (auth, network, bad state) that retries cannot fix.',
+    suggested_fixes: [
+      { description: 'Stop the run after N consecutive tool failures and report the shared cause.' },
+      { description: 'Check the dependency the failing tools share (credentials, network, upstream service).' },
+    ],
+  }),
+});

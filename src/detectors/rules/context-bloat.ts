@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import { baselineValue } from '../baseline.js';
 import { runFacts } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
+import { TRIM_HISTORY } from '../fixes.js';
 import { round } from '../util.js';
 import { inflationFactor, minBaselineRuns } from './common.js';
 
@@ -24,7 +25,7 @@ const schema = z.strictObject({
 });
 type Params = z.infer<typeof schema>;
 
-export const contextBloat: Detector<Params> = {
+export const contextBloat = defineDetector<Params>()({
   failure_type: 'CONTEXT_BLOAT',
   key: 'context_bloat',
   description: 'Prompt tokens grow ≥ `growth_factor`× within the run (or > 2× the agent P75 with a baseline).',
@@ -77,4 +78,10 @@ export const contextBloat: Detector<Params> = {
       },
     };
   },
-};
+  explain: (e) => ({
+    title: `Prompt grew ${e.n('growth_factor')}× during the run`,
+    what: `Prompt tokens went from ${e.n('first_tokens')} to ${e.n('last_tokens')} over ${e.n('llm_call_count')} LLM calls (steps ${e.n('first_call_step')}–${e.n('last_call_step')}; ${e.s('mode')} threshold ${e.n('threshold')}).`,
+    why_it_matters: "Growing context raises cost and latency on every call and pushes instructions out of the model's attention.",
+    suggested_fixes: [{ description: 'Trim or summarise old turns and large tool outputs before each call.', language: 'typescript', code: TRIM_HISTORY }],
+  }),
+});

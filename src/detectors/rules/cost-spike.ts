@@ -8,7 +8,8 @@
 import { z } from 'zod';
 import { baselineValue } from '../baseline.js';
 import { runFacts } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
+import { STEP_BUDGET } from '../fixes.js';
 import { round } from '../util.js';
 import { inflationFactor, minBaselineRuns } from './common.js';
 
@@ -20,7 +21,7 @@ const schema = z.strictObject({
 });
 type Params = z.infer<typeof schema>;
 
-export const costSpike: Detector<Params> = {
+export const costSpike = defineDetector<Params>()({
   failure_type: 'COST_SPIKE',
   key: 'cost_spike',
   description: 'Total tokens of the run above `max_total_tokens` (or > 3× the agent P75 with a baseline).',
@@ -58,4 +59,12 @@ export const costSpike: Detector<Params> = {
       },
     };
   },
-};
+  explain: (e) => ({
+    title: `Run used ${e.n('total_tokens')} tokens`,
+    what: `The run used ${e.n('total_tokens')} tokens over ${e.n('llm_calls')} LLM calls, above the ${e.s('mode')} threshold of ${e.n('threshold_tokens')}.`,
+    why_it_matters: 'Token spend is cost; one run far above normal usually hides a loop or oversized context.',
+    suggested_fixes: [
+      { description: 'Add a per-run token budget and look for loops or bloated context in this run.', language: 'typescript', code: STEP_BUDGET },
+    ],
+  }),
+});

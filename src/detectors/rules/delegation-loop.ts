@@ -15,7 +15,8 @@
  */
 import { z } from 'zod';
 import { runFacts } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
+import { HOP_LIMIT } from '../fixes.js';
 import { nameList, str } from '../util.js';
 import { DEFAULT_HANDOFF_TOOL_PATTERNS, agentsBySpan, ancestorAgent, handoffs, normAgent } from './handoff.js';
 
@@ -48,7 +49,7 @@ function path(edges: Map<string, Set<string>>, from: string, to: string): string
   return null;
 }
 
-export const delegationLoop: Detector<Params> = {
+export const delegationLoop = defineDetector<Params>()({
   failure_type: 'DELEGATION_LOOP',
   key: 'delegation_loop',
   description: 'Agents delegate to each other in a cycle, `min_cycles` or more times over the same agents.',
@@ -114,4 +115,12 @@ export const delegationLoop: Detector<Params> = {
       },
     };
   },
-};
+  explain: (e) => ({
+    title: `Delegation loop between ${e.list('agents')}`,
+    what: `Work went around between ${e.list('agents')} ${e.n('cycles')} times (${e.n('delegations')} delegations among ${e.n('distinct_agents')} agents, via ${e.s('via').replace(/_/g, ' ')}).`,
+    why_it_matters: 'Agents handing work back and forth never finish it, and every hop costs tokens and time.',
+    suggested_fixes: [
+      { description: 'Limit the number of handoffs per run and give each agent a clear "done" condition.', language: 'typescript', code: HOP_LIMIT },
+    ],
+  }),
+});

@@ -5,14 +5,14 @@
  */
 import { z } from 'zod';
 import { isEmptyResponse, runFacts } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
 
 const schema = z.strictObject({
   min_occurrences: z.number().int().min(1).describe('empty responses needed to fire (count)'),
 });
 type Params = z.infer<typeof schema>;
 
-export const emptyLlmResponse: Detector<Params> = {
+export const emptyLlmResponse = defineDetector<Params>()({
   failure_type: 'EMPTY_LLM_RESPONSE',
   key: 'empty_llm_response',
   description: 'An LLM response finished with "stop" but its output length is known to be 0.',
@@ -36,4 +36,13 @@ export const emptyLlmResponse: Detector<Params> = {
       },
     };
   },
-};
+  explain: (e) => ({
+    title: 'The LLM returned an empty answer',
+    what: `${e.n('occurrences')} LLM responses finished normally (${e.s('finish_reason')}) with zero-length output, first at step ${e.n('first_step')}.`,
+    why_it_matters: 'An empty answer reaches the user as a blank reply or breaks the next step that expects text.',
+    suggested_fixes: [
+      { description: 'Treat an empty "stop" response as an error: retry once, then fail visibly.' },
+      { description: 'Check content filters and stop sequences that can cut the output to nothing.' },
+    ],
+  }),
+});

@@ -4,14 +4,14 @@
  */
 import { z } from 'zod';
 import { runFacts } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
 
 const schema = z.strictObject({
   threshold: z.number().int().min(2).describe('retrieval calls in one run (count)'),
 });
 type Params = z.infer<typeof schema>;
 
-export const excessiveRetrieval: Detector<Params> = {
+export const excessiveRetrieval = defineDetector<Params>()({
   failure_type: 'EXCESSIVE_RETRIEVAL',
   key: 'excessive_retrieval',
   description: '`threshold` or more retrieval calls in one run.',
@@ -40,4 +40,10 @@ export const excessiveRetrieval: Detector<Params> = {
       },
     };
   },
-};
+  explain: (e) => ({
+    title: `${e.n('retrieval_count')} retrievals in one run`,
+    what: `The agent ran ${e.n('retrieval_count')} retrievals (${e.n('distinct_queries')} distinct queries, ${e.n('repeated_queries')} repeated, ${e.n('empty_results')} empty) over ${e.n('distinct_indexes')} indexes.`,
+    why_it_matters: 'Retrieving again and again means the agent is not finding what it needs: cost, latency and context bloat.',
+    suggested_fixes: [{ description: 'Cap retrievals per run, cache repeated queries, and improve query rewriting or the index.' }],
+  }),
+});

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { isEmptyResponse, runFacts } from '../facts.js';
-import type { Detector, Evidence, Signal } from '../types.js';
+import { defineDetector, type Signal } from '../types.js';
 import { safeName } from '../util.js';
 
 const schema = z.strictObject({
@@ -17,7 +17,21 @@ const schema = z.strictObject({
 });
 type Params = z.infer<typeof schema>;
 
-export const firstStepFailure: Detector<Params> = {
+type Trigger =
+  | { trigger: 'run_errored'; error_type: string | null }
+  | { trigger: 'empty_llm_response' }
+  | { trigger: 'tool_failure'; tool: string; error_type: string | null }
+  | { trigger: 'llm_error'; model: string | null; error_type: string | null };
+type FirstStepEvidence = {
+  failed_step: number;
+  max_step: number;
+  trigger: Trigger['trigger'];
+  tool?: string;
+  model?: string | null;
+  error_type?: string | null;
+};
+
+export const firstStepFailure = defineDetector<Params>()({
   failure_type: 'FIRST_STEP_FAILURE',
   key: 'first_step_failure',
   description: 'Error, empty LLM response or failed call within the first `max_step` steps.',
@@ -27,7 +41,7 @@ export const firstStepFailure: Detector<Params> = {
   detect(run, { params }) {
     const f = runFacts(run);
     const max = params.max_step;
-    const make = (confidence: number, step: number, evidence: Evidence): Signal => ({
+    const make = (confidence: number, step: number, evidence: Trigger): Signal<FirstStepEvidence> => ({
       failure_type: 'FIRST_STEP_FAILURE',
       severity: 'MEDIUM',
       confidence,
@@ -63,4 +77,13 @@ export const firstStepFailure: Detector<Params> = {
     }
     return null;
   },
-};
+  explain: (e) => ({
+    title: `Run failed at step ${e.n('failed_step')}`,
+    what: `The run failed right at the start (step ${e.n('failed_step')}, within the first ${e.n('max_step')} steps): ${e.s('trigger').replace(/_/g, ' ')}${e.s('tool', '') ? ` in ${e.s('tool')}` : ''}${e.s('error_type', '') ? ` (${e.s('error_type')})` : ''}.`,
+    why_it_matters: 'Failing immediately usually means a configuration or deployment problem that hits every run.',
+    suggested_fixes: [
+      { description: 'Check credentials, model names and tool endpoints of this agent version.' },
+      { description: 'Add a start-up health check for the tools and model the agent needs.' },
+    ],
+  }),
+});

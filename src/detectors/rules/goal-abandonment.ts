@@ -6,14 +6,14 @@
  */
 import { z } from 'zod';
 import { runFacts } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
 
 const schema = z.strictObject({
   stall_steps: z.number().int().min(1).describe('trailing LLM events (called/responded) after the last tool use (count)'),
 });
 type Params = z.infer<typeof schema>;
 
-export const goalAbandonment: Detector<Params> = {
+export const goalAbandonment = defineDetector<Params>()({
   failure_type: 'GOAL_ABANDONMENT',
   key: 'goal_abandonment',
   description: 'Stalled run: tools were used, then only LLM events (≥ `stall_steps`) and no exit.',
@@ -51,4 +51,13 @@ export const goalAbandonment: Detector<Params> = {
       },
     };
   },
-};
+  explain: (e) => ({
+    title: 'Run stalled after the agent stopped using tools',
+    what: `After its last tool call at step ${e.n('last_tool_step')}, the agent produced ${e.n('trailing_llm_events')} LLM events (${e.n('trailing_llm_calls')} calls) and then stopped without a final answer (step ${e.n('current_step')}).`,
+    why_it_matters: 'The user got no answer: the agent gave up on its goal mid-task.',
+    suggested_fixes: [
+      { description: 'Always end the agent loop with an explicit answer or error, and put a timeout around the whole run.' },
+      { description: 'Log and handle the case where the model returns neither a tool call nor a final answer.' },
+    ],
+  }),
+});

@@ -4,14 +4,15 @@
  */
 import { z } from 'zod';
 import { isTruncated, runFacts } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
+import { FINISH_REASON_CHECK } from '../fixes.js';
 
 const schema = z.strictObject({
   threshold: z.number().int().min(2).describe('truncated LLM responses in one run (count)'),
 });
 type Params = z.infer<typeof schema>;
 
-export const llmTruncationLoop: Detector<Params> = {
+export const llmTruncationLoop = defineDetector<Params>()({
   failure_type: 'LLM_TRUNCATION_LOOP',
   key: 'llm_truncation_loop',
   description: '`threshold` or more LLM responses cut off by the token limit (finish_reason length).',
@@ -42,4 +43,16 @@ export const llmTruncationLoop: Detector<Params> = {
       },
     };
   },
-};
+  explain: (e) => ({
+    title: `${e.n('truncation_count')} LLM responses cut off by the token limit`,
+    what: `${e.n('truncation_count')} of ${e.n('total_llm_calls')} LLM responses stopped at the output token limit (steps ${e.n('first_truncation_step')}–${e.n('last_truncation_step')}).`,
+    why_it_matters: 'Truncated outputs are incomplete (cut JSON, half tool arguments); retrying with the same budget repeats the failure.',
+    suggested_fixes: [
+      {
+        description: 'Raise max_tokens for this call, or ask for shorter output; check finish_reason before using a response.',
+        language: 'typescript',
+        code: FINISH_REASON_CHECK,
+      },
+    ],
+  }),
+});

@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import { isFinished, runFacts, type LlmCallFact } from '../facts.js';
-import type { Detector, Evidence, Signal } from '../types.js';
+import { defineDetector, type Signal } from '../types.js';
 import { safeName } from '../util.js';
 
 const markers = (d: string) => z.array(z.string().min(1)).describe(d);
@@ -24,6 +24,10 @@ const schema = z.strictObject({
   min_calls_after_switch: z.number().int().min(1).describe('persistent switch: calls on lower models after it (count)'),
 });
 type Params = z.infer<typeof schema>;
+
+type Trigger = 'served_downgrade' | 'fallback_after_failure' | 'persistent_switch';
+type Extra = { failure?: 'llm_error' | 'rate_limit'; calls_before_switch?: number; calls_after_switch?: number };
+type FallbackEvidence = Extra & { trigger: Trigger; from_model: string; to_model: string; from_tier: number; to_tier: number; switch_step: number };
 
 interface Capability {
   tier: number;
@@ -50,7 +54,7 @@ function lower(b: string, a: string, p: Params): boolean {
   return cb.size_b !== null && ca.size_b !== null && cb.size_b < ca.size_b;
 }
 
-export const modelFallbackDrift: Detector<Params> = {
+export const modelFallbackDrift = defineDetector<Params>()({
   failure_type: 'MODEL_FALLBACK_DRIFT',
   key: 'model_fallback_drift',
   description: 'The run fell back to a less capable model (served downgrade, after a failure, or for good).',
@@ -65,7 +69,7 @@ export const modelFallbackDrift: Detector<Params> = {
   schema,
   detect(run, { params }) {
     const f = runFacts(run);
-    const make = (trigger: string, confidence: number, from: string, to: LlmCallFact, toModel: string, extra: Evidence = {}): Signal => ({
+    const make = (trigger: Trigger, confidence: number, from: string, to: LlmCallFact, toModel: string, extra: Extra = {}): Signal<FallbackEvidence> => ({
       failure_type: 'MODEL_FALLBACK_DRIFT',
       severity: 'MEDIUM',
       confidence,
@@ -108,4 +112,13 @@ export const modelFallbackDrift: Detector<Params> = {
       calls_after_switch: after.length,
     });
   },
-};
+  explain: (e) => ({
+    title: `Model fell back from ${e.s('from_model')} to ${e.s('to_model')}`,
+    what: `At step ${e.n('switch_step')} the run moved from ${e.s('from_model')} to the less capable ${e.s('to_model')} (${e.s('trigger').replace(/_/g, ' ')}).`,
+    why_it_matters: 'A smaller model gives lower-quality answers, silently, while the run still looks successful.',
+    suggested_fixes: [
+      { description: 'Pin the model, or log and alert when a gateway or fallback serves a different model than requested.' },
+      { description: 'If the fallback follows rate limits, raise the quota or queue requests instead of downgrading.' },
+    ],
+  }),
+});

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { runFacts } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
 import { nameList } from '../util.js';
 
 const schema = z.strictObject({
@@ -13,7 +13,7 @@ const schema = z.strictObject({
 });
 type Params = z.infer<typeof schema>;
 
-export const promptInjection: Detector<Params> = {
+export const promptInjection = defineDetector<Params>()({
   failure_type: 'PROMPT_INJECTION_SIGNAL',
   key: 'prompt_injection_signal',
   description: 'The input scan matched ≥ `min_patterns` prompt-injection patterns (run input or an LLM input).',
@@ -40,4 +40,13 @@ export const promptInjection: Detector<Params> = {
       },
     };
   },
-};
+  explain: (e) => ({
+    title: 'Possible prompt injection in the input',
+    what: `The ${e.s('source') === 'llm_input' ? 'LLM input' : 'run input'} (${e.n('input_length')} characters) matched ${e.n('matched_pattern_count')} injection patterns: ${e.list('matched_patterns')}.`,
+    why_it_matters: 'Injected instructions can make the agent ignore its rules, leak data or misuse its tools.',
+    suggested_fixes: [
+      { description: 'Keep untrusted input clearly delimited from instructions, and restrict what tools can do with it.' },
+      { description: 'Review this run and consider blocking or flagging inputs that match these patterns.' },
+    ],
+  }),
+});

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { runFacts } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
 import { round, safeName } from '../util.js';
 
 const schema = z.strictObject({
@@ -14,7 +14,7 @@ const schema = z.strictObject({
 });
 type Params = z.infer<typeof schema>;
 
-export const ragEmptyRetrieval: Detector<Params> = {
+export const ragEmptyRetrieval = defineDetector<Params>()({
   failure_type: 'RAG_EMPTY_RETRIEVAL',
   key: 'rag_empty_retrieval',
   description: 'Final answer after a retrieval with < `min_results` results or top score < `min_score`.',
@@ -44,4 +44,13 @@ export const ragEmptyRetrieval: Detector<Params> = {
       },
     };
   },
-};
+  explain: (e) => ({
+    title: `Answered after an empty retrieval from ${e.s('index_name')}`,
+    what: `A retrieval from ${e.s('index_name')} returned ${e.has('result_count') ? `${e.n('result_count')} results` : 'results'}${e.has('top_score') ? ` (top score ${e.s('top_score')})` : ''}; ${e.n('bad_retrievals')} of ${e.n('total_retrievals')} retrievals were empty or weak, yet the agent still gave a final answer.`,
+    why_it_matters: 'Without grounding documents the answer is likely made up, while looking sourced.',
+    suggested_fixes: [
+      { description: 'When retrieval returns nothing relevant, have the agent say so or retry with a rewritten query instead of answering.' },
+      { description: 'Check the index (freshness, embedding model, filters) for the queries that come back empty.' },
+    ],
+  }),
+});

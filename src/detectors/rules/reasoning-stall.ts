@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { baselineValue } from '../baseline.js';
 import { endedOk, runFacts } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
 import { round } from '../util.js';
 import { inflationFactor, minBaselineRuns } from './common.js';
 
@@ -22,7 +22,7 @@ const schema = z.strictObject({
 });
 type Params = z.infer<typeof schema>;
 
-export const reasoningStall: Detector<Params> = {
+export const reasoningStall = defineDetector<Params>()({
   failure_type: 'REASONING_STALL',
   key: 'reasoning_stall',
   description: 'Many LLM calls per tool call (≥ `ratio_threshold`, or > 2× the agent P75 with a baseline).',
@@ -55,4 +55,10 @@ export const reasoningStall: Detector<Params> = {
       },
     };
   },
-};
+  explain: (e) => ({
+    title: `${e.n('llm_calls')} LLM calls for ${e.n('tool_calls')} tool calls`,
+    what: `The agent made ${e.n('llm_calls')} LLM calls and ${e.n('tool_calls')} tool calls (ratio ${e.n('ratio')}, ${e.s('mode')} threshold ${e.n('threshold')}); the run ${e.s('outcome') === 'stalled' ? 'stalled' : 'finished'}.`,
+    why_it_matters: 'Many LLM calls without action means the agent is deliberating in circles: cost and latency without progress.',
+    suggested_fixes: [{ description: 'Limit consecutive LLM calls without a tool call or answer, and make the plan explicit in the prompt.' }],
+  }),
+});

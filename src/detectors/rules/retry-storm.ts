@@ -6,7 +6,8 @@
  */
 import { z } from 'zod';
 import { runFacts, type ToolCallFact } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
+import { RETRY_WITH_BACKOFF } from '../fixes.js';
 import { safeName } from '../util.js';
 
 const schema = z.strictObject({
@@ -18,7 +19,7 @@ function shared<T>(xs: T[]): T | null {
   return xs.length > 0 && xs[0] !== null && xs.every((x) => x === xs[0]) ? xs[0] : null;
 }
 
-export const retryStorm: Detector<Params> = {
+export const retryStorm = defineDetector<Params>()({
   failure_type: 'RETRY_STORM',
   key: 'retry_storm',
   description: 'The same tool fails `threshold` or more times in a row.',
@@ -64,4 +65,16 @@ export const retryStorm: Detector<Params> = {
     }
     return null;
   },
-};
+  explain: (e) => ({
+    title: `Retry storm: ${e.s('tool')} failed ${e.n('consecutive_fails')} times in a row`,
+    what: `${e.s('tool')} failed ${e.n('consecutive_fails')} consecutive times (steps ${e.n('first_fail_step')}–${e.n('last_fail_step')}); arguments identical: ${e.is('args_identical') ? 'yes' : 'no'}, same error: ${e.is('reason_identical') ? 'yes' : 'no'}, recovered later: ${e.is('recovered') ? 'yes' : 'no'}.`,
+    why_it_matters: 'Retrying the same failing call wastes time and quota and can hammer a struggling dependency.',
+    suggested_fixes: [
+      {
+        description: 'Retry only retryable errors, with backoff and a small cap; then report the failure to the model.',
+        language: 'typescript',
+        code: RETRY_WITH_BACKOFF,
+      },
+    ],
+  }),
+});

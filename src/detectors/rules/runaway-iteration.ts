@@ -8,7 +8,8 @@
  */
 import { z } from 'zod';
 import { endedOk, runFacts } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
+import { STEP_BUDGET } from '../fixes.js';
 
 const schema = z.strictObject({
   max_steps: z.number().int().min(1).describe('step ceiling of one run (steps)'),
@@ -17,7 +18,7 @@ const schema = z.strictObject({
 });
 type Params = z.infer<typeof schema>;
 
-export const runawayIteration: Detector<Params> = {
+export const runawayIteration = defineDetector<Params>()({
   failure_type: 'RUNAWAY_ITERATION',
   key: 'runaway_iteration',
   description: 'Step or token ceiling crossed by a run that has not completed (open, stalled or errored).',
@@ -54,4 +55,10 @@ export const runawayIteration: Detector<Params> = {
       },
     };
   },
-};
+  explain: (e) => ({
+    title: `Runaway run: ${e.s('ceiling') === 'tokens' ? 'token' : 'step'} ceiling crossed`,
+    what: `The run reached ${e.n('steps')} steps (ceiling ${e.n('max_steps')}) and ${e.n('total_tokens')} tokens (ceiling ${e.n('max_total_tokens')}) without completing (status ${e.s('status')}).`,
+    why_it_matters: 'A run that keeps going without finishing costs money every step and will likely never answer.',
+    suggested_fixes: [{ description: 'Enforce a hard step and token budget in the agent loop.', language: 'typescript', code: STEP_BUDGET }],
+  }),
+});

@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import { baselineValue } from '../baseline.js';
 import { runFacts, wallClockMs } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
+import { TIMEOUT } from '../fixes.js';
 import { round } from '../util.js';
 import { inflationFactor, minBaselineRuns } from './common.js';
 
@@ -19,7 +20,7 @@ const schema = z.strictObject({
 });
 type Params = z.infer<typeof schema>;
 
-export const sessionLatency: Detector<Params> = {
+export const sessionLatency = defineDetector<Params>()({
   failure_type: 'SESSION_LATENCY',
   key: 'session_latency',
   description: 'Run wall-clock above `max_wall_clock_ms` (or > 3× the agent P75 with a baseline).',
@@ -51,4 +52,12 @@ export const sessionLatency: Detector<Params> = {
       },
     };
   },
-};
+  explain: (e) => ({
+    title: `Run took ${e.ms('wall_clock_ms')}`,
+    what: `The run took ${e.ms('wall_clock_ms')} end to end, above the ${e.s('mode')} threshold of ${e.ms('threshold_ms')} (${e.n('steps')} steps).`,
+    why_it_matters: 'Users wait or give up; slow runs also hold resources and often hit upstream timeouts.',
+    suggested_fixes: [
+      { description: 'Find the slow steps (see SLOW_STEP) and add timeouts; run independent tool calls in parallel.', language: 'typescript', code: TIMEOUT },
+    ],
+  }),
+});

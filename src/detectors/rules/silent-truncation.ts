@@ -9,7 +9,8 @@
  */
 import { z } from 'zod';
 import { isTruncated, runFacts, type LlmCallFact } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
+import { FINISH_REASON_CHECK } from '../fixes.js';
 
 const schema = z.strictObject({
   count_max_tokens_hit: z.boolean().describe('treat output tokens ≥ max_tokens as truncated when no finish reason is reported (true/false)'),
@@ -26,7 +27,7 @@ function retriedBy(cut: LlmCallFact, next: LlmCallFact | undefined): boolean {
   return cut.max_tokens !== null && next.max_tokens !== null && next.max_tokens > cut.max_tokens;
 }
 
-export const silentTruncation: Detector<Params> = {
+export const silentTruncation = defineDetector<Params>()({
   failure_type: 'SILENT_TRUNCATION',
   key: 'silent_truncation',
   description: 'An LLM response cut off by its token limit was used without a retry.',
@@ -58,4 +59,10 @@ export const silentTruncation: Detector<Params> = {
       },
     };
   },
-};
+  explain: (e) => ({
+    title: 'A cut-off LLM response was used without retry',
+    what: `The LLM response at step ${e.n('truncated_step')} hit its token limit (${e.s('detected_by').replace(/_/g, ' ')}${e.has('completion_tokens') && e.has('max_tokens') ? `: ${e.n('completion_tokens')} of max ${e.n('max_tokens')} tokens` : ''}) and was used as is${e.is('final_output') ? ' as the final answer' : ''}.`,
+    why_it_matters: 'A truncated answer or cut tool arguments silently degrade the result without any error.',
+    suggested_fixes: [{ description: 'Check finish_reason and retry or continue when it is "length".', language: 'typescript', code: FINISH_REASON_CHECK }],
+  }),
+});

@@ -10,7 +10,8 @@
 import { z } from 'zod';
 import { baselineValue, type StepKind } from '../baseline.js';
 import { runFacts, type SpanFact } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
+import { TIMEOUT } from '../fixes.js';
 import { round, safeName } from '../util.js';
 import { inflationFactor, minBaselineRuns } from './common.js';
 
@@ -28,7 +29,7 @@ type Params = z.infer<typeof schema>;
 
 const LABEL: Record<StepKind, string> = { llm: 'LLM call', tool: 'tool execution', retrieval: 'retrieval' };
 
-export const slowStep: Detector<Params> = {
+export const slowStep = defineDetector<Params>()({
   failure_type: 'SLOW_STEP',
   key: 'slow_step',
   description: 'An LLM/tool/retrieval step took longer than its threshold (static, or 2× the agent P75).',
@@ -100,4 +101,13 @@ export const slowStep: Detector<Params> = {
       },
     };
   },
-};
+  explain: (e) => ({
+    title: `Slow ${e.s('step_label')} at step ${e.n('step_index')}`,
+    what: `The ${e.s('step_label')} ${e.s('name')} at step ${e.n('step_index')} took ${e.ms('duration_ms')}, ${e.n('ratio')}× its ${e.s('mode')} threshold of ${e.ms('threshold_ms')} (${e.n('slow_step_count')} slow steps in the run).`,
+    why_it_matters: "One slow step dominates the run's latency and often signals a timeout, rate limit or overloaded dependency.",
+    suggested_fixes: [
+      { description: 'Put a timeout on the call and fail fast or fall back.', language: 'typescript', code: TIMEOUT },
+      { description: "Check the coincident signals (rate limits) and the dependency's own latency." },
+    ],
+  }),
+});

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { baselineValue } from '../baseline.js';
 import { runFacts } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
+import { STEP_BUDGET } from '../fixes.js';
 import { round } from '../util.js';
 import { inflationFactor, minBaselineRuns } from './common.js';
 
@@ -16,7 +17,7 @@ const schema = z.strictObject({
 });
 type Params = z.infer<typeof schema>;
 
-export const stepCountInflation: Detector<Params> = {
+export const stepCountInflation = defineDetector<Params>()({
   failure_type: 'STEP_COUNT_INFLATION',
   key: 'step_count_inflation',
   description: 'The run took more than `inflation_factor` × the P75 step count of the agent+version.',
@@ -43,4 +44,10 @@ export const stepCountInflation: Detector<Params> = {
       },
     };
   },
-};
+  explain: (e) => ({
+    title: `Run took ${e.n('inflation_ratio')}× the usual number of steps`,
+    what: `This run took ${e.n('current_steps')} steps against a P75 of ${e.n('baseline_p75')} over ${e.n('baseline_runs')} recent runs (threshold ${e.n('threshold_factor')}×).`,
+    why_it_matters: 'Far more steps than usual means the agent wandered: higher cost and latency, often a worse answer.',
+    suggested_fixes: [{ description: 'Look at the run for repeated or unnecessary calls; add a step budget.', language: 'typescript', code: STEP_BUDGET }],
+  }),
+});

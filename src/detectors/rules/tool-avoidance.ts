@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { runFacts } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
 import { nameList } from '../util.js';
 
 const schema = z.strictObject({
@@ -13,7 +13,7 @@ const schema = z.strictObject({
 });
 type Params = z.infer<typeof schema>;
 
-export const toolAvoidance: Detector<Params> = {
+export const toolAvoidance = defineDetector<Params>()({
   failure_type: 'TOOL_AVOIDANCE',
   key: 'tool_avoidance',
   description: 'Final answer with tools available, ≥ `min_llm_calls` LLM calls and no tool call at all.',
@@ -40,4 +40,13 @@ export const toolAvoidance: Detector<Params> = {
       },
     };
   },
-};
+  explain: (e) => ({
+    title: 'Answered without using any tool',
+    what: `The agent had ${e.n('available_tool_count')} tools (${e.list('available_tools')}) and made ${e.n('llm_calls')} LLM calls, but called no tool before its final answer (${e.n('tool_calls_requested')} tool calls were requested by the model).`,
+    why_it_matters: 'An answer given without the tools the task needs is often made up (hallucinated) rather than looked up.',
+    suggested_fixes: [
+      { description: 'Tell the model in the system prompt when a tool must be used, or force one with tool_choice: "required" for the first turn.' },
+      { description: 'Check that tool descriptions match the questions users ask.' },
+    ],
+  }),
+});

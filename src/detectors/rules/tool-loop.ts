@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import { runFacts } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
+import { MAX_ITERATIONS_GUARD } from '../fixes.js';
 import { safeName } from '../util.js';
 
 const schema = z.strictObject({
@@ -16,7 +17,7 @@ const schema = z.strictObject({
 });
 type Params = z.infer<typeof schema>;
 
-export const toolLoop: Detector<Params> = {
+export const toolLoop = defineDetector<Params>()({
   failure_type: 'TOOL_LOOP',
   key: 'tool_loop',
   description: 'The same tool is called `threshold` times within `window` consecutive tool calls.',
@@ -56,4 +57,17 @@ export const toolLoop: Detector<Params> = {
     }
     return null;
   },
-};
+  explain: (e, step) => ({
+    title: `Tool loop: ${e.s('tool')} called ${e.n('count')} times in ${e.n('window')} calls`,
+    what: `The agent called ${e.s('tool')} ${e.n('count')} times within ${e.n('window')} consecutive tool calls (steps ${e.n('first_step')}–${e.n('last_step')}, ${e.n('distinct_args')} distinct argument sets), first flagged at step ${step}.`,
+    why_it_matters: 'A looping agent burns tokens and latency without progress and often never reaches an answer.',
+    suggested_fixes: [
+      {
+        description: 'Cap repeated calls of the same tool with the same arguments and make the agent answer or ask instead.',
+        language: 'typescript',
+        code: MAX_ITERATIONS_GUARD,
+      },
+      { description: 'Return tool results that tell the model what changed, so it does not repeat a call that already returned.' },
+    ],
+  }),
+});

@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { runFacts } from '../facts.js';
-import type { Detector } from '../types.js';
+import { defineDetector } from '../types.js';
+import { MAX_ITERATIONS_GUARD } from '../fixes.js';
 import { safeName } from '../util.js';
 
 const schema = z.strictObject({
@@ -13,7 +14,7 @@ const schema = z.strictObject({
 });
 type Params = z.infer<typeof schema>;
 
-export const toolThrashing: Detector<Params> = {
+export const toolThrashing = defineDetector<Params>()({
   failure_type: 'TOOL_THRASHING',
   key: 'tool_thrashing',
   description: 'Two tools called in strict alternation (A B A B …) for `window` consecutive tool calls.',
@@ -45,4 +46,13 @@ export const toolThrashing: Detector<Params> = {
     }
     return null;
   },
-};
+  explain: (e) => ({
+    title: `Tool thrashing between ${e.s('tool_a')} and ${e.s('tool_b')}`,
+    what: `The agent alternated between ${e.s('tool_a')} and ${e.s('tool_b')} for ${e.n('count')} consecutive tool calls (steps ${e.n('first_step')}–${e.n('last_step')}, pattern ${e.s('pattern')}).`,
+    why_it_matters: 'Strict alternation means each tool undoes or re-checks the other: the agent is stuck, not converging.',
+    suggested_fixes: [
+      { description: 'Give the agent a way to carry state between the two tools (or merge them) so it does not re-check.' },
+      { description: 'Stop after N alternations and ask for clarification.', language: 'typescript', code: MAX_ITERATIONS_GUARD },
+    ],
+  }),
+});

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FAILURE_TYPES, SEVERITIES } from '../../detectors/index.js';
-import type { Severity } from '../../storage/types.js';
+import { PermanentError } from '../../errors/index.js';
+import { FAILURE_TYPES, SEVERITIES } from '../../model/index.js';
 
 /**
  * Query parameters of the REST API, validated with zod. Every schema is strict: an unknown parameter (a typo such as
@@ -10,13 +10,6 @@ import type { Severity } from '../../storage/types.js';
 
 export const MAX_LIMIT = 500;
 export const DEFAULT_LIMIT = 50;
-
-/** Severities from least to most severe. A `severity` filter is a minimum: HIGH means HIGH and CRITICAL. */
-export const SEVERITY_ORDER: readonly Severity[] = SEVERITIES;
-
-export function severitiesAtLeast(min: Severity): Severity[] {
-  return SEVERITY_ORDER.slice(SEVERITY_ORDER.indexOf(min));
-}
 
 const DURATION_UNITS_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const DURATION = /^(\d{1,6})(s|m|h|d|w)$/;
@@ -144,9 +137,10 @@ export interface ParamIssue {
   message: string;
 }
 
-export class BadParams extends Error {
+/** A 400 naming every bad parameter (the answer carries `parameter` and `issues`). */
+export class BadParams extends PermanentError {
   constructor(readonly issues: ParamIssue[]) {
-    super(issues.map((i) => `${i.parameter}: ${i.message}`).join('; '));
+    super('invalid_argument', 'BAD_REQUEST', issues.map((i) => `${i.parameter}: ${i.message}`).join('; '));
   }
 }
 

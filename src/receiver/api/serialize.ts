@@ -1,5 +1,7 @@
-import { explainSignal, type Explanation } from '../../detectors/index.js';
-import type { AgentSummary, Page, RunSummary, SignalRow } from '../../storage/types.js';
+import { explainSignal } from '../../detectors/index.js';
+import type { AgentSummary, Explanation, RunSummary, StoredSignal } from '../../model/index.js';
+import type { AssembledRun } from '../../runs/types.js';
+import type { Page, RunRow } from '../../storage/types.js';
 
 /** JSON shapes of the REST API (also what the SSE stream sends). Wall-clock times are ISO-8601 strings. */
 
@@ -26,7 +28,7 @@ export interface ApiPage {
   has_more: boolean;
 }
 
-export function toApiSignal(s: SignalRow): ApiSignal {
+export function toApiSignal(s: StoredSignal): ApiSignal {
   return {
     id: s.id,
     run_id: s.run_id,
@@ -41,7 +43,7 @@ export function toApiSignal(s: SignalRow): ApiSignal {
     shadow: s.shadow,
     detected_live: s.detected_live,
     detected_at: new Date(s.detected_at).toISOString(),
-    explanation: explainSignal(s as Parameters<typeof explainSignal>[0]),
+    explanation: explainSignal(s),
   };
 }
 
@@ -77,3 +79,29 @@ export function toApiAgent(a: AgentSummary) {
 export function pageInfo(p: Page<unknown>, q: { limit: number; offset: number }): ApiPage {
   return { total: p.total, offset: q.offset, limit: q.limit, has_more: q.offset + p.items.length < p.total };
 }
+
+/** GET /v1/runs/{id}: the stored run row, the run assembled from its spans (events), and its signals. */
+export function toApiRunDetail(row: RunRow, run: AssembledRun, signals: readonly StoredSignal[]) {
+  return {
+    run_id: row.run_id,
+    agent_id: row.agent_id,
+    agent_version: row.agent_version ?? run.agent_version,
+    status: row.status,
+    exit_reason: row.exit_reason,
+    started_at: row.started_at ?? run.started_at,
+    ended_at: row.ended_at ?? run.ended_at,
+    step_count: row.status === 'open' ? run.step_count : row.step_count,
+    span_count: row.span_count,
+    events: run.events.map((e) => ({
+      event_type: e.event_type,
+      step_index: e.step_index,
+      timestamp: e.timestamp,
+      span_id: e.span_id,
+      ...(e.late ? { late: true } : {}),
+      payload: e.payload,
+    })),
+    signals: signals.map(toApiSignal),
+  };
+}
+
+export type ApiRunDetail = ReturnType<typeof toApiRunDetail>;

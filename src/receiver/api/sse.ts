@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
-import type { Severity, SignalRow } from '../../storage/types.js';
+import type { Severity, StoredSignal } from '../../model/index.js';
 import type { SignalHub } from '../signal-hub.js';
 import { toApiSignal } from './serialize.js';
 
@@ -32,7 +32,7 @@ export interface StreamFilter {
   includeShadow: boolean;
 }
 
-export function matchesFilter(f: StreamFilter, s: SignalRow): boolean {
+export function matchesFilter(f: StreamFilter, s: StoredSignal): boolean {
   return (
     s.customer_id === f.customerId &&
     (f.includeShadow || !s.shadow) &&
@@ -68,7 +68,7 @@ export class SignalStreams {
   }
 
   /** Takes over the response (hijack) and streams until the client goes away or closeAll(). */
-  async start(reply: FastifyReply, filter: StreamFilter, replay: (() => Promise<SignalRow[]>) | null): Promise<void> {
+  async start(reply: FastifyReply, filter: StreamFilter, replay: (() => Promise<StoredSignal[]>) | null): Promise<void> {
     reply.hijack();
     const res: ServerResponse = reply.raw;
     res.writeHead(200, {
@@ -80,8 +80,8 @@ export class SignalStreams {
     res.write(`retry: ${sseSettings.retryMs}\n: connected\n\n`);
 
     let closed = false;
-    let pending: SignalRow[] | null = replay ? [] : null;
-    const send = (s: SignalRow): void => {
+    let pending: StoredSignal[] | null = replay ? [] : null;
+    const send = (s: StoredSignal): void => {
       if (closed) return;
       res.write(`id: ${s.id}\ndata: ${JSON.stringify(toApiSignal(s))}\n\n`);
       if (res.writableLength > sseSettings.maxBufferedBytes) stream.close('slow consumer: reconnect with Last-Event-ID');

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { StorageUnavailableError, type SignalQuery } from '../../storage/types.js';
+import { RetryableError } from '../../errors/index.js';
+import { severitiesAtLeast } from '../../model/index.js';
+import type { SignalQuery } from '../../storage/types.js';
 import { openApiDocument } from '../api/openapi.js';
 import {
   agentIdPath,
@@ -9,16 +11,15 @@ import {
   BadParams,
   parseParams,
   runsQuery,
-  severitiesAtLeast,
   signalsQuery,
   streamQuery,
   type ParamIssue,
 } from '../api/params.js';
 import { pageInfo, toApiAgent, toApiRun, toApiSignal } from '../api/serialize.js';
 import { SignalStreams, sseSettings, type StreamFilter } from '../api/sse.js';
-import { keyFromHeaders } from '../auth.js';
+import { keyFromHeaders, MISSING_KEY } from '../auth.js';
 import type { ReceiverContext } from '../context.js';
-import { parseRunId, requirePrincipal } from './runs.js';
+import { parseRunId } from './runs.js';
 
 type Handler = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
@@ -41,7 +42,7 @@ export function apiRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
     '/v1/agents',
     guarded(ctx, async (req, customerId) => {
       const q = parseParams(agentsQuery, req.query, apiKeyHint);
-      const page = await ctx.storage.listAgents(customerId, q);
+      const page = await ctx.storage.get().listAgents(customerId, q);
       return { agents: page.items.map(toApiAgent), page: pageInfo(page, q) };
     }),
   );
@@ -50,7 +51,7 @@ export function apiRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
     '/v1/agents/:agent_id/runs',
     guarded(ctx, async (req, customerId) => {
       const { agentId, q } = withAgent(req, runsQuery);
-      const page = await ctx.storage.listRuns(customerId, { ...q, agentId, hasSignals: q.has_signals, includeShadow: q.include_shadow });
+      const page = await ctx.storage.get().listRuns(customerId, { ...q, agentId, hasSignals: q.has_signals, includeShadow: q.include_shadow });
       return { runs: page.items.map(toApiRun), page: pageInfo(page, q) };
     }),
   );
@@ -59,7 +60,7 @@ export function apiRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
     '/v1/runs',
     guarded(ctx, async (req, customerId) => {
       const q = parseParams(allRunsQuery, req.query, apiKeyHint);
-      const page = await ctx.storage.listRuns(customerId, { ...q, agentId: q.agent, hasSignals: q.has_signals, includeShadow: q.include_shadow });
+      const page = await ctx.storage.get().listRuns(customerId, { ...q, agentId: q.agent, hasSignals: q.has_signals, includeShadow: q.include_shadow });
       return { runs: page.items.map(toApiRun), page: pageInfo(page, q) };
     }),
   );
@@ -69,7 +70,7 @@ export function apiRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
     guarded(ctx, async (req, customerId) => {
       const { agentId, q } = withAgent(req, agentSignalsQuery);
       const query: SignalQuery = { ...signalFilter(q), agentId, limit: q.limit, offset: q.offset };
-      const page = await ctx.storage.listSignals(customerId, query);
+      const page = await ctx.storage.get().listSignals(customerId, query);
       return { signals: page.items.map(toApiSignal), page: pageInfo(page, q) };
     }),
   );
@@ -84,28 +85,27 @@ export function apiRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
         if (!runId) throw new BadParams([{ parameter: 'run_id', message: 'must be a 32-hex trace id or its UUID form' }]);
       }
       const query: SignalQuery = { ...signalFilter(q), agentId: q.agent, runId, limit: q.limit, offset: q.offset };
-      const page = await ctx.storage.listSignals(customerId, query);
+      const page = await ctx.storage.get().listSignals(customerId, query);
       return { signals: page.items.map(toApiSignal), page: pageInfo(page, q) };
     }),
   );
 
   // EventSource cannot send headers: this route alone also takes the key from ?api_key=.
   app.get<{ Querystring: Record<string, unknown> }>('/v1/signals/stream', { exposeHeadRoute: false }, async (req, reply) => {
-    try {
+    {
       const raw = req.query ?? {};
       const queryKey = typeof raw.api_key === 'string' ? raw.api_key : null;
-      const principal = await ctx.auth.authenticate(keyFromHeaders(req.headers) ?? queryKey);
-      if (!principal) return unauthorized(reply, 'missing, unknown or revoked API key: send Authorization: Bearer <key>, or ?api_key=<key> on this route');
+      const principal = await ctx.auth.require(keyFromHeaders(req.headers) ?? queryKey, `${MISSING_KEY}, or ?api_key=<key> on this route`);
       const q = parseParams(streamQuery, raw);
       const refusal = streams.refusal(principal.customerId);
-      if (refusal) return reply.code(429).send({ error: 'too_many_streams', message: refusal });
+      if (refusal) throw new RetryableError('throttled', 'TOO_MANY_STREAMS', refusal, 5_000);
       const filter: StreamFilter = { customerId: principal.customerId, agentId: q.agent, ...signalFilter(q) };
       const lastId = lastEventId(req);
       const replay =
         q.since !== undefined || lastId !== undefined
           ? async () =>
               (
-                await ctx.storage.listSignals(principal.customerId, {
+                await ctx.storage.get().listSignals(principal.customerId, {
                   agentId: filter.agentId,
                   severities: filter.severities,
                   failureTypes: filter.failureTypes,
@@ -119,40 +119,16 @@ export function apiRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
           : null;
       await streams.start(reply, filter, replay);
       return reply;
-    } catch (err) {
-      return failed(req, reply, err);
     }
   });
 }
 
-/** Authenticates, runs the handler with the caller's customer, maps bad parameters to 400 and storage outages to 503. */
+/** Authenticates, then runs the handler with the caller's customer; errors are answered by the app's error handler. */
 function guarded<R extends FastifyRequest>(ctx: ReceiverContext, handler: (req: R, customerId: string, reply: FastifyReply) => Promise<unknown>): Handler {
   return async (req, reply) => {
-    try {
-      const principal = await requirePrincipal(ctx, req, reply);
-      if (!principal) return reply;
-      return await handler(req as R, principal.customerId, reply);
-    } catch (err) {
-      return failed(req, reply, err);
-    }
+    const principal = await ctx.auth.require(keyFromHeaders(req.headers));
+    return handler(req as R, principal.customerId, reply);
   };
-}
-
-function failed(req: FastifyRequest, reply: FastifyReply, err: unknown) {
-  if (reply.sent || reply.raw.headersSent) return reply;
-  if (err instanceof BadParams) {
-    return reply.code(400).send({ error: 'bad_request', message: err.message, parameter: err.issues[0]?.parameter, issues: err.issues });
-  }
-  if (err instanceof StorageUnavailableError) {
-    reply.header('retry-after', '1');
-    return reply.code(503).send({ error: 'unavailable', message: 'database unavailable, retry later' });
-  }
-  req.log.error({ err }, 'API request failed');
-  return reply.code(500).send({ error: 'internal', message: 'internal error' });
-}
-
-function unauthorized(reply: FastifyReply, message: string) {
-  return reply.code(401).send({ error: 'unauthorized', message });
 }
 
 const apiKeyHint = (i: ParamIssue): ParamIssue =>

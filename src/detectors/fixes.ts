@@ -1,0 +1,49 @@
+/** Code snippets the suggested fixes show (TypeScript, framework-neutral). */
+
+export const MAX_ITERATIONS_GUARD = `const MAX_SAME_TOOL = 3;
+const seen = new Map<string, number>();
+function guardToolCall(name: string, argsKey: string) {
+  const key = name + ':' + argsKey;
+  const n = (seen.get(key) ?? 0) + 1;
+  seen.set(key, n);
+  if (n > MAX_SAME_TOOL) throw new Error('tool ' + name + ' repeated ' + n + ' times: stop and answer');
+}`;
+
+export const RETRY_WITH_BACKOFF = `async function withRetry<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 0; ; i++) {
+    try { return await fn(); }
+    catch (err) {
+      if (i + 1 >= attempts || !isRetryable(err)) throw err; // surface it to the model / user
+      await new Promise((r) => setTimeout(r, 500 * 2 ** i));
+    }
+  }
+}`;
+
+export const STEP_BUDGET = `const MAX_STEPS = 25;
+const MAX_TOKENS_PER_RUN = 100_000;
+let steps = 0, tokens = 0;
+function checkBudget(usage: { total_tokens?: number }) {
+  steps += 1;
+  tokens += usage.total_tokens ?? 0;
+  if (steps > MAX_STEPS || tokens > MAX_TOKENS_PER_RUN) throw new Error('run budget exceeded');
+}`;
+
+export const FINISH_REASON_CHECK = `const choice = res.choices[0];
+if (choice.finish_reason === 'length') {
+  // do not use a cut-off answer: retry with a larger budget or ask the model to continue
+  return retry({ ...req, max_tokens: Math.min(req.max_tokens * 2, MODEL_LIMIT) });
+}`;
+
+export const TRIM_HISTORY = `function trimHistory(messages: Message[], keepLast = 10): Message[] {
+  const [system, ...rest] = messages;
+  return rest.length <= keepLast ? messages : [system, summarize(rest.slice(0, -keepLast)), ...rest.slice(-keepLast)];
+}`;
+
+export const HOP_LIMIT = `const MAX_HANDOFFS = 5;
+function handoff(ctx: { hops: number }, to: string) {
+  if (++ctx.hops > MAX_HANDOFFS) throw new Error('handoff limit reached before ' + to);
+}`;
+
+export const TIMEOUT = `function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error('timeout')), ms))]);
+}`;

@@ -1,0 +1,186 @@
+import type { Attributes } from '../otlp/model.js';
+import { normalizeFinishReason, type ContentFacts, type Measured } from './content/index.js';
+import type { InjectionFacts, ToolCallRequest } from './events.js';
+import { isDigest } from './hash.js';
+import { INJECTION_PATTERNS } from './injection.js';
+
+/**
+ * The `dunetrace.content.*` codec: the content facts (content/facts.ts) as span attributes, the wire contract
+ * between the in-process SpanProcessor (encodes, after redaction) and the receiver (decodes instead of recomputing).
+ * docs/content-codec.md is the contract: key names, value formats, versions, compatibility rule.
+ *
+ * Encoding (version 1). Every key is optional except the marker; a missing key means "no such fact" (null/empty).
+ * Hashes are lowercase 64-hex; lengths are non-negative integers (JS string length).
+ *
+ * | key                                             | type      | fact                                              |
+ * |-------------------------------------------------|-----------|---------------------------------------------------|
+ * | dunetrace.content.v                             | int       | marker, = 1                                       |
+ * | dunetrace.content.input.hash / .input.length    | str / int | LLM prompt text                                   |
+ * | dunetrace.content.user.hash / .user.length      | str / int | the user's input (root spans)                     |
+ * | dunetrace.content.system.hash                   | str       | system instructions                               |
+ * | dunetrace.content.output.hash / .output.length  | str / int | reply text / entity output (absent = not captured)|
+ * | dunetrace.content.args.hash / .args.length      | str / int | tool arguments                                    |
+ * | dunetrace.content.result.hash / .result.length  | str / int | tool result                                       |
+ * | dunetrace.content.query.hash                    | str       | retrieval query                                   |
+ * | dunetrace.content.error.hash                    | str       | status message, else exception.message            |
+ * | dunetrace.content.finish_reasons                | str[]     | finish reasons read from output messages          |
+ * | dunetrace.content.tool_calls.names              | str[]     | tool calls requested by the model, in order       |
+ * | dunetrace.content.tool_calls.args_hashes        | str[]     | their argument digests, "" = none (same order)    |
+ * | dunetrace.content.tools                         | str[]     | tool names offered/defined, sorted                |
+ * | dunetrace.content.injection.patterns            | str[]     | matched injection labels (first 5)                |
+ * | dunetrace.content.injection.count               | int       | number of patterns matched                        |
+ * | dunetrace.content.injection.input_length        | int       | length of the scanned input                       |
+ * | dunetrace.content.injection.scanned_chars       | int       | present only when the scan was bounded            |
+ * | dunetrace.content.documents.count / .top_score  | int / num | from gen_ai.retrieval.documents                   |
+ *
+ * Compatibility: a receiver decodes the versions it knows (here: 1). A span whose marker is anything else is treated
+ * as carrying no facts: mapSpan maps it like a raw span (extractContent over its attributes as they are), and
+ * redaction drops its `dunetrace.content.*` keys and redacts it afresh.
+ */
+
+export const CONTENT_FACTS_PREFIX = 'dunetrace.content.';
+export const CONTENT_FACTS_MARKER = 'dunetrace.content.v';
+export const CONTENT_FACTS_VERSION = 1;
+
+const K = {
+  inputHash: 'dunetrace.content.input.hash',
+  inputLength: 'dunetrace.content.input.length',
+  userHash: 'dunetrace.content.user.hash',
+  userLength: 'dunetrace.content.user.length',
+  systemHash: 'dunetrace.content.system.hash',
+  outputHash: 'dunetrace.content.output.hash',
+  outputLength: 'dunetrace.content.output.length',
+  argsHash: 'dunetrace.content.args.hash',
+  argsLength: 'dunetrace.content.args.length',
+  resultHash: 'dunetrace.content.result.hash',
+  resultLength: 'dunetrace.content.result.length',
+  queryHash: 'dunetrace.content.query.hash',
+  errorHash: 'dunetrace.content.error.hash',
+  finishReasons: 'dunetrace.content.finish_reasons',
+  toolCallNames: 'dunetrace.content.tool_calls.names',
+  toolCallArgs: 'dunetrace.content.tool_calls.args_hashes',
+  tools: 'dunetrace.content.tools',
+  injPatterns: 'dunetrace.content.injection.patterns',
+  injCount: 'dunetrace.content.injection.count',
+  injInputLength: 'dunetrace.content.injection.input_length',
+  injScanned: 'dunetrace.content.injection.scanned_chars',
+  docCount: 'dunetrace.content.documents.count',
+  docTopScore: 'dunetrace.content.documents.top_score',
+} as const;
+
+/** True when the span carries encoded content facts of a version this code reads. */
+export function hasContentFacts(attrs: Attributes): boolean {
+  return attrs[CONTENT_FACTS_MARKER] === CONTENT_FACTS_VERSION;
+}
+
+function putMeasured(out: Attributes, hashKey: string, lengthKey: string, m: Measured | null): void {
+  if (m === null) return;
+  out[hashKey] = m.hash;
+  out[lengthKey] = m.length;
+}
+
+/** Writes the facts as `dunetrace.content.*` attributes (plus the marker) into `out`. */
+export function encodeContentFacts(facts: ContentFacts, out: Attributes): void {
+  out[CONTENT_FACTS_MARKER] = CONTENT_FACTS_VERSION;
+  putMeasured(out, K.inputHash, K.inputLength, facts.input);
+  putMeasured(out, K.userHash, K.userLength, facts.user);
+  putMeasured(out, K.outputHash, K.outputLength, facts.output);
+  putMeasured(out, K.argsHash, K.argsLength, facts.args);
+  putMeasured(out, K.resultHash, K.resultLength, facts.result);
+  if (facts.system !== null) out[K.systemHash] = facts.system;
+  if (facts.query !== null) out[K.queryHash] = facts.query;
+  if (facts.error !== null) out[K.errorHash] = facts.error;
+  if (facts.finish_reasons !== null && facts.finish_reasons.length > 0) out[K.finishReasons] = [...facts.finish_reasons];
+  if (facts.tool_calls.length > 0) {
+    out[K.toolCallNames] = facts.tool_calls.map((t) => t.name);
+    out[K.toolCallArgs] = facts.tool_calls.map((t) => t.args_hash ?? '');
+  }
+  if (facts.tools.length > 0) out[K.tools] = [...facts.tools];
+  const inj = facts.injection;
+  if (inj !== null) {
+    out[K.injPatterns] = [...inj.matched_patterns];
+    out[K.injCount] = inj.matched_pattern_count;
+    out[K.injInputLength] = inj.input_length;
+    if (inj.scan_truncated === true && inj.scanned_chars !== undefined) out[K.injScanned] = inj.scanned_chars;
+  }
+  if (facts.documents !== null) {
+    if (facts.documents.count !== null) out[K.docCount] = facts.documents.count;
+    if (facts.documents.top_score !== null) out[K.docTopScore] = facts.documents.top_score;
+  }
+}
+
+function hashAt(a: Attributes, key: string): string | null {
+  const v = a[key];
+  return isDigest(v) ? v : null;
+}
+
+function countAt(a: Attributes, key: string): number | null {
+  const v = a[key];
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null;
+}
+
+function measuredAt(a: Attributes, hashKey: string, lengthKey: string): Measured | null {
+  const hash = hashAt(a, hashKey);
+  const length = countAt(a, lengthKey);
+  return hash === null || length === null ? null : { hash, length };
+}
+
+function stringsAt(a: Attributes, key: string): string[] {
+  const v = a[key];
+  if (!Array.isArray(v)) return [];
+  const out: string[] = [];
+  for (const item of v) if (typeof item === 'string') out.push(item);
+  return out;
+}
+
+const INJECTION_LABELS = new Set(INJECTION_PATTERNS.map((p) => p.label));
+
+/**
+ * Reads facts back. Values are validated (digests must be 64-hex, lengths integers, labels known, finish reasons
+ * normalised onto their closed set), so a sender that sets the marker cannot smuggle raw text into stored facts.
+ */
+export function decodeContentFacts(a: Attributes): ContentFacts {
+  const names = stringsAt(a, K.toolCallNames);
+  const argHashes = a[K.toolCallArgs];
+  const tool_calls: ToolCallRequest[] = names.map((name, i) => {
+    const h = Array.isArray(argHashes) ? argHashes[i] : undefined;
+    return { name, args_hash: isDigest(h) ? h : null };
+  });
+  // Normalised again: a sender cannot put free text in a finish reason (the set is closed, finish-reasons.ts).
+  const finish = stringsAt(a, K.finishReasons)
+    .filter((r) => r.length > 0)
+    .map(normalizeFinishReason);
+  let injection: InjectionFacts | null = null;
+  const count = countAt(a, K.injCount);
+  const inputLength = countAt(a, K.injInputLength);
+  if (count !== null && count > 0 && inputLength !== null) {
+    injection = {
+      matched_pattern_count: count,
+      matched_patterns: stringsAt(a, K.injPatterns).filter((l) => INJECTION_LABELS.has(l)),
+      input_length: inputLength,
+    };
+    const scanned = countAt(a, K.injScanned);
+    if (scanned !== null) {
+      injection.scan_truncated = true;
+      injection.scanned_chars = scanned;
+    }
+  }
+  const docCount = countAt(a, K.docCount);
+  const topRaw = a[K.docTopScore];
+  const docTop = typeof topRaw === 'number' && Number.isFinite(topRaw) ? topRaw : null;
+  return {
+    input: measuredAt(a, K.inputHash, K.inputLength),
+    user: measuredAt(a, K.userHash, K.userLength),
+    injection,
+    system: hashAt(a, K.systemHash),
+    output: measuredAt(a, K.outputHash, K.outputLength),
+    args: measuredAt(a, K.argsHash, K.argsLength),
+    result: measuredAt(a, K.resultHash, K.resultLength),
+    query: hashAt(a, K.queryHash),
+    error: hashAt(a, K.errorHash),
+    finish_reasons: finish.length > 0 ? finish : null,
+    tool_calls,
+    tools: stringsAt(a, K.tools),
+    documents: docCount === null && docTop === null ? null : { count: docCount, top_score: docTop },
+  };
+}

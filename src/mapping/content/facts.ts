@@ -1,0 +1,55 @@
+import type { OtlpSpan } from '../../otlp/model.js';
+import type { AttributeIndex } from '../attributes.js';
+import type { InjectionFacts, SpanCategory, ToolCallRequest } from '../events.js';
+
+/**
+ * Content facts: everything the mapping derives from content (prompts, completions, tool arguments/results,
+ * retrieval queries/documents, tool definitions, error messages). Content itself never leaves content/: only
+ * digests, lengths, tool names, finish reasons, counts/scores and injection-pattern labels.
+ *
+ * The same facts are what the processor encodes as `dunetrace.content.*` attributes (content-codec.ts), so `mapSpan`
+ * on a redacted span reads them back instead of recomputing.
+ */
+
+export interface Measured {
+  hash: string;
+  length: number;
+}
+
+export interface ContentFacts {
+  /** LLM prompt: all input messages' text. */
+  input: Measured | null;
+  /** The user's input (root spans only): entity input → user-role message text → input.value. */
+  user: Measured | null;
+  /** Injection scan of the raw user input (LLM spans and root spans). */
+  injection: InjectionFacts | null;
+  /** System instructions digest (LLM spans). */
+  system: string | null;
+  /** Output: assistant text (LLM) / entity output / output.value. null = not captured (NOT empty). */
+  output: Measured | null;
+  /** Tool arguments (tool spans). */
+  args: Measured | null;
+  /** Tool result (tool spans). */
+  result: Measured | null;
+  /** Retrieval query digest (retrieval spans). */
+  query: string | null;
+  /** Digest of the status message, else of the first exception.message. */
+  error: string | null;
+  /** Finish reasons found only in content (output messages), normalised; null when none there. */
+  finish_reasons: string[] | null;
+  /** Tool calls the model requested (LLM spans): names kept, arguments hashed. */
+  tool_calls: ToolCallRequest[];
+  /** Tool names offered/defined on the span (tool definitions, llm.request.functions, llm.tools), sorted, unique. */
+  tools: string[];
+  /** From gen_ai.retrieval.documents (content): document count and best score. */
+  documents: { count: number | null; top_score: number | null } | null;
+}
+
+export interface ContentContext {
+  category: SpanCategory;
+  isRoot: boolean;
+  index: AttributeIndex;
+}
+
+/** What content extraction reads from a span. */
+export type ContentSource = Pick<OtlpSpan, 'attributes' | 'events' | 'status'>;

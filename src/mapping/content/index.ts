@@ -1,0 +1,147 @@
+import type { Attributes } from '../../otlp/model.js';
+import { scanForInjection } from '../injection.js';
+import { readDocuments } from './documents.js';
+import {
+  ARGS_KEYS,
+  ENTITY_INPUT_KEYS,
+  ENTITY_OUTPUT_KEYS,
+  QUERY_KEYS,
+  RESULT_KEYS,
+  ROOT_INPUT_FALLBACK_KEYS,
+  ROOT_INPUT_KEYS,
+  ROOT_OUTPUT_KEYS,
+  firstContent,
+} from './entity-values.js';
+import { errorText } from './errors.js';
+import type { ContentContext, ContentFacts, ContentSource, Measured } from './facts.js';
+import { normalizeFinishReason } from './finish-reasons.js';
+import { inputMessages, outputMessages } from './formats/index.js';
+import { parseMessageList } from './formats/genai-messages.js';
+import { isSystem, isUser, joinText, type Msg } from './messages.js';
+import { collectTools } from './tools.js';
+
+/**
+ * Content extraction: composes the message formats (formats/), the whole-value keys (entity-values.ts), tool
+ * definitions, retrieval documents, error text and finish-reason normalisation into the span's ContentFacts.
+ * Adding a message format: see formats/index.ts. Content never leaves this folder, only digests and facts.
+ */
+
+export type { ContentContext, ContentFacts, ContentSource, Measured } from './facts.js';
+export { FINISH_REASONS, normalizeFinishReason, type FinishReason } from './finish-reasons.js';
+export { MESSAGE_FORMATS } from './formats/index.js';
+export type { MessageFormat, Messages, Msg, RawToolCall } from './messages.js';
+export { memoDigest } from './digest.js';
+export { errorText } from './errors.js';
+
+/** The facts a span's content gives, for its category (and root-ness). Never throws on malformed content. */
+export function extractContent(span: ContentSource, ctx: ContentContext, digest: (text: string) => string): ContentFacts {
+  const measure = (text: string | null): Measured | null => (text === null ? null : { hash: digest(text), length: text.length });
+  const a = span.attributes;
+  const { category, isRoot, index } = ctx;
+  const isLlm = category === 'llm';
+
+  const facts: ContentFacts = {
+    input: null,
+    user: null,
+    injection: null,
+    system: null,
+    output: null,
+    args: null,
+    result: null,
+    query: null,
+    error: null,
+    finish_reasons: null,
+    tool_calls: [],
+    tools: collectTools(a, index),
+    documents: null,
+  };
+
+  // Input side: the prompt (LLM spans) and the user's own input (injection scan; digest for roots).
+  if (isLlm || isRoot) {
+    let userText: string | null;
+    if (isLlm) {
+      const msgs = inputMessages(span, index);
+      if (msgs?.raw !== undefined) {
+        facts.input = measure(msgs.raw);
+        userText = msgs.raw;
+      } else if (msgs?.captured) {
+        facts.input = measure(joinText(msgs.messages, null) ?? '');
+        userText = joinText(msgs.messages, isUser);
+      } else {
+        const fallback = firstContent(a, ENTITY_INPUT_KEYS);
+        facts.input = measure(fallback);
+        userText = fallback;
+      }
+      const sys = systemText(a, msgs?.captured ? msgs.messages : null);
+      if (sys !== null) facts.system = digest(sys);
+    } else {
+      userText = firstContent(a, ROOT_INPUT_KEYS);
+      if (userText === null) {
+        const msgs = inputMessages(span, index);
+        if (msgs?.raw !== undefined) userText = msgs.raw;
+        else if (msgs?.captured) userText = joinText(msgs.messages, isUser);
+      }
+      userText ??= firstContent(a, ROOT_INPUT_FALLBACK_KEYS);
+    }
+    if (userText !== null) facts.injection = scanForInjection(userText);
+    if (isRoot) facts.user = measure(userText);
+  }
+
+  // Output side: the reply (LLM spans) and the run's output (roots).
+  if (isLlm || isRoot) {
+    let outText: string | null = isLlm ? null : firstContent(a, ROOT_OUTPUT_KEYS);
+    if (outText === null) {
+      const msgs = outputMessages(span, index);
+      if (msgs?.raw !== undefined) {
+        outText = msgs.raw;
+      } else if (msgs !== null) {
+        if (msgs.captured) outText = joinText(msgs.messages, null) ?? '';
+        if (isLlm) readReply(msgs.messages, facts, digest);
+      }
+    }
+    facts.output = measure(outText ?? firstContent(a, ENTITY_OUTPUT_KEYS));
+  }
+
+  if (category === 'tool') {
+    facts.args = measure(firstContent(a, ARGS_KEYS));
+    facts.result = measure(firstContent(a, RESULT_KEYS));
+  } else if (category === 'retrieval') {
+    const q = firstContent(a, QUERY_KEYS);
+    facts.query = q === null ? null : digest(q);
+    facts.documents = readDocuments(a['gen_ai.retrieval.documents']);
+  }
+
+  const err = errorText(span);
+  facts.error = err === null ? null : digest(err);
+  return facts;
+}
+
+/** Finish reasons and requested tool calls from output messages (names kept, arguments hashed). */
+function readReply(messages: Msg[], facts: ContentFacts, digest: (t: string) => string): void {
+  let reasons: string[] | null = null;
+  for (const m of messages) {
+    if (m.finish !== null && m.finish.length > 0) (reasons ??= []).push(normalizeFinishReason(m.finish));
+    if (m.toolCalls === null) continue;
+    for (const tc of m.toolCalls) {
+      if (tc.name === null || tc.name.length === 0) continue;
+      facts.tool_calls.push({ name: tc.name, args_hash: tc.args === null ? null : digest(tc.args) });
+    }
+  }
+  facts.finish_reasons = reasons;
+}
+
+/** `gen_ai.system_instructions`, else the system/developer-role messages of the prompt. */
+function systemText(a: Attributes, messages: Msg[] | null): string | null {
+  const v = a['gen_ai.system_instructions'];
+  if (v !== undefined && v !== null) {
+    const m = parseMessageList(v, true);
+    if (m !== null) {
+      if (m.raw !== undefined) return m.raw;
+      // system_instructions is an array of parts, i.e. one message's parts: join them without separators.
+      let t = '';
+      for (const msg of m.messages) t += msg.text;
+      return t;
+    }
+  }
+  return messages === null ? null : joinText(messages, isSystem);
+}

@@ -1,0 +1,9 @@
+/**
+ * The shapes every stage shares — severity, failure types, signals, explanations, run and agent summaries — declared
+ * once here and imported everywhere. Pure types and constants: no I/O, no dependencies.
+ */
+export * from './severity.js';
+export * from './failure-types.js';
+export * from './signal.js';
+export * from './explanation.js';
+export * from './run.js';

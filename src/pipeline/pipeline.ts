@@ -1,0 +1,140 @@
+import { createHasher, mapSpan, type Hasher } from '../mapping/index.js';
+import { RunTracker } from '../runs/tracker.js';
+import { Admission } from './admission.js';
+import { RunJudging } from './judging.js';
+import { mapUnits } from './map-units.js';
+import type { ConsumeResult, IngestUnit, Judge, MappedUnit, PipelineLogger, SignalSink, StorageAccess } from './types.js';
+
+export interface PipelineOptions {
+  storage: StorageAccess;
+  /** null: store and track runs, detect nothing. */
+  judge: Judge | null;
+  sink: SignalSink;
+  log: PipelineLogger;
+  /** Quiet time after a run's root span before it is judged (DUNETRACE_RUN_GRACE_MS). */
+  graceMs: number;
+  /** Quiet time after which a run whose root never came is closed as stalled (DUNETRACE_RUN_IDLE_TIMEOUT_MS). */
+  idleMs: number;
+  /** Write slots in flight and queued before ways in are refused (backpressure). */
+  admission?: Admission;
+  /** Keyed digests; default SHA-256 (see mapping/hash.ts). */
+  hasher?: Hasher;
+}
+
+/** A batch from one request of a way in. */
+export interface IngestBatch {
+  units: readonly IngestUnit[];
+  /** Units the way in's decoder already rejected (counted, reported by the way in). */
+  rejectedByDecoder?: number;
+}
+
+export interface PipelineStats {
+  openRuns: number;
+  writesInFlight: number;
+  writesQueued: number;
+  spansAccepted: number;
+  spansDuplicate: number;
+  spansRejected: number;
+  /** Requests refused with a retryable "saturated" answer. */
+  exportsThrottled: number;
+}
+
+/**
+ * The one ingest pipeline every way in feeds (OTLP/HTTP today; OTLP/gRPC, /v1/ingest and the SDK go through it too):
+ *
+ *   way in: decode + authenticate → consume(units) → map → durable write → run tracking → live / completion judging
+ *                                                                         → signals stored once → sink (alerts, SSE)
+ *
+ * consume() resolves only after the durable commit, so a way in acknowledges nothing that could be lost. It throws
+ * only the error model's errors: RetryableError (storage down, saturated) or a bug.
+ */
+export interface Pipeline {
+  /** A write slot: call before reading a request body; release after consume() settled. Throws SaturatedError. */
+  admit(): Promise<() => void>;
+  consume(batch: IngestBatch): Promise<ConsumeResult>;
+  /** Re-adopts runs an earlier process left open (call once storage is open). */
+  recover(): Promise<number>;
+  /** Stops run timers and waits for completions in flight; open runs stay open in storage for the next start. */
+  stop(): Promise<void>;
+  stats(): PipelineStats;
+}
+
+export function createPipeline(opts: PipelineOptions): Pipeline {
+  const admission = opts.admission ?? new Admission(8, 32);
+  const hasher = opts.hasher ?? createHasher({});
+  const counters = { spansAccepted: 0, spansDuplicate: 0, spansRejected: 0 };
+  let lastFailureLog = 0;
+  let failedSinceLog = 0;
+
+  const tracker: RunTracker = new RunTracker({
+    graceMs: opts.graceMs,
+    idleMs: opts.idleMs,
+    onSpans: (run) => judging.live(run),
+    onClose: (run) => judging.complete(run),
+    // One log line per 10 s while completions fail (an outage must not log a line per run).
+    onError: (err, run) => {
+      failedSinceLog++;
+      const now = Date.now();
+      if (now - lastFailureLog < 10_000) return;
+      opts.log.error(
+        { err: (err as Error)?.message, run_id: run.runId, failed_completions: failedSinceLog },
+        'run completions failing; retrying with backoff (the runs stay open in storage)',
+      );
+      lastFailureLog = now;
+      failedSinceLog = 0;
+    },
+  });
+  const judging = new RunJudging(opts.storage, opts.judge, opts.sink, opts.log, (c, r) => tracker.isOpen(c, r));
+
+  /** After a durable write: feed the spans of still-open runs to the tracker (late spans are stored and flagged). */
+  const track = (customerId: string, units: MappedUnit[], openRuns: (runId: string) => boolean) => {
+    const byRun = new Map<string, MappedUnit[]>();
+    for (const u of units) {
+      if (!openRuns(u.run_id)) continue;
+      let list = byRun.get(u.run_id);
+      if (!list) byRun.set(u.run_id, (list = []));
+      list.push(u);
+    }
+    for (const [runId, list] of byRun) tracker.observe(customerId, runId, list);
+  };
+
+  return {
+    admit: () => admission.acquire(),
+
+    async consume(batch) {
+      const mapped = mapUnits(batch.units, (u) => mapSpan(u.span, { hasher }), opts.log);
+      const result: ConsumeResult = { accepted: 0, duplicates: 0, rejected: mapped.rejected, reasons: mapped.reasons };
+      if (mapped.byCustomer.size > 0) {
+        const storage = opts.storage();
+        for (const [customerId, units] of mapped.byCustomer) {
+          const written = await storage.writeSpans({ customer_id: customerId, spans: units });
+          track(customerId, units, (runId) => written.runs.get(runId)?.status === 'open');
+          result.accepted += written.inserted;
+          result.duplicates += written.duplicates;
+        }
+      }
+      counters.spansAccepted += result.accepted;
+      counters.spansDuplicate += result.duplicates;
+      counters.spansRejected += result.rejected + (batch.rejectedByDecoder ?? 0);
+      return result;
+    },
+
+    async recover() {
+      const rows = await opts.storage().listOpenRuns();
+      for (const r of rows) {
+        tracker.recover({ customerId: r.customer_id, runId: r.run_id, agentId: r.agent_id, rootSeen: r.root_seen, lastSpanAt: r.last_span_at });
+      }
+      return rows.length;
+    },
+
+    stop: () => tracker.stop(),
+
+    stats: () => ({
+      openRuns: tracker.openRunCount,
+      writesInFlight: admission.inFlight,
+      writesQueued: admission.queued,
+      exportsThrottled: admission.refused,
+      ...counters,
+    }),
+  };
+}

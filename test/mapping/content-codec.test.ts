@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Attributes, OtlpSpan } from '../../src/otlp/model.js';
+import {
+  CONTENT_FACTS_MARKER,
+  CONTENT_FACTS_PREFIX,
+  CONTENT_FACTS_VERSION,
+  classify,
+  createHasher,
+  decodeContentFacts,
+  encodeContentFacts,
+  extractContent,
+  hasContentFacts,
+  mapSpan,
+  redactSpan,
+  scanAttributes,
+  type ContentFacts,
+  type MappedSpan,
+  type PayloadByType,
+  type SpanEvent,
+} from '../../src/mapping/index.js';
+import { memoDigest } from '../../src/mapping/content/index.js';
+import { CANARY, DIALECT_FIXTURES } from './fixtures.js';
+import { span, toJson } from './helpers.js';
+
+const hasher = createHasher();
+const d = (t: string): string => hasher.digest(t);
+
+/** Every fact present, every optional encoding path taken (bounded scan, a tool call without arguments). */
+const FULL: ContentFacts = {
+  input: { hash: d('prompt'), length: 6 },
+  user: { hash: d('user'), length: 4 },
+  injection: {
+    matched_pattern_count: 2,
+    matched_patterns: ['ignore_instructions', 'jailbreak'],
+    input_length: 40_000,
+    scan_truncated: true,
+    scanned_chars: 16_384,
+  },
+  system: d('system'),
+  output: { hash: d(''), length: 0 },
+  args: { hash: d('{"a":1}'), length: 7 },
+  result: { hash: d('ok'), length: 2 },
+  query: d('query'),
+  error: d('boom'),
+  finish_reasons: ['tool_calls', 'stop'],
+  tool_calls: [
+    { name: 'search', args_hash: d('{"q":"x"}') },
+    { name: 'now', args_hash: null },
+  ],
+  tools: ['now', 'search'],
+  documents: { count: 3, top_score: 0.91 },
+};
+
+/** No fact at all: what a span without content encodes. */
+const NONE: ContentFacts = {
+  input: null,
+  user: null,
+  injection: null,
+  system: null,
+  output: null,
+  args: null,
+  result: null,
+  query: null,
+  error: null,
+  finish_reasons: null,
+  tool_calls: [],
+  tools: [],
+  documents: null,
+};
+
+function encode(facts: ContentFacts): Attributes {
+  const out: Attributes = {};
+  encodeContentFacts(facts, out);
+  return out;
+}
+
+function factsOf(s: OtlpSpan): ContentFacts {
+  const index = scanAttributes(s.attributes);
+  const category = classify(s.name, s.attributes, { hasVectorQuery: index.hasVectorQuery });
+  return extractContent(s, { category, isRoot: s.parentSpanId === '', index }, memoDigest(hasher));
+}
+
+function ev<T extends SpanEvent['event_type']>(m: MappedSpan, type: T): PayloadByType[T] {
+  const e = m.events.find((x) => x.event_type === type);
+  if (!e) throw new Error(`no ${type}`);
+  return e.payload as PayloadByType[T];
+}
+
+const withoutFacts = (a: Attributes): Attributes => Object.fromEntries(Object.entries(a).filter(([k]) => !k.startsWith(CONTENT_FACTS_PREFIX)));
+
+describe('version 1 round trip: decode(encode(f)) = f', () => {
+  it('every fact present', () => {
+    const a = encode(FULL);
+    expect(a[CONTENT_FACTS_MARKER]).toBe(1);
+    expect(hasContentFacts(a)).toBe(true);
+    expect(decodeContentFacts(a)).toEqual(FULL);
+  });
+
+  it('no fact: only the marker is written', () => {
+    expect(encode(NONE)).toEqual({ 'dunetrace.content.v': 1 });
+    expect(decodeContentFacts(encode(NONE))).toEqual(NONE);
+  });
+
+  it('each fact alone', () => {
+    for (const key of Object.keys(FULL) as Array<keyof ContentFacts>) {
+      const one: ContentFacts = { ...NONE, [key]: FULL[key] };
+      expect(decodeContentFacts(encode(one)), key).toEqual(one);
+    }
+  });
+
+  it('an unbounded injection scan and a document list without scores', () => {
+    const f: ContentFacts = {
+      ...NONE,
+      injection: { matched_pattern_count: 1, matched_patterns: ['pretend'], input_length: 30 },
+      documents: { count: 2, top_score: null },
+    };
+    expect(decodeContentFacts(encode(f))).toEqual(f);
+  });
+
+  it.each(Object.entries(DIALECT_FIXTURES))('the facts extracted from %s (and as a root)', (_name, s) => {
+    for (const x of [s, { ...s, parentSpanId: '' }]) {
+      const facts = factsOf(x);
+      expect(decodeContentFacts(encode(facts))).toEqual(facts);
+    }
+  });
+});
+
+describe('the keys are the documented ones (docs/content-codec.md)', () => {
+  const doc = readFileSync(new URL('../../docs/content-codec.md', import.meta.url), 'utf8');
+  const documented = new Set([...doc.matchAll(/^\| `(dunetrace\.content\.[a-z_.]+)` \|/gm)].map((m) => m[1]));
+
+  it('the encoder writes exactly the keys of the version 1 table', () => {
+    expect(CONTENT_FACTS_VERSION).toBe(1);
+    expect(new Set(Object.keys(encode(FULL)))).toEqual(documented);
+  });
+
+  it('every written key is under the prefix', () => {
+    for (const k of documented) expect(k.startsWith(CONTENT_FACTS_PREFIX)).toBe(true);
+  });
+});
+
+describe('compatibility: unknown versions are ignored', () => {
+  it.each([
+    ['2', 2],
+    ['0', 0],
+    ['the string "1"', '1'],
+    ['true', true],
+  ])('marker %s is not a known version', (_name, v) => {
+    expect(hasContentFacts({ ...encode(FULL), [CONTENT_FACTS_MARKER]: v })).toBe(false);
+  });
+
+  it('no marker: not facts, whatever dunetrace.content.* keys are present', () => {
+    const { [CONTENT_FACTS_MARKER]: _drop, ...rest } = encode(FULL);
+    expect(hasContentFacts(rest)).toBe(false);
+  });
+
+  it('a redacted span with an unknown marker is mapped like a raw span of its attributes as they are (facts about digests)', () => {
+    const raw = DIALECT_FIXTURES.semconvChat;
+    const redacted = redactSpan(raw, { hasher });
+    const future = { ...redacted, attributes: { ...redacted.attributes, [CONTENT_FACTS_MARKER]: 2, 'dunetrace.content.future_fact': 'x' } };
+    const mapped = mapSpan(future, { hasher });
+    // The facts are ignored: the same as the span with every dunetrace.content.* key removed.
+    expect(mapped).toEqual(mapSpan({ ...redacted, attributes: withoutFacts(redacted.attributes) }, { hasher }));
+    // …so they are facts about the digests the content attributes now hold, not about the raw content.
+    const inputDigest = redacted.attributes['gen_ai.input.messages'] as string;
+    expect(ev(mapped, 'llm.called')).toMatchObject({ input_hash: d(inputDigest), input_length: 64 });
+    expect(ev(mapped, 'llm.responded')).toMatchObject({ output_length: 64, tool_calls: [] });
+    // Finish reasons from ordinary attributes still count.
+    expect(ev(mapped, 'llm.responded').finish_reasons).toEqual(ev(mapSpan(raw, { hasher }), 'llm.responded').finish_reasons);
+    expect(toJson(mapped)).not.toContain(CANARY);
+  });
+
+  it('redacting a span with an unknown marker drops its facts, digests again and encodes version 1', () => {
+    const once = redactSpan(DIALECT_FIXTURES.semconvChat, { hasher });
+    const future: OtlpSpan = { ...once, attributes: { ...once.attributes, [CONTENT_FACTS_MARKER]: 2, 'dunetrace.content.future_fact': 'x' } };
+    const again = redactSpan(future, { hasher });
+    expect(again).not.toBe(future);
+    expect(again.attributes[CONTENT_FACTS_MARKER]).toBe(1);
+    expect(again.attributes['dunetrace.content.future_fact']).toBeUndefined();
+    expect(again.attributes['gen_ai.input.messages']).toBe(d(once.attributes['gen_ai.input.messages'] as string));
+    expect(decodeContentFacts(again.attributes)).toEqual(factsOf(future));
+  });
+
+  it('the known marker: redaction is a no-op and mapping decodes', () => {
+    const once = redactSpan(DIALECT_FIXTURES.semconvChat, { hasher });
+    expect(redactSpan(once, { hasher })).toBe(once);
+    const withStray = span({ name: 'chat m', attributes: { 'gen_ai.operation.name': 'chat', ...encode(FULL), 'dunetrace.content.future_fact': CANARY } });
+    expect(ev(mapSpan(withStray, { hasher }), 'llm.called')).toMatchObject({ input_hash: FULL.input?.hash, input_length: 6 });
+    expect(toJson(mapSpan(withStray, { hasher }))).not.toContain(CANARY);
+  });
+});

@@ -1,4 +1,5 @@
 import type { Attributes } from '../otlp/model.js';
+import { dialectCategory } from './dialects/index.js';
 import type { SpanCategory } from './events.js';
 
 /**
@@ -6,6 +7,7 @@ import type { SpanCategory } from './events.js';
  * classify the same with or without it, and the same before and after redaction).
  *
  * Precedence, first decisive signal wins:
+ *  0. a framework dialect's own vocabulary (Vercel AI SDK ai.operationId, Genkit genkit:type; see dialects/)
  *  1. gen_ai.operation.name   2. llm.request.type   3. traceloop.span.kind   4. openinference.span.kind
  *  5. a model/provider attribute → llm   6. a tool name → tool   7. a vector DB (db.system / any db.vector.query.*) → retrieval
  *  8. span-name patterns.
@@ -101,6 +103,8 @@ export interface ClassifyHints {
 }
 
 export function classify(name: string, attrs: Attributes, hints: ClassifyHints = {}): SpanCategory {
+  const byDialect = dialectCategory(attrs);
+  if (byDialect !== undefined && byDialect !== null) return byDialect;
   const byOp = lookup(OPERATION, attrs['gen_ai.operation.name']);
   if (byOp !== undefined) return byOp;
   const byType = lookup(LLM_REQUEST_TYPE, attrs['llm.request.type']);
@@ -116,7 +120,8 @@ export function classify(name: string, attrs: Attributes, hints: ClassifyHints =
   const hasVectorQuery = hints.hasVectorQuery ?? Object.keys(attrs).some((k) => k.startsWith('db.vector.query.'));
   if (hasVectorQuery) return 'retrieval';
   for (const k of RETRIEVAL_KEYS) if (isSet(attrs[k])) return 'retrieval';
-  return classifyName(name);
+  // A framework's span names are its users' names (a Genkit tool may be called `search.tool`): no evidence.
+  return byDialect === null ? 'other' : classifyName(name);
 }
 
 function isSet(v: unknown): boolean {

@@ -174,6 +174,12 @@ export interface RootFacts {
    * run.errored.error_hash. (Additive, mapping core; always set by mapSpan.)
    */
   error_hash?: string | null;
+  /**
+   * Whether the run produced its final answer, when the root span itself says so (a framework's own call or flow
+   * span, see mapping/dialects); absent when it does not. Decides exit_reason over the last LLM response.
+   * (Additive, mapping core.)
+   */
+  answered?: boolean;
 }
 
 /**

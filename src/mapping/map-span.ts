@@ -5,6 +5,7 @@ import { classify, vectorVendor } from './classify.js';
 import { extractContent, memoDigest, normalizeFinishReason, type ContentFacts } from './content/index.js';
 import type { Hasher } from './hash.js';
 import { decodeContentFacts, hasContentFacts } from './content-codec.js';
+import { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION, TOOL_UNNAMED, withDialect } from './dialects/index.js';
 
 export interface MapOptions {
   hasher: Hasher;
@@ -56,8 +57,10 @@ function firstException(events: OtlpSpanEvent[]): OtlpSpanEvent | null {
  * only dependency. When the span was redacted by `redactSpan` (marker `dunetrace.content.v` of a known version, content-codec.ts), content facts are read
  * from `dunetrace.content.*` instead of being recomputed, giving the same result as on the raw span.
  */
-export function mapSpan(span: OtlpSpan, opts: MapOptions): MappedSpan {
-  const a = span.attributes;
+export function mapSpan(raw: OtlpSpan, opts: MapOptions): MappedSpan {
+  // A framework dialect's spans are read through the canonical attributes it derives (dialects/).
+  const a = withDialect(raw.name, raw.attributes);
+  const span = a === raw.attributes ? raw : { ...raw, attributes: a };
   const index = scanAttributes(a);
   const category = classify(span.name, a, { hasVectorQuery: index.hasVectorQuery });
   const isRoot = span.parentSpanId === '';
@@ -125,17 +128,17 @@ export function mapSpan(span: OtlpSpan, opts: MapOptions): MappedSpan {
     end_time: end,
     status: span.status.code === 2 ? 'error' : span.status.code === 1 ? 'ok' : 'unset',
     error_type: errorType,
-    agent_id: str(resource, 'dunetrace.agent_id'),
+    agent_id: str(resource, 'dunetrace.agent_id') ?? str(a, SPAN_AGENT_ID),
     agent_name: agentName(a),
     service_name: str(resource, 'service.name'),
-    agent_version: str(resource, 'dunetrace.agent_version') ?? str(resource, 'service.version'),
+    agent_version: str(resource, 'dunetrace.agent_version') ?? str(a, SPAN_AGENT_VERSION) ?? str(resource, 'service.version'),
     tools_available: facts.tools,
-    root: isRoot ? rootFacts(facts) : null,
+    root: isRoot ? rootFacts(facts, a[ROOT_ANSWERED]) : null,
     events,
   };
 }
 
-function rootFacts(facts: ContentFacts): RootFacts {
+function rootFacts(facts: ContentFacts, answered: AttrValue | undefined): RootFacts {
   const root: RootFacts = {
     input_hash: facts.user?.hash ?? null,
     input_length: facts.user?.length ?? null,
@@ -143,6 +146,7 @@ function rootFacts(facts: ContentFacts): RootFacts {
     error_hash: facts.error,
   };
   if (facts.injection !== null) root.injection_signal = facts.injection;
+  if (typeof answered === 'boolean') root.answered = answered;
   return root;
 }
 
@@ -204,13 +208,19 @@ function pushLlm(
   });
 }
 
-/** gen_ai.response.finish_reasons → gen_ai.completion.N.finish_reason / output messages → llm.response.finish_reason. */
+/**
+ * Single finish-reason attributes after the semconv array and content: Traceloop legacy, OpenInference (`llm.finish_reason`,
+ * openinference-instrumentation-* 4.x), the Anthropic SDK's own spans (`anthropic.message.stop_reason`).
+ */
+const FINISH_REASON = ['llm.response.finish_reason', 'llm.finish_reason', 'anthropic.message.stop_reason'];
+
+/** gen_ai.response.finish_reasons → gen_ai.completion.N.finish_reason / output messages → FINISH_REASON. */
 function readFinishReasons(a: Attributes, facts: ContentFacts): string[] {
   const fromAttr = stringArray(a, 'gen_ai.response.finish_reasons');
   if (fromAttr !== null) return fromAttr.map(normalizeFinishReason);
   if (facts.finish_reasons !== null) return facts.finish_reasons;
-  const legacy = str(a, 'llm.response.finish_reason');
-  return legacy !== null ? [normalizeFinishReason(legacy)] : [];
+  const single = firstString(a, FINISH_REASON);
+  return single !== null ? [normalizeFinishReason(single)] : [];
 }
 
 function pushTool(
@@ -223,7 +233,10 @@ function pushTool(
   success: boolean,
   errorType: string | null,
 ): void {
-  const toolName = readToolName(span.attributes, span.name);
+  // A tool whose name its emitter never says (LangChain through OpenLLMetry, dialects/openllmetry-langchain.ts) is
+  // told apart by its arguments, never named after its class: calls with the same arguments are the same tool.
+  const toolName =
+    span.attributes[TOOL_UNNAMED] === true ? `unnamed_tool#${(facts.args?.hash ?? span.spanId).slice(0, 8)}` : readToolName(span.attributes, span.name);
   events.push({
     event_type: 'tool.called',
     seq: 0,

@@ -4,6 +4,7 @@ import { classify } from './classify.js';
 import { CONTENT_FACTS_PREFIX, encodeContentFacts, hasContentFacts } from './content-codec.js';
 import { isContentAttribute, isContentEventAttribute } from './content-keys.js';
 import { extractContent, memoDigest } from './content/index.js';
+import { dialectView } from './dialects/index.js';
 import type { Hasher } from './hash.js';
 
 /**
@@ -47,9 +48,11 @@ export function redactAttributes(span: RedactableSpan, opts: RedactOptions): Red
   const attrs = span.attributes;
   if (hasContentFacts(attrs)) return { attributes: attrs, events: span.events, statusMessage: span.status.message };
   const digest = memoDigest(opts.hasher);
-  const index = scanAttributes(attrs);
-  const category = classify(span.name, attrs, { hasVectorQuery: index.hasVectorQuery });
-  const facts = extractContent(span, { category, isRoot: span.parentSpanId === '', index }, digest);
+  // A framework dialect's span is read through its canonical view, as mapSpan reads it (dialects/).
+  const { view, structural } = dialectView(span.name, attrs);
+  const index = scanAttributes(view);
+  const category = classify(span.name, view, { hasVectorQuery: index.hasVectorQuery });
+  const facts = extractContent(view === attrs ? span : { ...span, attributes: view }, { category, isRoot: span.parentSpanId === '', index }, digest);
 
   const out: Attributes = {};
   for (const key in attrs) {
@@ -58,6 +61,9 @@ export function redactAttributes(span: RedactableSpan, opts: RedactOptions): Red
     const v = attrs[key];
     out[key] = isContentAttribute(key) ? digestValue(v, digest) : v;
   }
+  // The dialect's structural facts, some of which only its content held (a Genkit model call's usage is inside
+  // genkit:output): exported beside the digested originals so the receiver maps the span the same.
+  if (structural !== null) for (const key in structural) if (!(key in out) && !isContentAttribute(key)) out[key] = structural[key];
   encodeContentFacts(facts, out);
 
   let events = span.events;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { MappedSpan, RunEvent, SpanEvent, LlmRespondedPayload } from '../mapping/events.js';
+import { dedupeNestedLlm } from './nested-llm.js';
 import type { AssembledRun, ExitReason, RunStatus } from './types.js';
 
 export interface AssemblySpan {
@@ -27,10 +28,7 @@ const STEP_EVENTS = new Set(['llm.called', 'tool.called', 'retrieval.called']);
  * their span's step; the terminal event takes the last step.
  */
 export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): AssembledRun {
-  const onTime = input
-    .filter((s) => !s.late)
-    .map((s) => s.span)
-    .sort(byStart);
+  const onTime = dedupeNestedLlm(input.filter((s) => !s.late).map((s) => s.span)).sort(byStart);
   const late = input
     .filter((s) => s.late)
     .map((s) => s.span)
@@ -82,7 +80,9 @@ export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): Assem
   } else if (opts.status !== 'open' && root) {
     const errored = root.status === 'error';
     const last = llmResponses[llmResponses.length - 1];
-    exitReason = errored ? 'error' : last && last.payload.finish_reason === 'stop' && last.payload.tool_calls.length === 0 ? 'final_answer' : 'completed';
+    // The root's own word when it has one (a framework's call/flow span); else the last LLM response stopped on text.
+    const answered = root.root?.answered ?? (last !== undefined && last.payload.finish_reason === 'stop' && last.payload.tool_calls.length === 0);
+    exitReason = errored ? 'error' : answered ? 'final_answer' : 'completed';
     endedAt = root.end_time;
     const common = {
       total_steps: stepCount,

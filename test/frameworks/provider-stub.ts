@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { nextTurn, scenarioOf, type Scenario, type Turn } from './scenarios.js';
+import { modelLatency } from './observe.js';
+import { nextTurn, scenarioOf, type Scenario, type ScenarioId, type Turn } from './scenarios.js';
 
 /**
  * A local stand-in for the provider APIs (node:http on a loopback port 0, no network): OpenAI `POST /v1/chat/completions`
@@ -14,6 +15,8 @@ export interface ProviderStub {
   anthropicURL: string;
   /** Requests served, per path. */
   requests: Record<string, number>;
+  /** Model calls served, per scenario (what the agent did, counted by the model itself). */
+  calls: Map<ScenarioId, number>;
   close(): Promise<void>;
 }
 
@@ -38,12 +41,14 @@ const approxTokens = (v: unknown) => Math.max(1, Math.ceil(JSON.stringify(v).len
 
 export async function startProviderStub(all: Scenario[], opts: { model?: string } = {}): Promise<ProviderStub> {
   const requests: Record<string, number> = {};
+  const calls = new Map<ScenarioId, number>();
   let served = 0;
   const pick = (messages: Json[]): { scenario: Scenario; turn: Turn } => {
     const firstUser = messages.find((m) => m.role === 'user');
     const scenario = scenarioOf(all, textOf(firstUser?.content));
     if (scenario === null) throw new Error('no scenario marker in the first user message');
     const assistantTurns = messages.filter((m) => m.role === 'assistant').length;
+    calls.set(scenario.id, (calls.get(scenario.id) ?? 0) + 1);
     return { scenario, turn: nextTurn(scenario, assistantTurns) };
   };
 
@@ -52,7 +57,9 @@ export async function startProviderStub(all: Scenario[], opts: { model?: string 
     requests[path] = (requests[path] ?? 0) + 1;
     const n = ++served;
     readJson(req)
-      .then((body) => {
+      // A real model takes far longer than a millisecond; an instant answer would leave span order to clock luck.
+      .then(async (body) => {
+        await modelLatency();
         if (req.method === 'POST' && path.endsWith('/chat/completions')) return openai(res, body, n);
         if (req.method === 'POST' && path.endsWith('/messages')) return anthropic(res, body, n);
         send(res, 404, { error: { message: `no route ${path}` } });
@@ -75,7 +82,13 @@ export async function startProviderStub(all: Scenario[], opts: { model?: string 
     const created = Math.floor(Date.now() / 1000);
     if (body.stream === true) {
       sse(res, [
-        { id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta: { role: 'assistant', content: content ?? '' }, finish_reason: null }] },
+        {
+          id,
+          object: 'chat.completion.chunk',
+          created,
+          model,
+          choices: [{ index: 0, delta: { role: 'assistant', content: content ?? '' }, finish_reason: null }],
+        },
         ...(toolCalls !== null
           ? [
               {
@@ -129,7 +142,9 @@ export async function startProviderStub(all: Scenario[], opts: { model?: string 
     const usage = { input_tokens: approxTokens(messages), output_tokens: 'answer' in turn ? 12 : 18 };
     const message = { id: `msg_stub_${n}`, type: 'message', role: 'assistant', model, content, stop_reason: stop, stop_sequence: null, usage };
     if (body.stream === true) {
-      const events: [string, Json][] = [['message_start', { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } }]];
+      const events: [string, Json][] = [
+        ['message_start', { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } }],
+      ];
       content.forEach((block, index) => {
         if (block.type === 'text') {
           events.push(['content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } }]);
@@ -137,11 +152,17 @@ export async function startProviderStub(all: Scenario[], opts: { model?: string 
         } else {
           const b = block as { id: string; name: string; input: unknown };
           events.push(['content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} } }]);
-          events.push(['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(b.input) } }]);
+          events.push([
+            'content_block_delta',
+            { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(b.input) } },
+          ]);
         }
         events.push(['content_block_stop', { type: 'content_block_stop', index }]);
       });
-      events.push(['message_delta', { type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } }]);
+      events.push([
+        'message_delta',
+        { type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } },
+      ]);
       events.push(['message_stop', { type: 'message_stop' }]);
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       for (const [event, data] of events) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -158,6 +179,7 @@ export async function startProviderStub(all: Scenario[], opts: { model?: string 
     openaiURL: `${base}/v1`,
     anthropicURL: base,
     requests,
+    calls,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -19,6 +19,9 @@ import type { Dialect } from './types.js';
 /** Set on a LangChain tool span whose tool name is known nowhere: map-span names the call by its arguments. */
 export const TOOL_UNNAMED = 'dunetrace.tool.unnamed';
 
+/** LangChain's own tool classes: every tool made with `tool()` / `new DynamicTool(…)` has one of these names. */
+const GENERIC_TOOL_CLASSES: ReadonlySet<string> = new Set(['DynamicStructuredTool', 'DynamicTool', 'StructuredTool', 'Tool', 'unknown']);
+
 /** The LangChain tool span of OpenLLMetry JS: execute_tool, provider langchain, kind task (never set by others). */
 function isLangChainTool(a: Attributes): boolean {
   return a['gen_ai.operation.name'] === 'execute_tool' && a['gen_ai.provider.name'] === 'langchain' && a['traceloop.span.kind'] === 'task';
@@ -106,7 +109,10 @@ export const openllmetryLangchain: Dialect = {
     const content: Attributes = {};
     const result = ownResult(a);
     if (str(a, 'gen_ai.tool.name') === null) {
+      const cls = str(a, 'traceloop.entity.name');
       if (result?.name) structural['gen_ai.tool.name'] = result.name;
+      // A tool class of the app's own (`class SearchTool extends StructuredTool`) at least tells its tools apart.
+      else if (cls !== null && !GENERIC_TOOL_CLASSES.has(cls)) structural['gen_ai.tool.name'] = cls;
       else structural[TOOL_UNNAMED] = true;
     }
     if (result?.toolCallId) structural['gen_ai.tool.call.id'] = result.toolCallId;

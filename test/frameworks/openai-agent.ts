@@ -1,4 +1,5 @@
 import type OpenAI from 'openai';
+import { ToolLog } from './observe.js';
 import { runTool, type Scenario } from './scenarios.js';
 
 /**
@@ -17,12 +18,17 @@ export const noHooks: AgentHooks = { agent: (fn) => fn(), tool: (_n, _id, _a, fn
 
 type Message = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 
-export async function runOpenAIAgent(client: OpenAI, scenario: Scenario, canary: string, hooks: AgentHooks, model = 'gpt-4o-mini'): Promise<string> {
-  const tools = scenario.tools.map((t) => ({
-    type: 'function' as const,
-    function: { name: t.name, description: t.description, parameters: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] } },
-  }));
-  return hooks.agent(async () => {
+/** Runs the agent; returns its answer and the tools it ran (in order, ok = returned). */
+export async function runOpenAIAgent(
+  client: OpenAI,
+  scenario: Scenario,
+  canary: string,
+  hooks: AgentHooks,
+  model = 'gpt-4o-mini',
+): Promise<{ answer: string; tools: ToolLog['calls'] }> {
+  const log = new ToolLog();
+  const tools = openAITools(scenario);
+  const answer = await hooks.agent(async () => {
     const messages: Message[] = [
       { role: 'system', content: scenario.system },
       { role: 'user', content: scenario.prompt },
@@ -45,7 +51,9 @@ export async function runOpenAIAgent(client: OpenAI, scenario: Scenario, canary:
         let result: string;
         try {
           result = await hooks.tool(name, call.id, args, async () => runTool(scenario, name, JSON.parse(args), canary));
+          log.record(name, true);
         } catch (err) {
+          log.record(name, false);
           result = `error: ${err instanceof Error ? err.message : String(err)}`;
         }
         messages.push({ role: 'tool', tool_call_id: call.id, content: result });
@@ -53,4 +61,13 @@ export async function runOpenAIAgent(client: OpenAI, scenario: Scenario, canary:
     }
     throw new Error('agent did not finish');
   });
+  return { answer, tools: log.calls };
+}
+
+/** The tools of a scenario as OpenAI function definitions. */
+export function openAITools(scenario: Scenario) {
+  return scenario.tools.map((t) => ({
+    type: 'function' as const,
+    function: { name: t.name, description: t.description, parameters: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] } },
+  }));
 }

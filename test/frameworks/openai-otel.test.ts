@@ -1,0 +1,141 @@
+import { createRequire } from 'node:module';
+import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import type OpenAIType from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DunetraceSpanProcessor } from '../../src/index.js';
+import { checkNoCanary, checkProcessorPath, checkRun, removeHarness, startHarness, type Harness } from './harness.js';
+import { RootRecorder } from './observe.js';
+import { openAITools, runOpenAIAgent, type AgentHooks } from './openai-agent.js';
+import { startProviderStub, type ProviderStub } from './provider-stub.js';
+import { newCanary, scenarios, type Scenario } from './scenarios.js';
+
+/**
+ * The `openai` client through the OpenTelemetry contrib instrumentation (`@opentelemetry/instrumentation-openai`
+ * 0.21.0, the last on the 0.2xx line that runs on Node 20), GenAI semantic conventions end to end: its `chat <model>`
+ * spans (gen_ai.* usage, finish reasons; content only as log events, which a trace receiver never sees) under the
+ * agent's own `invoke_agent` and `execute_tool` spans written as the conventions say (gen_ai.operation.name,
+ * gen_ai.tool.name, gen_ai.tool.call.id, status ERROR + error.type; gen_ai.tool.definitions on the agent span), the
+ * real OTel SDK and OTLP/protobuf exporter into a real receiver process, DunetraceSpanProcessor beside it.
+ * The instrumentation patches `openai` through require hooks: the client is loaded with require (CommonJS), as an
+ * app would after registering it (an ESM app registers `@opentelemetry/instrumentation/hook.mjs` with --import).
+ * Own file: it registers the global tracer provider.
+ */
+let h: Harness;
+let stub: ProviderStub;
+let provider: BasicTracerProvider;
+let OpenAI: typeof OpenAIType;
+const roots = new RootRecorder();
+const redacted = new InMemorySpanExporter();
+const processor = new DunetraceSpanProcessor({ exporter: redacted, env: {} });
+const runs = new Map<string, any>();
+const canary = newCanary();
+const SCENARIOS = scenarios(canary);
+
+beforeAll(async () => {
+  h = await startHarness();
+  stub = await startProviderStub(SCENARIOS);
+  const exporter = new OTLPTraceExporter({ url: `${h.exportUrl}/v1/traces`, headers: { authorization: h.authorization } });
+  provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'genai-support-app' }),
+    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 50 }), roots, processor],
+  });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(provider);
+  const instrumentation = new OpenAIInstrumentation();
+  instrumentation.setTracerProvider(provider);
+  instrumentation.enable();
+  OpenAI = (createRequire(import.meta.url)('openai') as { OpenAI: typeof OpenAIType }).OpenAI;
+});
+
+afterAll(async () => {
+  await provider?.shutdown();
+  await stub?.close();
+  await h?.stop();
+  removeHarness(h);
+});
+
+/** The agent's own spans, as the GenAI semantic conventions describe an agent and its tool executions. */
+function semconvHooks(s: Scenario): AgentHooks {
+  const tracer = trace.getTracer('support-agent');
+  const ended = async <T>(span: Span, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+      span.setAttribute('error.type', (err as Error).name);
+      throw err;
+    } finally {
+      span.end();
+    }
+  };
+  return {
+    agent: (fn) =>
+      tracer.startActiveSpan(
+        'invoke_agent support-agent',
+        {
+          attributes: {
+            'gen_ai.operation.name': 'invoke_agent',
+            'gen_ai.agent.name': 'support-agent',
+            'gen_ai.provider.name': 'openai',
+            'gen_ai.tool.definitions': JSON.stringify(openAITools(s).map((t) => ({ type: 'function', name: t.function.name }))),
+          },
+        },
+        (span) => ended(span, fn),
+      ),
+    tool: (name, id, args, fn) =>
+      tracer.startActiveSpan(
+        `execute_tool ${name}`,
+        { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name, 'gen_ai.tool.call.id': id, 'gen_ai.tool.call.arguments': args } },
+        (span) =>
+          ended(span, async () => {
+            const result = await fn();
+            span.setAttribute('gen_ai.tool.call.result', result);
+            return result;
+          }),
+      ),
+  };
+}
+
+describe('openai through @opentelemetry/instrumentation-openai (GenAI semconv, execute_tool spans)', () => {
+  for (const s of SCENARIOS) {
+    it(`${s.id}: the run shows exactly the agent's calls and the right signals`, async () => {
+      const client = new OpenAI({ apiKey: 'sk-stub', baseURL: stub.openaiURL, maxRetries: 0 });
+      const before = stub.calls.get(s.id) ?? 0;
+      let tools: { name: string; ok: boolean }[] = [];
+      const traceId = await roots.traceOf(async () => {
+        tools = (await runOpenAIAgent(client, s, canary, semconvHooks(s))).tools;
+      });
+      await provider.forceFlush();
+      const run = await h.run(traceId);
+      runs.set(traceId, run);
+      checkRun(run, s, { traceId, llmCalls: (stub.calls.get(s.id) ?? 0) - before, tools }, { tokens: true });
+      expect(run.agent_id).toBe('genai-support-app');
+      // The instrumentation's own spans are the LLM calls: its scope, the GenAI names.
+      expect(run.events.find((e: any) => e.event_type === 'llm.called').payload).toMatchObject({ model: 'gpt-4o-mini', provider: 'openai', operation: 'chat' });
+    });
+  }
+});
+
+describe('in-process path', () => {
+  it('DunetraceSpanProcessor on the same agents: every span kept, no content exported, the same runs', async () => {
+    await processor.forceFlush();
+    checkProcessorPath(redacted.getFinishedSpans(), runs, canary);
+  });
+});
+
+describe('privacy', () => {
+  it('no canary from a prompt, tool argument, tool result, error or answer reaches the logs, the API or the database', async () => {
+    await h.api('/v1/agents');
+    await h.api('/v1/signals');
+    const logs = await h.stop();
+    // The contrib instrumentation puts prompts in log events, not on spans: on the wire here are the agent's own
+    // tool arguments, results and errors, and its tool definitions' names.
+    await checkNoCanary(h, canary, logs, [`${canary} where is my invoice`, `result of lookup_order`, `card declined ${canary}`]);
+  });
+});

@@ -47,9 +47,9 @@ export async function runAnthropicAgent(
       const results: Anthropic.ToolResultBlockParam[] = [];
       for (const u of uses) {
         try {
-          const out = await (opts.safeTools
-            ? safeTool(u.name, () => runTool(s, u.name, u.input, canary))
-            : traceloop.withTool({ name: u.name }, async () => runTool(s, u.name, u.input, canary)));
+          const run = async (input: unknown) => runTool(s, u.name, input, canary);
+          // The tool's input goes to withTool as its argument, so OpenLLMetry records it (traceloop.entity.input).
+          const out = await (opts.safeTools ? safeTool(u.name, run, u.input) : traceloop.withTool({ name: u.name }, run, u.input));
           log.record(u.name, true);
           results.push({ type: 'tool_result', tool_use_id: u.id, content: out });
         } catch (err) {
@@ -68,17 +68,21 @@ export async function runAnthropicAgent(
  * withTool that exports failed calls: the error is caught inside the wrapper (so the wrapper's span ends), recorded on
  * that span (status ERROR, exception event), and thrown again outside it.
  */
-export async function safeTool<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
-  const out = await traceloop.withTool({ name }, async () => {
-    try {
-      return { ok: true as const, value: await fn() };
-    } catch (err) {
-      const span = trace.getActiveSpan();
-      span?.recordException(err as Error);
-      span?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-      return { ok: false as const, err };
-    }
-  });
+export async function safeTool<A, T>(name: string, fn: (input: A) => T | Promise<T>, input: A): Promise<T> {
+  const out = await traceloop.withTool(
+    { name },
+    async (arg: A) => {
+      try {
+        return { ok: true as const, value: await fn(arg) };
+      } catch (err) {
+        const span = trace.getActiveSpan();
+        span?.recordException(err as Error);
+        span?.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+        return { ok: false as const, err };
+      }
+    },
+    input,
+  );
   if (!out.ok) throw out.err;
   return out.value;
 }

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DunetraceSpanProcessor } from '../../src/index.js';
 import { checkNoCanary, checkProcessorPath, checkRun, removeHarness, startHarness, type Harness } from './harness.js';
 import { RootRecorder } from './observe.js';
-import { openAITools, runOpenAIAgent, type AgentHooks } from './openai-agent.js';
+import { runOpenAIAgent } from './openai-agent.js';
 import { startProviderStub, type ProviderStub } from './provider-stub.js';
-import { newCanary, scenarios, type Scenario } from './scenarios.js';
+import { newCanary, scenarios } from './scenarios.js';
+import { semconvHooks } from './semconv-hooks.js';
 
 /**
  * The `openai` client through the OpenTelemetry contrib instrumentation (`@opentelemetry/instrumentation-openai`
@@ -58,49 +59,6 @@ afterAll(async () => {
   await h?.stop();
   removeHarness(h);
 });
-
-/** The agent's own spans, as the GenAI semantic conventions describe an agent and its tool executions. */
-function semconvHooks(s: Scenario): AgentHooks {
-  const tracer = trace.getTracer('support-agent');
-  const ended = async <T>(span: Span, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      span.recordException(err as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-      span.setAttribute('error.type', (err as Error).name);
-      throw err;
-    } finally {
-      span.end();
-    }
-  };
-  return {
-    agent: (fn) =>
-      tracer.startActiveSpan(
-        'invoke_agent support-agent',
-        {
-          attributes: {
-            'gen_ai.operation.name': 'invoke_agent',
-            'gen_ai.agent.name': 'support-agent',
-            'gen_ai.provider.name': 'openai',
-            'gen_ai.tool.definitions': JSON.stringify(openAITools(s).map((t) => ({ type: 'function', name: t.function.name }))),
-          },
-        },
-        (span) => ended(span, fn),
-      ),
-    tool: (name, id, args, fn) =>
-      tracer.startActiveSpan(
-        `execute_tool ${name}`,
-        { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name, 'gen_ai.tool.call.id': id, 'gen_ai.tool.call.arguments': args } },
-        (span) =>
-          ended(span, async () => {
-            const result = await fn();
-            span.setAttribute('gen_ai.tool.call.result', result);
-            return result;
-          }),
-      ),
-  };
-}
 
 describe('openai through @opentelemetry/instrumentation-openai (GenAI semconv, execute_tool spans)', () => {
   for (const s of SCENARIOS) {

@@ -1,6 +1,7 @@
 import type { Attributes } from '../../otlp/model.js';
 import type { SpanCategory } from '../events.js';
 import type { Dialect, DialectReading } from './types.js';
+import { openinferenceAgent } from './openinference.js';
 import { openllmetryLangchain } from './openllmetry-langchain.js';
 
 export type { Dialect, DialectReading } from './types.js';
@@ -11,7 +12,7 @@ export { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION } from './types.js';
  * / OpenInference. Each one (a module in this folder) translates its spans' structure into the canonical attributes
  * the mapping core already reads; everything downstream (classification, events, redaction) is shared.
  */
-export const DIALECTS: readonly Dialect[] = [openllmetryLangchain];
+export const DIALECTS: readonly Dialect[] = [openllmetryLangchain, openinferenceAgent];
 
 /**
  * The category a dialect gives the span: undefined when no dialect claims it, null when one does but does not

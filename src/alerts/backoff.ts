@@ -1,4 +1,7 @@
-/** Retry policy as pure functions: delay per attempt, Retry-After parsing, and what an HTTP status means. */
+/**
+ * Retry policy as pure functions (`now` passed in): delay per attempt, Retry-After parsing, what an HTTP status means,
+ * what follows a failed attempt, and when a delivery is too old to send.
+ */
 
 export interface BackoffOptions {
   /** Delay after the first failed attempt. Default 1 s. */
@@ -48,4 +51,37 @@ export function classifyStatus(status: number): AttemptOutcome {
   if (status >= 200 && status < 300) return 'delivered';
   if (status === 429 || (status >= 500 && status < 600)) return 'retryable';
   return 'permanent';
+}
+
+/** When a delivery is retried, and when it is given up. */
+export interface RetryPolicy {
+  /** HTTP attempts per delivery before it is given up. */
+  maxAttempts: number;
+  /** Cap on an honoured Retry-After. */
+  maxRetryAfterMs: number;
+  backoff: BackoffOptions;
+  /** Pending deliveries older than this are given up unsent. */
+  maxAgeMs: number;
+}
+
+export type RetryDecision = { kind: 'give-up' } | { kind: 'retry'; delayMs: number };
+
+/**
+ * What follows failed attempt number `attempt` (1-based): a permanent failure or the last allowed attempt gives up;
+ * otherwise retry after the server's Retry-After (capped) or else the backoff delay.
+ */
+export function decideRetry(
+  failure: { kind: 'permanent' } | { kind: 'retryable'; retryAfterMs: number | null },
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number,
+): RetryDecision {
+  if (failure.kind === 'permanent' || attempt >= policy.maxAttempts) return { kind: 'give-up' };
+  const delayMs = failure.retryAfterMs !== null ? Math.min(failure.retryAfterMs, policy.maxRetryAfterMs) : backoffDelay(attempt, policy.backoff, random);
+  return { kind: 'retry', delayMs };
+}
+
+/** A delivery created at `createdAt` is too old to send at `now` (no stale alert storm after an outage). */
+export function isExpired(createdAt: Date, now: number, policy: Pick<RetryPolicy, 'maxAgeMs'>): boolean {
+  return now - createdAt.getTime() > policy.maxAgeMs;
 }

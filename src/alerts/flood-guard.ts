@@ -1,3 +1,5 @@
+import type { AlertSignal } from './types.js';
+
 /**
  * Flood guard, pure (no timers; `now` is passed in). Per key — the dispatcher uses (channel, customer, agent,
  * failure_type) — over a sliding window (60 s by default):
@@ -26,6 +28,11 @@ interface KeyState {
 }
 
 const SWEEP_EVERY = 256;
+
+/** The dispatcher's flood key: alerts of one (channel, customer, agent, failure_type) share a rate and a digest. */
+export function floodKey(channel: string, s: Pick<AlertSignal, 'customer_id' | 'agent_id' | 'failure_type'>): string {
+  return [channel, s.customer_id, s.agent_id, s.failure_type].join('\u0000');
+}
 
 export class FloodGuard {
   readonly burst: number;

@@ -13,6 +13,9 @@ export type SendResult =
   | { kind: 'retryable'; status: number | null; error: string; retryAfterMs: number | null; durationMs: number }
   | { kind: 'permanent'; status: number | null; error: string; durationMs: number };
 
+/** The HTTP transport the dispatcher uses (postJson by default; tests and the receiver may pass another). */
+export type PostFn = (url: string, body: string, headers: Record<string, string>, options: { timeoutMs: number; now: () => number }) => Promise<SendResult>;
+
 export interface PostOptions {
   timeoutMs?: number;
   /** Epoch ms, for Retry-After dates. */

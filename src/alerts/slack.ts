@@ -6,7 +6,7 @@ import type { AlertDigest, AlertSeverity, AlertSignal, Explanation } from './typ
  * malformed block is a permanent 400 `invalid_blocks` and the alert would be lost.
  */
 
-export const SEVERITY_STYLE: Readonly<Record<AlertSeverity, { color: string; emoji: string }>> = {
+const SEVERITY_STYLE: Readonly<Record<AlertSeverity, { color: string; emoji: string }>> = {
   CRITICAL: { color: '#FF0000', emoji: ':red_circle:' },
   HIGH: { color: '#FF6B00', emoji: ':large_orange_circle:' },
   MEDIUM: { color: '#FFB800', emoji: ':large_yellow_circle:' },
@@ -14,9 +14,9 @@ export const SEVERITY_STYLE: Readonly<Record<AlertSeverity, { color: string; emo
 };
 
 /** Suggested-fix code is shown only below this length (upstream rule). */
-export const MAX_FIX_CODE_CHARS = 800;
+const MAX_FIX_CODE_CHARS = 800;
 /** Run ids listed in a digest message. */
-export const DIGEST_MAX_RUNS = 20;
+const DIGEST_MAX_RUNS = 20;
 
 const HEADER_MAX = 150; // plain_text header limit
 const SECTION_MAX = 3_000; // section text limit
@@ -116,7 +116,26 @@ export function buildSlackDigestMessage(digest: AlertDigest, dashboardUrl: strin
   };
 }
 
-export function runUrl(dashboardUrl: string | null, runId: string): string | null {
+/** The POST for one alert: the message as JSON (Slack's incoming webhooks need no other header). */
+export function buildSlackRequest(signal: AlertSignal, explanation: Explanation, dashboardUrl: string | null): SlackRequest {
+  return slackRequest(buildSlackMessage(signal, explanation, dashboardUrl));
+}
+
+/** The POST for a flood-guard digest. */
+export function buildSlackDigestRequest(digest: AlertDigest, dashboardUrl: string | null): SlackRequest {
+  return slackRequest(buildSlackDigestMessage(digest, dashboardUrl));
+}
+
+export interface SlackRequest {
+  body: string;
+  headers: Record<string, string>;
+}
+
+function slackRequest(message: SlackMessage): SlackRequest {
+  return { body: JSON.stringify(message), headers: { 'Content-Type': 'application/json', 'User-Agent': 'dunetrace-otel' } };
+}
+
+function runUrl(dashboardUrl: string | null, runId: string): string | null {
   if (!dashboardUrl) return null;
   return `${dashboardUrl.replace(/\/+$/, '')}/runs/${encodeURIComponent(runId)}`;
 }
@@ -134,7 +153,7 @@ function mrkdwn(text: string): Text {
 }
 
 /** Slack mrkdwn control characters (https://api.slack.com/reference/surfaces/formatting#escaping). */
-export function escape(s: string): string {
+function escape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 

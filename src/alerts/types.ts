@@ -12,7 +12,6 @@ export type AlertSignal = StoredSignal;
 export type ExplainFn = (signal: AlertSignal) => Explanation;
 
 export type Channel = 'slack' | 'webhook';
-export const CHANNELS: readonly Channel[] = ['slack', 'webhook'];
 
 /**
  * Lifecycle of one (signal, channel) delivery row:

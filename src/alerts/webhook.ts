@@ -7,9 +7,9 @@ import type { AlertDigest, AlertSignal, Explanation } from './types.js';
  * covers exactly the returned body string, so send it byte for byte.
  */
 
-export const WEBHOOK_SCHEMA_VERSION = '1.0';
+const WEBHOOK_SCHEMA_VERSION = '1.0';
 /** Run ids listed in a digest body. */
-export const WEBHOOK_DIGEST_MAX_RUNS = 100;
+const WEBHOOK_DIGEST_MAX_RUNS = 100;
 
 export interface WebhookRequest {
   body: string;
@@ -27,7 +27,7 @@ export interface WebhookOptions {
   deliveryId?: string;
 }
 
-export interface WebhookBody {
+interface WebhookBody {
   schema_version: string;
   event: 'failure_signal';
   sent_at: string;
@@ -47,7 +47,7 @@ export interface WebhookBody {
   suggested_fixes: { description: string; language: string | null; code: string | null }[];
 }
 
-export interface WebhookDigestBody {
+interface WebhookDigestBody {
   schema_version: string;
   event: 'failure_signal_digest';
   sent_at: string;
@@ -65,7 +65,7 @@ export interface WebhookDigestBody {
   run_ids_truncated: boolean;
 }
 
-export function buildWebhookBody(signal: AlertSignal, explanation: Explanation, sentAt: Date): string {
+function buildWebhookBody(signal: AlertSignal, explanation: Explanation, sentAt: Date): string {
   const body: WebhookBody = {
     schema_version: WEBHOOK_SCHEMA_VERSION,
     event: 'failure_signal',
@@ -97,7 +97,7 @@ export function buildWebhookRequest(signal: AlertSignal, explanation: Explanatio
   return { body, headers: headers('failure_signal', body, options) };
 }
 
-export function buildWebhookDigestBody(digest: AlertDigest, sentAt: Date): string {
+function buildWebhookDigestBody(digest: AlertDigest, sentAt: Date): string {
   const body: WebhookDigestBody = {
     schema_version: WEBHOOK_SCHEMA_VERSION,
     event: 'failure_signal_digest',

@@ -60,7 +60,7 @@ export async function alertsCommand(args: string[]): Promise<number> {
   const style = createStyle(!values.json && colorEnabled());
   const filters = {
     agent: values.agent,
-    severity: values.severity,
+    min_severity: values.severity,
     since: values.since,
     failure_type: values.type,
     include_shadow: values['include-shadow'] ? true : undefined,

@@ -1,3 +1,4 @@
+import type { ApiPage, ApiRun, ApiRunDetail, ApiSignal } from '../receiver/api/serialize.js';
 import { ApiClient, CliError, clientOptions, EXIT } from './http.js';
 import { colorEnabled, createStyle, formatCount, formatDuration, formatTime, indent, severityText, statusText, table, type Style } from './format.js';
 import { CLIENT_OPTIONS, intFlag, parseFlags } from './options.js';
@@ -13,49 +14,8 @@ export const RUNS_USAGE = `Usage: dunetrace runs list [--agent A] [--status S] [
                     with its explanation and suggested fixes
   --json            the API's JSON document instead of tables`;
 
-interface RunSummary {
-  run_id: string;
-  agent_id: string;
-  agent_version: string | null;
-  status: string;
-  exit_reason: string | null;
-  started_at: number | null;
-  ended_at: number | null;
-  step_count: number;
-  span_count: number;
-  signal_count: number;
-  has_signals: boolean;
-}
-
-interface RunsDoc {
-  runs: RunSummary[];
-  page: { total: number; offset: number; limit: number; has_more: boolean };
-}
-
-interface RunEvent {
-  event_type: string;
-  step_index: number;
-  timestamp: number;
-  span_id: string;
-  late?: boolean;
-  payload: Record<string, unknown>;
-}
-
-interface RunSignal {
-  failure_type: string;
-  severity: string;
-  confidence: number;
-  step_index: number;
-  shadow: boolean;
-  detected_live: boolean;
-  detected_at: string;
-  explanation: { title: string; what: string; why_it_matters: string; suggested_fixes: { description: string; code?: string }[] };
-}
-
-interface RunDetail extends Omit<RunSummary, 'signal_count' | 'has_signals'> {
-  events: RunEvent[];
-  signals: RunSignal[];
-}
+type RunsDoc = { runs: ApiRun[]; page: ApiPage };
+type RunDetail = ApiRunDetail;
 
 const LIST_OPTIONS = {
   ...CLIENT_OPTIONS,
@@ -191,7 +151,7 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 
 /** One row per step: a called/responded pair of one span is one row; run start and end are rows too. */
 function timeline(style: Style, run: RunDetail): string[][] {
   const ok = (v: boolean | null) => (v === null ? style.dim('…') : v ? style.green('✓') : style.red('✗'));
-  const signalsAt = new Map<number, RunSignal[]>();
+  const signalsAt = new Map<number, ApiSignal[]>();
   for (const s of run.signals) signalsAt.set(s.step_index, [...(signalsAt.get(s.step_index) ?? []), s]);
   const marked = new Set<number>();
 
@@ -209,7 +169,8 @@ function timeline(style: Style, run: RunDetail): string[][] {
   const rows: Row[] = [];
   const pairs = new Map<string, Row>();
   for (const e of run.events) {
-    const p = e.payload ?? {};
+    // Read field by field, each checked (str/num): the timeline shows what any event type carries.
+    const p: Readonly<Record<string, unknown>> = Object.fromEntries(Object.entries(e.payload ?? {}));
     const [kind, phase] = e.event_type.split('.') as [string, string];
     if (kind === 'llm' || kind === 'tool' || kind === 'retrieval') {
       const key = `${e.span_id}/${e.step_index}/${kind}`;

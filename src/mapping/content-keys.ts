@@ -43,7 +43,17 @@ export const CONTENT_ATTRIBUTE_KEYS: ReadonlySet<string> = new Set([
   'exception.stacktrace',
   // Vector DB span events
   'db.query.embeddings.vector',
-  // Vercel AI SDK, Langfuse, MLflow (not mapped, but never exported raw)
+  // Genkit (mapping/dialects/genkit.ts): every step's input/output, an action's init, the request context
+  'genkit:input',
+  'genkit:output',
+  'genkit:init',
+  'genkit:metadata:context',
+  // Vercel AI SDK (mapping/dialects/vercel-ai.ts), Langfuse, MLflow (not mapped, but never exported raw)
+  'ai.response.providerMetadata',
+  'ai.schema',
+  'ai.schema.description',
+  'ai.documents',
+  'ai.ranking',
   'ai.prompt',
   'ai.prompt.messages',
   'ai.prompt.tools',
@@ -87,6 +97,9 @@ export const CONTENT_ATTRIBUTE_FAMILIES: ReadonlyArray<{ readonly prefix: string
   { prefix: 'embedding.embeddings.', structural: [] },
   { prefix: 'db.query.result.', structural: ['.score', '.distance'] },
   { prefix: 'db.vector.query.', structural: [] }, // see VECTOR_QUERY_STRUCTURAL
+  // Vercel AI SDK: the app's own metadata (user/session ids …) and the request headers it passed (may hold secrets).
+  { prefix: 'ai.telemetry.metadata.', structural: [] },
+  { prefix: 'ai.request.headers.', structural: [] },
 ];
 
 /** `db.vector.query.*` keys that are counts/options, not content (plus `result.N.score|distance`). */

@@ -61,6 +61,8 @@ export interface LlmCalledPayload {
    * messages), null when not captured. Lets assembly fill run.started.system_prompt_hash. (Additive, mapping core.)
    */
   system_prompt_hash?: string | null;
+  /** The SDK's call index (Dunetrace SDK events), pairing this call with its response. */
+  call_id?: string | null;
 }
 
 export interface LlmRespondedPayload {
@@ -79,6 +81,8 @@ export interface LlmRespondedPayload {
   tool_calls: ToolCallRequest[];
   success: boolean;
   error_type: string | null;
+  /** The SDK's call index (Dunetrace SDK events), pairing this response with its call. */
+  call_id?: string | null;
 }
 
 export interface ToolCalledPayload {
@@ -174,9 +178,13 @@ export interface RootFacts {
    * run.errored.error_hash. (Additive, mapping core; always set by mapSpan.)
    */
   error_hash?: string | null;
+  /** Digest of the system prompt when the run declared one (Dunetrace SDK run.started). */
+  system_prompt_hash?: string | null;
+  /** The model the run declared at its start (Dunetrace SDK run.started). */
+  model?: string | null;
   /**
    * Whether the run produced its final answer, when the root span itself says so (a framework's own call or flow
-   * span, see mapping/dialects); absent when it does not. Decides exit_reason over the last LLM response.
+   * span, see mapping/dialects; a Dunetrace SDK's run.completed); absent when it does not. Decides exit_reason over the last LLM response.
    * (Additive, mapping core.)
    */
   answered?: boolean;

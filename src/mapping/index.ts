@@ -21,3 +21,13 @@ export {
 } from './content/index.js';
 export { normalizeProvider, readProvider, readIndexed, scanAttributes, type AttributeIndex, type IndexedRecord } from './attributes.js';
 export * from './events.js';
+export {
+  mapDunetraceEvent,
+  canonicalRunId,
+  cleanName,
+  eventRunRootId,
+  DUNETRACE_EVENT_TYPES,
+  type DunetraceEvent,
+  type DunetraceEventType,
+  type EventMapOptions,
+} from './dunetrace-events.js';

@@ -3,4 +3,15 @@ export { createPipeline, type IngestBatch, type Pipeline, type PipelineOptions, 
 export { Admission } from './admission.js';
 export { liveCheckDue } from './live-check.js';
 export { BaselineCache, DetectorJudge, type DetectorConfigSource } from './detector-judge.js';
-export type { ConsumeResult, IngestUnit, Judge, Judged, MappedUnit, OtlpSpanUnit, PipelineLogger, SignalSink, StorageAccess } from './types.js';
+export type {
+  ConsumeResult,
+  DunetraceEventUnit,
+  IngestUnit,
+  Judge,
+  Judged,
+  MappedUnit,
+  OtlpSpanUnit,
+  PipelineLogger,
+  SignalSink,
+  StorageAccess,
+} from './types.js';

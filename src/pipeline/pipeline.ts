@@ -1,4 +1,4 @@
-import { createHasher, mapSpan, type Hasher } from '../mapping/index.js';
+import { canonicalRunId, createHasher, mapDunetraceEvent, mapSpan, type Hasher } from '../mapping/index.js';
 import { RunTracker } from '../runs/tracker.js';
 import { Admission } from './admission.js';
 import { RunJudging } from './judging.js';
@@ -64,6 +64,13 @@ export interface Pipeline {
 export function createPipeline(opts: PipelineOptions): Pipeline {
   const admission = opts.admission ?? new Admission(8, 32);
   const hasher = opts.hasher ?? createHasher({});
+  const plain = createHasher({}); // run ids are derived the same way by the API: never keyed
+  const sha256 = (text: string) => plain.digest(text);
+  const mapUnit = (u: IngestUnit) => {
+    if (u.kind === 'otlp_span') return { run_id: u.span.traceId, span: mapSpan(u.span, { hasher }) };
+    const runId = canonicalRunId(u.event.run_id, sha256);
+    return { run_id: runId, span: mapDunetraceEvent(u.event, runId, { hasher, receivedAt: u.receivedAt }) };
+  };
   const counters = { spansAccepted: 0, spansDuplicate: 0, spansRejected: 0 };
   let lastFailureLog = 0;
   let failedSinceLog = 0;
@@ -115,7 +122,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     async consume(batch) {
       const prepared = prepareUnits(batch.units);
       for (const d of prepared.diagnoses) diagnose(d);
-      const mapped = mapUnits(prepared.units, (u) => mapSpan(u.span, { hasher }), opts.log);
+      const mapped = mapUnits(prepared.units, mapUnit, opts.log);
       const result: ConsumeResult = { accepted: 0, duplicates: 0, rejected: mapped.rejected, reasons: mapped.reasons };
       if (mapped.byCustomer.size > 0) {
         const storage = opts.storage();

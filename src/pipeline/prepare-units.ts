@@ -1,7 +1,7 @@
 import { nameFailedTools } from '../mapping/dialects/index.js';
 import type { OtlpSpan } from '../otlp/model.js';
 import { groupSplitTraces, type SplitDiagnosis } from '../runs/split-traces.js';
-import type { IngestUnit } from './types.js';
+import type { IngestUnit, OtlpSpanUnit } from './types.js';
 
 export interface PreparedUnits {
   units: IngestUnit[];
@@ -15,20 +15,24 @@ export interface PreparedUnits {
  * Units keep their order; a unit whose span changed is a new object.
  */
 export function prepareUnits(units: readonly IngestUnit[]): PreparedUnits {
+  // OTLP spans only (a Dunetrace SDK event is not a span of an emitter that splits runs), per customer.
   const byCustomer = new Map<string, number[]>();
   for (let i = 0; i < units.length; i++) {
-    let list = byCustomer.get(units[i].customerId);
-    if (!list) byCustomer.set(units[i].customerId, (list = []));
+    const u = units[i];
+    if (u.kind !== 'otlp_span') continue;
+    let list = byCustomer.get(u.customerId);
+    if (!list) byCustomer.set(u.customerId, (list = []));
     list.push(i);
   }
   const out = units.slice();
   const diagnoses: SplitDiagnosis[] = [];
   for (const idx of byCustomer.values()) {
-    const spans: OtlpSpan[] = idx.map((i) => units[i].span);
+    const own = idx.map((i) => units[i] as OtlpSpanUnit);
+    const spans: OtlpSpan[] = own.map((u) => u.span);
     const grouped = groupSplitTraces(nameFailedTools(spans));
     diagnoses.push(...grouped.diagnoses);
     idx.forEach((i, k) => {
-      if (grouped.spans[k] !== units[i].span) out[i] = { ...units[i], span: grouped.spans[k] };
+      if (grouped.spans[k] !== spans[k]) out[i] = { ...own[k], span: grouped.spans[k] };
     });
   }
   return { units: out, diagnoses };

@@ -1,3 +1,4 @@
+import type { DunetraceEvent } from '../mapping/dunetrace-events.js';
 import type { MappedSpan } from '../mapping/events.js';
 import type { RunSignal, Signal, StoredSignal } from '../model/index.js';
 import type { OtlpSpan } from '../otlp/model.js';
@@ -7,9 +8,19 @@ import type { Storage } from '../storage/types.js';
 /**
  * One decoded piece of telemetry, already attributed to a customer by the way in that received it (it authenticated
  * the sender). Ways in only decode and authenticate; the pipeline does everything after. Kinds:
- * - `otlp_span`: a span from OTLP (HTTP protobuf/JSON, gRPC), mapped by the mapping core.
+ * - `otlp_span`: a span from OTLP (HTTP protobuf/JSON, gRPC), mapped by the mapping core;
+ * - `dunetrace_event`: an event of the original Dunetrace SDKs (POST /v1/ingest), mapped by the same core.
  */
-export type IngestUnit = OtlpSpanUnit;
+export type IngestUnit = OtlpSpanUnit | DunetraceEventUnit;
+
+export interface DunetraceEventUnit {
+  kind: 'dunetrace_event';
+  customerId: string;
+  keyAgentId: string | null;
+  event: DunetraceEvent;
+  /** When the request arrived (unix seconds): the time of events sent without one. */
+  receivedAt: number;
+}
 
 export interface OtlpSpanUnit {
   kind: 'otlp_span';

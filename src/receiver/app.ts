@@ -12,6 +12,7 @@ import { loadDetectorConfig, watchDetectorConfig } from './detector-config.js';
 import { sendJsonError } from './http-errors.js';
 import { apiRoutes } from './routes/api.js';
 import { healthRoutes } from './routes/health.js';
+import { ingestRoutes } from './routes/ingest.js';
 import { otlpRoutes } from './routes/otlp.js';
 import { runRoutes } from './routes/runs.js';
 import { SignalHub } from './signal-hub.js';
@@ -110,6 +111,7 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
 
   healthRoutes(app, ctx);
   otlpRoutes(app, ctx);
+  ingestRoutes(app, ctx);
   runRoutes(app, ctx);
   apiRoutes(app, ctx);
   dashboardRoutes(app);

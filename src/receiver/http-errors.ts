@@ -15,6 +15,9 @@ export function prepareErrorAnswer(req: FastifyRequest, reply: FastifyReply, err
   else if (answer.status >= 500) req.log.warn({ code: answer.code, detail: (err as Error).message }, 'retryable failure; answering 503 so the caller retries');
   else req.log.info({ status: answer.status, code: answer.code }, 'request refused');
   if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', String(answer.retryAfterSeconds));
+  // A body refused unread (413) must not stay on the connection; a saturated receiver closes too, so the sender's
+  // next attempt may reach a less busy peer.
+  if (answer.status === 413 || answer.code === 'SATURATED') reply.header('connection', 'close');
   return answer;
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { MappedSpan, RunEvent, SpanEvent, LlmRespondedPayload } from '../mapping/events.js';
+import { joinSpans } from './join.js';
 import { dedupeNestedLlm } from './nested-llm.js';
 import type { AssembledRun, ExitReason, RunStatus } from './types.js';
 
@@ -28,13 +29,12 @@ const STEP_EVENTS = new Set(['llm.called', 'tool.called', 'retrieval.called']);
  * their span's step; the terminal event takes the last step.
  */
 export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): AssembledRun {
-  const onTime = dedupeNestedLlm(input.filter((s) => !s.late).map((s) => s.span)).sort(byStart);
-  const late = input
-    .filter((s) => s.late)
-    .map((s) => s.span)
-    .sort(byStart);
+  const onTime = dedupeNestedLlm(joinSpans(input.filter((s) => !s.late).map((s) => s.span))).sort(byStart);
+  const late = joinSpans(input.filter((s) => s.late).map((s) => s.span)).sort(byStart);
 
   const root = onTime.find((s) => s.parent_span_id === null) ?? null;
+  // What the run said about itself at its start: the root's facts, or (root not arrived yet) a run-start span's.
+  const startFacts = root?.root ?? onTime.find((s) => s.root !== null)?.root ?? null;
   const events: RunEvent[] = [];
   let step = 0;
   for (const span of onTime) step = pushSpanEvents(events, span, step, false);
@@ -45,12 +45,12 @@ export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): Assem
     .filter((e): e is RunEvent & { event_type: 'llm.responded'; payload: LlmRespondedPayload } => e.event_type === 'llm.responded')
     .sort((a, b) => a.step_index - b.step_index || a.timestamp - b.timestamp);
   const tools = collectTools(onTime, events);
-  const model = firstLlmModel(events);
+  const model = firstLlmModel(events) ?? startFacts?.model ?? null;
   const startedAt = root?.start_time ?? onTime[0]?.start_time ?? null;
 
   if (onTime.length > 0) {
     const anchor = root ?? onTime[0];
-    const injection = root?.root?.injection_signal ?? firstInjection(events);
+    const injection = startFacts?.injection_signal ?? firstInjection(events);
     events.unshift({
       event_type: 'run.started',
       step_index: 0,
@@ -61,9 +61,9 @@ export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): Assem
       payload: {
         source: 'otlp',
         root_span_name: root?.name ?? '',
-        input_hash: root?.root?.input_hash ?? firstLlmInputHash(events),
-        input_length: root?.root?.input_length ?? null,
-        system_prompt_hash: firstSystemPromptHash(events),
+        input_hash: startFacts?.input_hash ?? firstLlmInputHash(events),
+        input_length: startFacts?.input_length ?? null,
+        system_prompt_hash: startFacts?.system_prompt_hash ?? firstSystemPromptHash(events),
         model,
         tools,
         agent_name: root?.agent_name ?? onTime.find((s) => s.agent_name)?.agent_name ?? null,

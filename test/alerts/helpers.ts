@@ -3,6 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { AlertLogger, AlertSeverity, AlertSignal, Explanation } from '../../src/alerts/index.js';
 
+// The endpoints and the waiting helpers are the outside world: they run on real time even while a test fakes the
+// dispatcher's timers (vi.useFakeTimers replaces the globals; these references are taken before any test runs).
+export const realSetTimeout = globalThis.setTimeout;
+export const realClearTimeout = globalThis.clearTimeout;
+
 export interface Received {
   method: string;
   path: string;
@@ -62,7 +67,7 @@ export async function startServer(responder: (req: Received, index: number) => R
         res.writeHead(reply.status, reply.headers ?? {});
         res.end(reply.body ?? '');
       };
-      if (reply.delayMs) setTimeout(write, reply.delayMs);
+      if (reply.delayMs) realSetTimeout(write, reply.delayMs);
       else write();
     });
   });
@@ -78,11 +83,11 @@ export async function startServer(responder: (req: Received, index: number) => R
     waitFor(n, timeoutMs = 5_000) {
       if (received.length >= n) return Promise.resolve(received);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`expected ${n} requests, got ${received.length}`)), timeoutMs);
+        const timer = realSetTimeout(() => reject(new Error(`expected ${n} requests, got ${received.length}`)), timeoutMs);
         waiters.push({
           n,
           resolve: () => {
-            clearTimeout(timer);
+            realClearTimeout(timer);
             resolve(received);
           },
         });
@@ -155,13 +160,14 @@ export function memoryLogger(): AlertLogger & { lines: LogLine[] } {
 
 export const SEVERITIES: AlertSeverity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Real time, also under fake timers. */
+export const sleep = (ms: number) => new Promise((r) => realSetTimeout(r, ms));
 
-/** Polls `fn` until it returns true (real time; for background retries). */
+/** Polls `fn` until it returns true (real time, also under fake timers; for background sends). */
 export async function until(fn: () => boolean | Promise<boolean>, timeoutMs = 5_000, stepMs = 10): Promise<void> {
-  const end = Date.now() + timeoutMs;
+  const end = performance.now() + timeoutMs; // not Date.now(): a test may fake Date
   while (!(await fn())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
+    if (performance.now() > end) throw new Error('condition not met in time');
     await sleep(stepMs);
   }
 }

@@ -1,7 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AlertDispatcher, ALERT_DELIVERIES_MIGRATION, SqlOutbox, type AlertSignal } from '../../src/alerts/index.js';
+import { AlertDispatcher, ALERT_DELIVERIES_MIGRATION, SqlOutbox, type AlertSignal, type Delivery, type Outbox } from '../../src/alerts/index.js';
 import type { Executor } from '../../src/storage/driver.js';
+import { MemoryOutbox } from './memory-outbox.js';
 import { explain, makeSignal, memoryLogger, startServer, webhookOk, type Received, type TestServer } from './helpers.js';
 
 /** PGlite → the storage driver's Executor shape. */
@@ -19,7 +20,6 @@ function asExecutor(db: PGlite): Executor {
 
 let db: PGlite;
 let exec: Executor;
-let outbox: SqlOutbox;
 
 beforeAll(async () => {
   db = new PGlite();
@@ -29,7 +29,6 @@ beforeAll(async () => {
 afterAll(async () => db.close());
 beforeEach(async () => {
   await exec.exec('TRUNCATE alert_deliveries RESTART IDENTITY');
-  outbox = new SqlOutbox(exec);
 });
 
 const at = (ms: number) => new Date(Date.parse('2026-01-01T00:00:00Z') + ms);
@@ -60,7 +59,32 @@ describe('ALERT_DELIVERIES_MIGRATION', () => {
   });
 });
 
-describe('SqlOutbox', () => {
+/** Every row of an outbox by id, whatever its status. */
+async function sqlRows(): Promise<Pick<Delivery, 'status' | 'attempts' | 'last_error' | 'digest' | 'delivered_at'>[]> {
+  const r = await exec.query<Pick<Delivery, 'status' | 'attempts' | 'last_error' | 'digest' | 'delivered_at'>>(
+    'SELECT status, attempts, last_error, digest, delivered_at FROM alert_deliveries ORDER BY id',
+  );
+  return r.rows;
+}
+
+// The contract, on the real outbox and on the test double the dispatcher tests use (so the double cannot drift).
+describe.each([
+  { name: 'SqlOutbox (PGlite)', make: (): { outbox: Outbox; rows: typeof sqlRows } => ({ outbox: new SqlOutbox(exec), rows: sqlRows }), sql: true },
+  {
+    name: 'MemoryOutbox (test double)',
+    make: (): { outbox: Outbox; rows: typeof sqlRows } => {
+      const m = new MemoryOutbox();
+      return { outbox: m, rows: async () => m.all() };
+    },
+    sql: false,
+  },
+])('$name', ({ make, sql }) => {
+  let outbox: Outbox;
+  let rows: typeof sqlRows;
+  beforeEach(() => {
+    ({ outbox, rows } = make());
+  });
+
   it('enqueue is idempotent on (signal_id, channel) and returns only new rows', async () => {
     const first = await outbox.enqueue([
       { customer_id: 'c', signal_id: 10, channel: 'slack', next_attempt_at: at(0) },
@@ -77,7 +101,8 @@ describe('SqlOutbox', () => {
     ]);
     expect(again.map((r) => [r.signal_id, r.channel])).toEqual([[11, 'slack']]);
     expect(await outbox.enqueue([])).toEqual([]);
-    expect((await outbox.pending()).map((r) => r.id)).toEqual([1, 2, 4]);
+    expect((await outbox.pending()).map((r) => r.id)).toEqual([first[0].id, first[1].id, again[0].id]);
+    expect(again[0].id).toBe(sql ? 4 : 3); // Postgres spends a sequence value on the conflicting row
   });
 
   it('due() claims with a lease, so a second scan does not return the same rows', async () => {
@@ -106,15 +131,15 @@ describe('SqlOutbox', () => {
     // Late outcomes from a stale process do not touch finished rows.
     await outbox.markRetry([a.id, b.id, d.id], at(99_000), 'late');
     await outbox.markFailed([a.id], 'late');
-    const rows = await exec.query<Record<string, unknown>>('SELECT * FROM alert_deliveries ORDER BY id');
-    const view = rows.rows.map((r) => [r.status, r.attempts, r.last_error, r.digest]);
+    const all = await rows();
+    const view = all.map((r) => [r.status, r.attempts, r.last_error, r.digest]);
     expect(view).toEqual([
       ['delivered', 2, 'http 503', false],
       ['failed', 2, 'http 400', false],
       ['pending', 0, null, true],
       ['suppressed', 0, 'channel not configured', false],
     ]);
-    expect(rows.rows[0].delivered_at).toEqual(at(4_000));
+    expect(all[0].delivered_at).toEqual(at(4_000));
     expect((await outbox.pending()).map((r) => r.id)).toEqual([c.id]);
     expect(await outbox.nextDueAt()).toEqual(at(9_000));
   });

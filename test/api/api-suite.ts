@@ -205,7 +205,8 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
           }),
         ]);
         expect((await get(`/v1/runs/${randomRunId()}`)).status).toBe(404);
-        expect((await get('/v1/runs/not-a-run')).status).toBe(400);
+        expect((await get('/v1/runs/not-a-run')).status).toBe(404); // any string is an SDK run id
+        expect((await get(`/v1/runs/${'x'.repeat(513)}`)).status).toBe(400);
       });
     });
 
@@ -245,13 +246,23 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
         expect(withShadow.signals[1]).toMatchObject({ shadow: true, failure_type: 'SLOW_STEP' });
       });
 
-      it('severity is a minimum: HIGH means HIGH and CRITICAL', async () => {
-        expect(await count('/v1/agents/filter-agent/signals?severity=CRITICAL')).toBe(1);
-        const high = (await get('/v1/agents/filter-agent/signals?severity=HIGH')).body.signals;
+      it('min_severity is a minimum: HIGH means HIGH and CRITICAL', async () => {
+        expect(await count('/v1/agents/filter-agent/signals?min_severity=CRITICAL')).toBe(1);
+        const high = (await get('/v1/agents/filter-agent/signals?min_severity=HIGH')).body.signals;
         expect(high.map((s: any) => s.severity)).toEqual(['CRITICAL', 'HIGH']);
-        expect(await count('/v1/agents/filter-agent/signals?severity=medium')).toBe(3);
-        expect(await count('/v1/agents/filter-agent/signals?severity=LOW')).toBe(4);
-        expect(await count('/v1/agents/filter-agent/signals?severity=CRITICAL&include_shadow=true')).toBe(2);
+        expect(await count('/v1/agents/filter-agent/signals?min_severity=medium')).toBe(3);
+        expect(await count('/v1/agents/filter-agent/signals?min_severity=LOW')).toBe(4);
+        expect(await count('/v1/agents/filter-agent/signals?min_severity=CRITICAL&include_shadow=true')).toBe(2);
+      });
+
+      it('severity is exact, as the original Dunetrace API filters; with min_severity both must hold', async () => {
+        const high = (await get('/v1/agents/filter-agent/signals?severity=HIGH')).body.signals;
+        expect(high.map((s: any) => s.severity)).toEqual(['HIGH']);
+        expect(await count('/v1/agents/filter-agent/signals?severity=medium')).toBe(1);
+        expect(await count('/v1/agents/filter-agent/signals?severity=LOW')).toBe(1);
+        expect(await count('/v1/agents/filter-agent/signals?severity=CRITICAL')).toBe(1);
+        expect(await count('/v1/agents/filter-agent/signals?severity=HIGH&min_severity=HIGH')).toBe(1);
+        expect(await count('/v1/agents/filter-agent/signals?severity=LOW&min_severity=HIGH')).toBe(0);
       });
 
       it('failure_type: one, or several comma-separated', async () => {
@@ -266,7 +277,7 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
         expect(await count('/v1/agents/filter-agent/signals?since=3h')).toBe(2);
         expect(await count(`/v1/agents/filter-agent/signals?since=${encodeURIComponent(hoursAgo(6).toISOString())}`)).toBe(3);
         expect(await count('/v1/agents/filter-agent/signals?since=7d')).toBe(4);
-        expect(await count('/v1/agents/filter-agent/signals?since=2d&severity=HIGH&failure_type=RETRY_STORM')).toBe(1);
+        expect(await count('/v1/agents/filter-agent/signals?since=2d&min_severity=HIGH&failure_type=RETRY_STORM')).toBe(1);
         expect(await count('/v1/agents/filter-agent/signals?since=2999-01-01')).toBe(0);
       });
 
@@ -276,7 +287,7 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
         expect(await count('/v1/signals?agent=filter-agent')).toBe(4);
         expect(await count(`/v1/signals?run_id=${emptyRun}`)).toBe(2);
         expect(await count('/v1/signals?failure_type=EMPTY_LLM_RESPONSE')).toBe(1);
-        expect(await count('/v1/signals?severity=HIGH&since=1h')).toBe(3); // TOOL_LOOP, EMPTY_LLM_RESPONSE (HIGH), the CRITICAL 0.5 h ago
+        expect(await count('/v1/signals?min_severity=HIGH&since=1h')).toBe(3); // TOOL_LOOP, EMPTY_LLM_RESPONSE (HIGH), the CRITICAL 0.5 h ago
         const all = (await get('/v1/signals?limit=500')).body.signals as any[];
         const times = all.map((s) => new Date(s.detected_at).getTime());
         expect([...times].sort((a, b) => b - a)).toEqual(times);
@@ -308,12 +319,13 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
         ['/v1/agents/x/runs?status=done', 'status'],
         ['/v1/agents/x/signals?include_shadow=perhaps', 'include_shadow'],
         ['/v1/signals?severity=SEVERE', 'severity'],
+        ['/v1/signals?min_severity=SEVERE', 'min_severity'],
         ['/v1/signals?failure_type=NOT_A_TYPE', 'failure_type'],
         ['/v1/signals?failure_type=TOOL_LOOP,NOPE', 'failure_type'],
         ['/v1/signals?since=yesterday', 'since'],
         ['/v1/signals?since=2025-13-45', 'since'],
         ['/v1/signals?since=-1h', 'since'],
-        ['/v1/signals?run_id=nothex', 'run_id'],
+        [`/v1/signals?run_id=${'x'.repeat(513)}`, 'run_id'],
         ['/v1/signals?severty=HIGH', 'severty'],
         ['/v1/signals?limit=1&limit=2', 'limit'],
         ['/v1/agents?api_key=dt_dev_x', 'api_key'],

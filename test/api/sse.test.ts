@@ -51,8 +51,8 @@ describe('GET /v1/signals/stream', () => {
     await postTrace(r.url, run.root);
   });
 
-  it('honours agent, severity (minimum), failure_type and include_shadow', async () => {
-    const critical = await stream('?severity=CRITICAL');
+  it('honours agent, min_severity, failure_type and include_shadow', async () => {
+    const critical = await stream('?min_severity=CRITICAL');
     const loops = await stream('?failure_type=TOOL_LOOP&agent=a1');
     const shadows = await stream('?include_shadow=true&agent=a2');
     await waitFor(async () => r.receiver.ctx.signals.size >= 3);

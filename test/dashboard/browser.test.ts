@@ -376,7 +376,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`dashboard in headless Chromium${HAVE_CHROMIUM ?
     await page.goto(`${dev.url}/runs/ffffffffffffffffffffffffffffffff`);
     await page.locator('.empty h2').waitFor();
     expect(await page.locator('.empty h2').textContent()).toBe('Run not found');
-    await page.goto(`${dev.url}/runs/not-a-run`);
+    await page.goto(`${dev.url}/runs/${'x'.repeat(513)}`);
     await expect.poll(() => page.locator('.empty h2').textContent()).toBe('Not a run id');
     problems.splice(0).forEach((p) => expect(p).toMatch(/404|400/)); // the browser logs the API's 404/400
   }, 60_000);

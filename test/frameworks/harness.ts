@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'vitest';
 import { createHasher, mapSpan } from '../../src/mapping/index.js';
 import { assembleRun } from '../../src/runs/assemble.js';
-import { openStorage } from '../../src/storage/index.js';
+import { expectNoCanaryAtRest } from '../helpers/privacy.js';
 import { startReceiverProcess } from '../helpers/process.js';
 import { waitForClosedRun } from '../helpers/receiver.js';
 import { startProxy, throughWire, type Hit } from '../processor/helpers.js';
@@ -169,14 +169,6 @@ export function checkProcessorPath(exported: ReadableSpan[], runs: Map<string, a
   }
 }
 
-function* files(dir: string): Generator<string> {
-  for (const e of readdirSync(dir)) {
-    const p = path.join(dir, e);
-    if (statSync(p).isDirectory()) yield* files(p);
-    else yield p;
-  }
-}
-
 /**
  * Privacy sweep after the receiver stopped: the canary went over the wire in every kind of content (so the sweep
  * can fail), and it is in none of the logs, API responses, table rows or bytes of the database directory.
@@ -193,27 +185,8 @@ export async function checkNoCanary(h: Harness, canary: string, logs: string, se
   expect(h.apiBodies.length).toBeGreaterThan(0);
   for (const body of h.apiBodies) leaks('API response', body);
 
-  const storage = await openStorage({ dataDir: h.dataDir });
-  try {
-    const driver = (storage as unknown as { driver: { query: (sql: string) => Promise<{ rows: Record<string, unknown>[] }> } }).driver;
-    const tables = (
-      await driver.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
-    ).rows.map((r) => String(r.table_name));
-    expect(tables).toEqual(expect.arrayContaining(['runs', 'spans', 'events', 'signals']));
-    for (const t of tables) {
-      const dump = (await driver.query(`SELECT row_to_json(x)::text AS j FROM "${t}" x`)).rows.map((r) => String(r.j));
-      for (const line of dump) leaks(`table ${t}`, line);
-    }
-  } finally {
-    await storage.close();
-  }
-  let scanned = 0;
-  for (const f of files(h.dataDir)) {
-    const bytes = readFileSync(f);
-    scanned += bytes.length;
-    expect(bytes.includes(canary), f).toBe(false);
-  }
-  expect(scanned).toBeGreaterThan(1_000_000);
+  const swept = await expectNoCanaryAtRest(h.dataDir, canary);
+  expect(swept.bytes).toBeGreaterThan(1_000_000);
 }
 
 export function removeHarness(h: Harness | undefined): void {

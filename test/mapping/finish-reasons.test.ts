@@ -51,6 +51,7 @@ describe('normalizeFinishReason: every dialect onto one closed set', () => {
     ['PROHIBITED_CONTENT', 'content_filter'],
     ['SPII', 'content_filter'],
     ['refusal', 'content_filter'], // Anthropic
+    ['blocked', 'content_filter'], // Genkit
     ['ERROR_TOXIC', 'content_filter'], // Cohere v1
     // error
     ['error', 'error'], // Traceloop JS, Mistral, Vercel AI SDK

@@ -31,10 +31,11 @@ describe('POST /v1/traces', () => {
     expect(JSON.stringify(run)).not.toContain('capital of France');
   });
 
-  it('serves the run under its UUID form too, 400 for a malformed id, 401 without a key', async () => {
+  it('serves the run under its UUID form too, 404 for an unknown id, 400 for an overlong one, 401 without a key', async () => {
     const uuid = `${TRACELOOP_RUN.slice(0, 8)}-${TRACELOOP_RUN.slice(8, 12)}-${TRACELOOP_RUN.slice(12, 16)}-${TRACELOOP_RUN.slice(16, 20)}-${TRACELOOP_RUN.slice(20)}`;
     expect((await getRun(r.url, uuid)).body.run_id).toBe(TRACELOOP_RUN);
-    expect((await getRun(r.url, 'not-a-run')).status).toBe(400);
+    expect((await getRun(r.url, 'not-a-run')).status).toBe(404);
+    expect((await getRun(r.url, 'x'.repeat(513))).status).toBe(400);
     expect((await fetch(`${r.url}/v1/runs/${TRACELOOP_RUN}`)).status).toBe(401);
     expect((await getRun(r.url, 'f'.repeat(32))).status).toBe(404);
   });

@@ -20,6 +20,12 @@ describe('database outage on every route', () => {
     ['GET', '/v1/agents/a/signals', auth, undefined],
     ['GET', '/v1/signals', auth, undefined],
     ['POST', '/v1/traces', { ...auth, 'content-type': 'application/json' }, capture('traceloop-python')],
+    [
+      'POST',
+      '/v1/ingest',
+      { ...auth, 'content-type': 'application/json' },
+      JSON.stringify({ agent_id: 'a', events: [{ event_type: 'run.started', run_id: 'r1', agent_id: 'a', agent_version: 'v', step_index: 0 }] }),
+    ],
   ];
   it.each(routes)('%s %s → 503 + Retry-After 5, fixed message', async (method, url, headers, payload) => {
     const res = await rec.app.inject({ method: method as 'GET' | 'POST', url, headers, payload });

@@ -1,10 +1,10 @@
-import { readdirSync, readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStorage } from '../../src/storage/index.js';
 import { startReceiverProcess } from '../helpers/process.js';
+import { expectNoCanaryAtRest } from '../helpers/privacy.js';
 import { waitForClosedRun } from '../helpers/receiver.js';
 
 /**
@@ -174,14 +174,6 @@ function canaryTrace() {
   });
 }
 
-function* files(dir: string): Generator<string> {
-  for (const e of readdirSync(dir)) {
-    const p = path.join(dir, e);
-    if (statSync(p).isDirectory()) yield* files(p);
-    else yield p;
-  }
-}
-
 describe('privacy', () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -215,31 +207,9 @@ describe('privacy', () => {
     expect(logs.length).toBeGreaterThan(0);
     expect(logs).not.toMatch(/CANARY_/);
 
-    // Every table, every column.
-    const storage = await openStorage({ dataDir });
-    try {
-      const driver = (storage as unknown as { driver: { query: (sql: string) => Promise<{ rows: Record<string, unknown>[] }> } }).driver;
-      const tables = (
-        await driver.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
-      ).rows.map((r) => String(r.table_name));
-      expect(tables).toEqual(expect.arrayContaining(['api_keys', 'runs', 'spans', 'events', 'signals']));
-      let rows = 0;
-      for (const t of tables) {
-        const dump = (await driver.query(`SELECT row_to_json(x)::text AS j FROM "${t}" x`)).rows.map((r) => String(r.j));
-        rows += dump.length;
-        for (const line of dump) expect(line, `table ${t}`).not.toMatch(/CANARY_/);
-      }
-      expect(rows).toBeGreaterThan(7);
-    } finally {
-      await storage.close();
-    }
-    // Every byte PGlite wrote (heap files, WAL, …).
-    let scanned = 0;
-    for (const f of files(dataDir)) {
-      const bytes = readFileSync(f);
-      scanned += bytes.length;
-      expect(bytes.includes('CANARY_'), f).toBe(false);
-    }
-    expect(scanned).toBeGreaterThan(1_000_000);
+    // Every table, every column; every byte PGlite wrote (heap files, WAL, …).
+    const swept = await expectNoCanaryAtRest(dataDir, /CANARY_/);
+    expect(swept.rows).toBeGreaterThan(7);
+    expect(swept.bytes).toBeGreaterThan(1_000_000);
   }, 180_000);
 });

@@ -117,7 +117,7 @@ describe('prepareUnits (the pipeline step before mapping)', () => {
     const theirs = lone('chat gpt-4o-mini', 10, 200);
     const units = [...a.all.map((s) => unit('c1', s)), unit('c2', theirs)];
     const r = prepareUnits(units);
-    expect(r.units.map((u) => [u.customerId, u.span.traceId])).toEqual([
+    expect(r.units.map((u) => [u.customerId, u.kind === 'otlp_span' ? u.span.traceId : null])).toEqual([
       ['c1', a.graph.traceId],
       ['c1', a.graph.traceId],
       ['c1', a.graph.traceId],

@@ -39,6 +39,7 @@ const SPELLINGS: Record<string, FinishReason> = {
   prohibited_content: 'content_filter', // Gemini
   spii: 'content_filter', // Gemini
   refusal: 'content_filter', // Anthropic
+  blocked: 'content_filter', // Genkit
   error_toxic: 'content_filter', // Cohere v1
   // Failed.
   error: 'error', // Traceloop JS, Mistral, Vercel AI SDK, Cohere

@@ -1,8 +1,10 @@
 import type { Attributes } from '../../otlp/model.js';
 import type { SpanCategory } from '../events.js';
-import type { Dialect, DialectReading } from './types.js';
+import { genkit } from './genkit.js';
 import { openinferenceAgent } from './openinference.js';
 import { openllmetryLangchain } from './openllmetry-langchain.js';
+import type { Dialect, DialectReading } from './types.js';
+import { vercelAi } from './vercel-ai.js';
 
 export type { Dialect, DialectReading } from './types.js';
 export { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION } from './types.js';
@@ -12,7 +14,7 @@ export { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION } from './types.js';
  * / OpenInference. Each one (a module in this folder) translates its spans' structure into the canonical attributes
  * the mapping core already reads; everything downstream (classification, events, redaction) is shared.
  */
-export const DIALECTS: readonly Dialect[] = [openllmetryLangchain, openinferenceAgent];
+export const DIALECTS: readonly Dialect[] = [vercelAi, genkit, openllmetryLangchain, openinferenceAgent];
 
 /**
  * The category a dialect gives the span: undefined when no dialect claims it, null when one does but does not

@@ -18,7 +18,11 @@ const LIMIT = query('limit', `Page size, ${1}–${MAX_LIMIT} (default ${DEFAULT_
   default: DEFAULT_LIMIT,
 });
 const OFFSET = query('offset', 'Rows to skip (default 0). Past the end: an empty page with has_more false.', { type: 'integer', minimum: 0, default: 0 });
-const SEVERITY = query('severity', 'Minimum severity: HIGH returns HIGH and CRITICAL; LOW returns all. Case-insensitive.', {
+const SEVERITY = query('severity', 'Exactly this severity (as the original Dunetrace API). Case-insensitive.', {
+  type: 'string',
+  enum: [...SEVERITIES],
+});
+const MIN_SEVERITY = query('min_severity', 'This severity and above: HIGH returns HIGH and CRITICAL; LOW returns all. Case-insensitive.', {
   type: 'string',
   enum: [...SEVERITIES],
 });
@@ -263,7 +267,7 @@ export const openApiDocument = {
       get: {
         summary: "An agent's signals, newest first",
         tags: ['api'],
-        parameters: [AGENT_PATH, SEVERITY, FAILURE_TYPE, SINCE, INCLUDE_SHADOW, LIMIT, OFFSET],
+        parameters: [AGENT_PATH, SEVERITY, MIN_SEVERITY, FAILURE_TYPE, SINCE, INCLUDE_SHADOW, LIMIT, OFFSET],
         responses: json(list('signals', 'Signal')),
       },
     },
@@ -298,6 +302,7 @@ export const openApiDocument = {
           AGENT_QUERY,
           query('run_id', 'Only this run (32-hex trace id).', { type: 'string' }),
           SEVERITY,
+          MIN_SEVERITY,
           FAILURE_TYPE,
           SINCE,
           INCLUDE_SHADOW,
@@ -323,6 +328,7 @@ export const openApiDocument = {
         parameters: [
           AGENT_QUERY,
           SEVERITY,
+          MIN_SEVERITY,
           FAILURE_TYPE,
           { ...SINCE, description: 'Replay stored signals detected since this time first (ISO-8601 or a duration like 1h), then stream live ones.' },
           INCLUDE_SHADOW,

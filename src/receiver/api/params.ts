@@ -43,10 +43,10 @@ const boolParam = () =>
     z.stringbool({ error: (i) => (Array.isArray(i.input) ? 'give it once' : 'must be true or false') }),
   );
 
-const severityParam = () =>
+const severityParam = (meaning: string) =>
   z.preprocess(
     (v) => (typeof v === 'string' ? v.toUpperCase() : v),
-    z.enum(SEVERITIES, { error: (i) => (Array.isArray(i.input) ? 'give it once' : `must be one of ${SEVERITIES.join(', ')} (a minimum)`) }),
+    z.enum(SEVERITIES, { error: (i) => (Array.isArray(i.input) ? 'give it once' : `must be one of ${SEVERITIES.join(', ')} (${meaning})`) }),
   );
 
 const FAILURE_TYPE_SET = new Set<string>(FAILURE_TYPES);
@@ -96,7 +96,10 @@ const page = {
 export const RUN_STATUSES = ['open', 'completed', 'errored', 'stalled'] as const;
 
 const signalFilters = {
-  severity: severityParam().optional(),
+  /** Exactly this severity, as the original Dunetrace API filters. */
+  severity: severityParam('exactly this severity; min_severity= for this and above').optional(),
+  /** This severity and above (HIGH: HIGH and CRITICAL). */
+  min_severity: severityParam('this severity and above').optional(),
   failure_type: failureTypesParam().optional(),
   since: sinceParam().optional(),
   include_shadow: boolParam().default(false),

@@ -63,6 +63,8 @@ export function toApiRun(r: RunSummary) {
   };
 }
 
+export type ApiRun = ReturnType<typeof toApiRun>;
+
 export function toApiAgent(a: AgentSummary) {
   return {
     agent_id: a.agent_id,

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RetryableError } from '../../errors/index.js';
-import { severitiesAtLeast } from '../../model/index.js';
+import { severitiesAtLeast, type Severity } from '../../model/index.js';
 import type { SignalQuery } from '../../storage/types.js';
 import { openApiDocument } from '../api/openapi.js';
 import {
@@ -82,7 +82,10 @@ export function apiRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
       let runId: string | undefined;
       if (q.run_id !== undefined) {
         runId = parseRunId(q.run_id) ?? undefined;
-        if (!runId) throw new BadParams([{ parameter: 'run_id', message: 'must be a 32-hex trace id or its UUID form' }]);
+        if (!runId)
+          throw new BadParams([
+            { parameter: 'run_id', message: 'must be a run id: the 32-hex trace id, its UUID form, or the id the SDK gave the run (1–512 characters)' },
+          ]);
       }
       const query: SignalQuery = { ...signalFilter(q), agentId: q.agent, runId, limit: q.limit, offset: q.offset };
       const page = await ctx.storage.get().listSignals(customerId, query);
@@ -152,9 +155,12 @@ function withAgent<S extends Parameters<typeof parseParams>[0]>(req: FastifyRequ
   return { agentId: agent.data, q };
 }
 
-function signalFilter(q: { severity?: Parameters<typeof severitiesAtLeast>[0]; failure_type?: string[]; since?: Date; include_shadow: boolean }) {
+/** severity= is exact (the original's meaning), min_severity= a minimum; given both, a severity must pass both. */
+function signalFilter(q: { severity?: Severity; min_severity?: Severity; failure_type?: string[]; since?: Date; include_shadow: boolean }) {
+  const atLeast = q.min_severity ? severitiesAtLeast(q.min_severity) : null;
+  const exact = q.severity ? [q.severity] : null;
   return {
-    severities: q.severity ? severitiesAtLeast(q.severity) : undefined,
+    severities: exact && atLeast ? exact.filter((s) => atLeast.includes(s)) : (exact ?? atLeast ?? undefined),
     failureTypes: q.failure_type,
     since: q.since,
     includeShadow: q.include_shadow,

@@ -68,9 +68,8 @@ export function otlpRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
 /** An error as a google.rpc.Status in the request's encoding, with the status the one error model prescribes. */
 function sendOtlpError(req: FastifyRequest, reply: FastifyReply, format: OtlpFormat, err: unknown) {
   const a = prepareErrorAnswer(req, reply, err);
-  // We may have stopped reading mid-body: close the connection rather than leave unread bytes on it. A saturated
-  // receiver closes too, so the sender's next attempt may reach a less busy peer.
-  if (a.status === 413 || a.status === 400 || a.code === 'SATURATED') reply.header('connection', 'close');
+  // A decode error may have stopped reading mid-body: close the connection rather than leave unread bytes on it.
+  if (a.status === 400) reply.header('connection', 'close');
   const out = encodeStatus(format, { code: grpcCodeForHttpStatus(a.status), message: a.message });
   return reply.code(a.status).type(replyType(req, out.contentType)).send(out.body);
 }

@@ -1,17 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import { PermanentError } from '../../errors/index.js';
+import { canonicalRunId, createHasher } from '../../mapping/index.js';
 import { assembleRun } from '../../runs/assemble.js';
 import { BadParams } from '../api/params.js';
 import { toApiRunDetail } from '../api/serialize.js';
 import { keyFromHeaders } from '../auth.js';
 import type { ReceiverContext } from '../context.js';
 
-/** A run id is the 32-hex trace id; its UUID form (8-4-4-4-12) is accepted too. */
+const plain = createHasher({});
+const sha256 = (text: string) => plain.digest(text);
+
+/**
+ * A run id as callers know it: the 32-hex trace id, its UUID form, or the id a Dunetrace SDK gave its run (any string
+ * up to 512 characters) — mapped the way ingest maps it (canonicalRunId), so every form finds the same run.
+ */
 export function parseRunId(raw: string): string | null {
-  const hex = raw.replace(/-/g, '').toLowerCase();
-  if (!/^[0-9a-f]{32}$/.test(hex)) return null;
-  if (raw.includes('-') && !/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(raw)) return null;
-  return hex;
+  const s = raw.trim();
+  if (s.length === 0 || s.length > 512) return null;
+  return canonicalRunId(s, sha256);
 }
 
 /** GET /v1/runs/{id}: one run with its events (assembled from the stored spans) and its explained signals. */
@@ -19,7 +25,10 @@ export function runRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
   app.get<{ Params: { run_id: string } }>('/v1/runs/:run_id', async (req) => {
     const { customerId } = await ctx.auth.require(keyFromHeaders(req.headers));
     const runId = parseRunId(req.params.run_id);
-    if (!runId) throw new BadParams([{ parameter: 'run_id', message: 'must be a 32-hex trace id or its UUID form' }]);
+    if (!runId)
+      throw new BadParams([
+        { parameter: 'run_id', message: 'must be a run id: the 32-hex trace id, its UUID form, or the id the SDK gave the run (1–512 characters)' },
+      ]);
     const storage = ctx.storage.get();
     const row = await storage.getRun(customerId, runId);
     // Someone else's run and no run look the same: 404.

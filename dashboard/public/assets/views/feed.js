@@ -115,7 +115,7 @@ export async function renderFeed(ctx) {
     (filters.shadow !== 'hide' || !s.shadow);
   const query = (extra) => ({
     agent: filters.agent,
-    severity: filters.severity,
+    min_severity: filters.severity,
     failure_type: filters.failure_type,
     include_shadow: filters.shadow === 'hide' ? 'false' : 'true',
     ...extra,

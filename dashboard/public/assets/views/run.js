@@ -363,7 +363,7 @@ export async function renderRun(ctx) {
           emptyState(
             err.status === 400 ? 'Not a run id' : 'Run not found',
             err.status === 400
-              ? 'A run id is the 32-hex trace id (or its UUID form).'
+              ? 'A run id is the 32-hex trace id, its UUID form, or the id a Dunetrace SDK gave the run.'
               : 'No run with this id for your key: it may belong to another key, or its spans have not arrived yet.',
             h('p', null, h('a', { href: '/' }, 'Back to the alerts')),
           ),

@@ -56,8 +56,14 @@ const isContainer = (s: OtlpSpan): boolean => {
   return (typeof op === 'string' && CONTAINER_OPERATIONS.has(op)) || s.attributes['traceloop.span.kind'] === 'workflow';
 };
 
+/**
+ * OTel JS takes a span's start from Date.now() (whole milliseconds) and its end as start + a precise duration, so a
+ * step that ends just before its invocation can appear to end up to a millisecond after it: containment allows that.
+ */
+export const CLOCK_SLACK_NS = 1_000_000n;
+
 const contains = (outer: OtlpSpan, inner: OtlpSpan): boolean =>
-  outer !== inner && outer.startTimeUnixNano <= inner.startTimeUnixNano && inner.endTimeUnixNano <= outer.endTimeUnixNano;
+  outer !== inner && outer.startTimeUnixNano <= inner.startTimeUnixNano + CLOCK_SLACK_NS && inner.endTimeUnixNano <= outer.endTimeUnixNano + CLOCK_SLACK_NS;
 
 const serviceOf = (s: OtlpSpan): string | null => {
   const v = s.resource.attributes['service.name'];

@@ -101,7 +101,8 @@ describe('without withWorkflow (every LangChain step its own trace)', () => {
 
     const run = await h.run(graph!.traceId);
     const of = (t: string) => run.events.filter((e: any) => e.event_type === t);
-    expect(run).toMatchObject({ status: 'completed', exit_reason: 'final_answer', span_count: mine.length });
+    expect([run.status, run.exit_reason]).toEqual(['completed', 'final_answer']);
+    expect(run.span_count, `adopted of ${JSON.stringify(mine.map((r) => r.name))}`).toBe(mine.length);
     expect(of('llm.called')).toHaveLength(2);
     expect(of('tool.called').map((e: any) => e.payload.tool_name)).toEqual(['lookup_order']);
     // The other traces were adopted: no one-span runs.

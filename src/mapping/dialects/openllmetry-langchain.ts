@@ -150,7 +150,9 @@ export function failedToolNames<T>(spans: readonly T[], view: (s: T) => ToolSpan
     const results = langChainMessages(v.attributes['traceloop.entity.output']).filter((m) => m.kind === 'tool');
     if (results.length > 0) containers.push({ v, results });
   }
-  const within = (inner: ToolSpanView, outer: ToolSpanView) => inner.traceId === outer.traceId && outer.start <= inner.start && inner.end <= outer.end;
+  // A millisecond of slack: OTel JS start times are whole milliseconds, ends precise (runs/split-traces.ts).
+  const within = (inner: ToolSpanView, outer: ToolSpanView) =>
+    inner.traceId === outer.traceId && outer.start <= inner.start + 1_000_000n && inner.end <= outer.end + 1_000_000n;
   const tools = views.filter((v) => isLangChainTool(v.attributes)).sort((x, y) => (x.start < y.start ? -1 : x.start > y.start ? 1 : 0));
 
   views.forEach((tool, i) => {

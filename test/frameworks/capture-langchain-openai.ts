@@ -60,7 +60,9 @@ if (name === 'langchain-openllmetry' || name === 'anthropic-openllmetry') {
     });
   } else {
     const { runAnthropicAgent } = await import('./anthropic-agent.js');
-    await runAnthropicAgent(new AnthropicModule.default({ apiKey: 'sk-stub', baseURL: stub.anthropicURL, maxRetries: 0 }), failing, CANARY, { safeTools: true });
+    await runAnthropicAgent(new AnthropicModule.default({ apiKey: 'sk-stub', baseURL: stub.anthropicURL, maxRetries: 0 }), failing, CANARY, {
+      safeTools: true,
+    });
   }
 } else if (name === 'langchain-openinference') {
   const provider = otelProvider(`${name}-app`);

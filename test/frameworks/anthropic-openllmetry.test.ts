@@ -1,13 +1,12 @@
 import Anthropic from '@anthropic-ai/sdk';
 import * as AnthropicModule from '@anthropic-ai/sdk';
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import * as traceloop from '@traceloop/node-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DunetraceSpanProcessor } from '../../src/index.js';
 import { runAnthropicAgent } from './anthropic-agent.js';
-import { checkNoCanary, checkProcessorPath, checkRun, removeHarness, startHarness, type Harness } from './harness.js';
+import { checkRun, removeHarness, startHarness, type Harness } from './harness.js';
 import { startProviderStub, type ProviderStub } from './provider-stub.js';
 import { newCanary, scenarios } from './scenarios.js';
+import { closingChecks, inProcess, SENT_IN } from './suite.js';
 
 /**
  * `@anthropic-ai/sdk` through OpenLLMetry (`@traceloop/node-server-sdk` 0.27 with its Anthropic instrumentation),
@@ -20,8 +19,7 @@ import { newCanary, scenarios } from './scenarios.js';
  */
 let h: Harness;
 let stub: ProviderStub;
-const redacted = new InMemorySpanExporter();
-const processor = new DunetraceSpanProcessor({ exporter: redacted, env: {} });
+const { processor, redacted } = inProcess();
 const runs = new Map<string, any>();
 const canary = newCanary();
 const SCENARIOS = scenarios(canary);
@@ -85,25 +83,11 @@ describe("OpenLLMetry's withTool defect, as it is", () => {
   });
 });
 
-describe('in-process path', () => {
-  it('DunetraceSpanProcessor on the same agents: every span kept, no content exported, the same runs', async () => {
-    await processor.forceFlush();
-    checkProcessorPath(redacted.getFinishedSpans(), runs, canary);
-  });
-});
-
-describe('privacy', () => {
-  it('no canary from a prompt, tool argument, tool result, error or answer reaches the logs, the API or the database', async () => {
-    await h.api('/v1/agents');
-    await h.api('/v1/signals');
-    const logs = await h.stop();
-    await checkNoCanary(h, canary, logs, [
-      `help me please ${canary}`,
-      `You are a support agent. ${canary}`,
-      `${canary} where is my invoice`,
-      `result of lookup_order`,
-      `card declined ${canary}`,
-      `Your order ships today. ${canary}`,
-    ]);
-  });
+closingChecks({
+  harness: () => h,
+  processor,
+  redacted,
+  runs,
+  canary,
+  sentIn: SENT_IN(canary, { descriptions: false }),
 });

@@ -1,17 +1,13 @@
 import { LangChainInstrumentation } from '@arizeai/openinference-instrumentation-langchain';
 import * as CallbackManagerModule from '@langchain/core/callbacks/manager';
-import { context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DunetraceSpanProcessor } from '../../src/index.js';
-import { checkNoCanary, checkProcessorPath, checkRun, removeHarness, startHarness, type Harness } from './harness.js';
+import { checkRun, removeHarness, startHarness, type Harness } from './harness.js';
 import { langGraphAgent } from './langchain-agent.js';
 import { RootRecorder } from './observe.js';
 import { startProviderStub, type ProviderStub } from './provider-stub.js';
 import { newCanary, scenarios } from './scenarios.js';
+import { closingChecks, inProcess, registerProvider, SENT_IN } from './suite.js';
 
 /**
  * LangChain.js + LangGraph through OpenInference (`@arizeai/openinference-instrumentation-langchain` 4.1.1), real
@@ -25,8 +21,7 @@ let h: Harness;
 let stub: ProviderStub;
 let provider: BasicTracerProvider;
 const roots = new RootRecorder();
-const redacted = new InMemorySpanExporter();
-const processor = new DunetraceSpanProcessor({ exporter: redacted, env: {} });
+const { processor, redacted } = inProcess();
 const runs = new Map<string, any>();
 const canary = newCanary();
 const SCENARIOS = scenarios(canary);
@@ -34,13 +29,7 @@ const SCENARIOS = scenarios(canary);
 beforeAll(async () => {
   h = await startHarness();
   stub = await startProviderStub(SCENARIOS);
-  const exporter = new OTLPTraceExporter({ url: `${h.exportUrl}/v1/traces`, headers: { authorization: h.authorization } });
-  provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'langgraph-support-app' }),
-    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 50 }), roots, processor],
-  });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(provider);
+  provider = registerProvider(h, 'langgraph-support-app', 'proto', [roots, processor]);
   // @langchain/core's module layout defeats require hooks: OpenInference's documented manual step.
   new LangChainInstrumentation().manuallyInstrument(CallbackManagerModule);
 });
@@ -66,26 +55,11 @@ describe('LangChain.js + LangGraph through OpenInference', () => {
   }
 });
 
-describe('in-process path', () => {
-  it('DunetraceSpanProcessor on the same agents: every span kept, no content exported, the same runs', async () => {
-    await processor.forceFlush();
-    checkProcessorPath(redacted.getFinishedSpans(), runs, canary);
-  });
-});
-
-describe('privacy', () => {
-  it('no canary from a prompt, tool argument, tool result, error or answer reaches the logs, the API or the database', async () => {
-    await h.api('/v1/agents');
-    await h.api('/v1/signals');
-    const logs = await h.stop();
-    await checkNoCanary(h, canary, logs, [
-      `help me please ${canary}`,
-      `You are a support agent. ${canary}`,
-      `(${canary})`,
-      `${canary} where is my invoice`,
-      `result of lookup_order`,
-      `card declined ${canary}`,
-      `Your order ships today. ${canary}`,
-    ]);
-  });
+closingChecks({
+  harness: () => h,
+  processor,
+  redacted,
+  runs,
+  canary,
+  sentIn: SENT_IN(canary, { descriptions: true }),
 });

@@ -1,12 +1,12 @@
 import { trace, type Context } from '@opentelemetry/api';
-import { InMemorySpanExporter, type ReadableSpan, type Span, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import * as traceloop from '@traceloop/node-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DunetraceSpanProcessor } from '../../src/index.js';
-import { checkNoCanary, checkProcessorPath, checkRun, removeHarness, startHarness, type Harness } from './harness.js';
+import { checkRun, removeHarness, startHarness, type Harness } from './harness.js';
 import { langGraphAgent, toolDefinitions } from './langchain-agent.js';
 import { startProviderStub, type ProviderStub } from './provider-stub.js';
 import { newCanary, scenarios } from './scenarios.js';
+import { closingChecks, inProcess, SENT_IN } from './suite.js';
 
 /**
  * LangChain.js + LangGraph through OpenLLMetry (`@traceloop/node-server-sdk` 0.27, its LangChain instrumentation),
@@ -21,8 +21,7 @@ import { newCanary, scenarios } from './scenarios.js';
  */
 let h: Harness;
 let stub: ProviderStub;
-const redacted = new InMemorySpanExporter();
-const processor = new DunetraceSpanProcessor({ exporter: redacted, env: {} });
+const { processor, redacted } = inProcess();
 const runs = new Map<string, any>();
 const canary = newCanary();
 const SCENARIOS = scenarios(canary);
@@ -113,27 +112,13 @@ describe('without withWorkflow (every LangChain step its own trace)', () => {
   });
 });
 
-describe('in-process path', () => {
-  it('DunetraceSpanProcessor on the same agents: every span kept, no content exported, the same runs', async () => {
-    await processor.forceFlush();
-    checkProcessorPath(redacted.getFinishedSpans(), runs, canary);
-  });
-});
-
-describe('privacy', () => {
-  it('no canary from a prompt, tool argument, tool result, error or answer reaches the logs, the API or the database', async () => {
-    await h.api('/v1/agents');
-    await h.api('/v1/signals');
-    const logs = await h.stop();
-    // The split-trace diagnosis names the wrapper to add.
-    expect(logs).toContain('traceloop.withWorkflow');
-    await checkNoCanary(h, canary, logs, [
-      `help me please ${canary}`,
-      `You are a support agent. ${canary}`,
-      `${canary} where is my invoice`,
-      `result of lookup_order`,
-      `card declined ${canary}`,
-      `Your order ships today. ${canary}`,
-    ]);
-  });
+closingChecks({
+  harness: () => h,
+  processor,
+  redacted,
+  runs,
+  canary,
+  sentIn: SENT_IN(canary, { descriptions: false }),
+  // The split-trace diagnosis names the wrapper to add.
+  logs: (logs) => expect(logs).toContain('traceloop.withWorkflow'),
 });

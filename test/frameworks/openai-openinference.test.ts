@@ -1,18 +1,14 @@
 import { traceAgent, traceTool } from '@arizeai/openinference-core';
 import { OpenAIInstrumentation } from '@arizeai/openinference-instrumentation-openai';
-import { context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DunetraceSpanProcessor } from '../../src/index.js';
-import { checkNoCanary, checkProcessorPath, checkRun, removeHarness, startHarness, type Harness } from './harness.js';
+import { checkRun, removeHarness, startHarness, type Harness } from './harness.js';
 import { RootRecorder } from './observe.js';
 import { runOpenAIAgent } from './openai-agent.js';
 import { startProviderStub, type ProviderStub } from './provider-stub.js';
 import { newCanary, scenarios } from './scenarios.js';
+import { closingChecks, inProcess, registerProvider, SENT_IN } from './suite.js';
 
 /**
  * The `openai` client through OpenInference (`@arizeai/openinference-instrumentation-openai` 4.2.7), real packages
@@ -26,8 +22,7 @@ let h: Harness;
 let stub: ProviderStub;
 let provider: BasicTracerProvider;
 const roots = new RootRecorder();
-const redacted = new InMemorySpanExporter();
-const processor = new DunetraceSpanProcessor({ exporter: redacted, env: {} });
+const { processor, redacted } = inProcess();
 const runs = new Map<string, any>();
 const canary = newCanary();
 const SCENARIOS = scenarios(canary);
@@ -35,13 +30,7 @@ const SCENARIOS = scenarios(canary);
 beforeAll(async () => {
   h = await startHarness();
   stub = await startProviderStub(SCENARIOS);
-  const exporter = new OTLPTraceExporter({ url: `${h.exportUrl}/v1/traces`, headers: { authorization: h.authorization } });
-  provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'openai-support-app' }),
-    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 50 }), roots, processor],
-  });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(provider);
+  provider = registerProvider(h, 'openai-support-app', 'http', [roots, processor]);
   // ESM: OpenInference's documented manual step (require hooks do not see an ESM import).
   const instrumentation = new OpenAIInstrumentation();
   instrumentation.setTracerProvider(provider);
@@ -77,26 +66,11 @@ describe('openai through OpenInference (traceAgent / traceTool)', () => {
   }
 });
 
-describe('in-process path', () => {
-  it('DunetraceSpanProcessor on the same agents: every span kept, no content exported, the same runs', async () => {
-    await processor.forceFlush();
-    checkProcessorPath(redacted.getFinishedSpans(), runs, canary);
-  });
-});
-
-describe('privacy', () => {
-  it('no canary from a prompt, tool argument, tool result, error or answer reaches the logs, the API or the database', async () => {
-    await h.api('/v1/agents');
-    await h.api('/v1/signals');
-    const logs = await h.stop();
-    await checkNoCanary(h, canary, logs, [
-      `help me please ${canary}`,
-      `You are a support agent. ${canary}`,
-      `(${canary})`,
-      `${canary} where is my invoice`,
-      `result of lookup_order`,
-      `card declined ${canary}`,
-      `Your order ships today. ${canary}`,
-    ]);
-  });
+closingChecks({
+  harness: () => h,
+  processor,
+  redacted,
+  runs,
+  canary,
+  sentIn: SENT_IN(canary, { descriptions: true }),
 });

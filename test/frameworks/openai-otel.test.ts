@@ -1,19 +1,15 @@
 import { createRequire } from 'node:module';
-import { context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import type OpenAIType from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DunetraceSpanProcessor } from '../../src/index.js';
-import { checkNoCanary, checkProcessorPath, checkRun, removeHarness, startHarness, type Harness } from './harness.js';
+import { checkRun, removeHarness, startHarness, type Harness } from './harness.js';
 import { RootRecorder } from './observe.js';
 import { runOpenAIAgent } from './openai-agent.js';
 import { startProviderStub, type ProviderStub } from './provider-stub.js';
 import { newCanary, scenarios } from './scenarios.js';
 import { semconvHooks } from './semconv-hooks.js';
+import { closingChecks, inProcess, registerProvider } from './suite.js';
 
 /**
  * The `openai` client through the OpenTelemetry contrib instrumentation (`@opentelemetry/instrumentation-openai`
@@ -31,8 +27,7 @@ let stub: ProviderStub;
 let provider: BasicTracerProvider;
 let OpenAI: typeof OpenAIType;
 const roots = new RootRecorder();
-const redacted = new InMemorySpanExporter();
-const processor = new DunetraceSpanProcessor({ exporter: redacted, env: {} });
+const { processor, redacted } = inProcess();
 const runs = new Map<string, any>();
 const canary = newCanary();
 const SCENARIOS = scenarios(canary);
@@ -40,13 +35,7 @@ const SCENARIOS = scenarios(canary);
 beforeAll(async () => {
   h = await startHarness();
   stub = await startProviderStub(SCENARIOS);
-  const exporter = new OTLPTraceExporter({ url: `${h.exportUrl}/v1/traces`, headers: { authorization: h.authorization } });
-  provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'genai-support-app' }),
-    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 50 }), roots, processor],
-  });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(provider);
+  provider = registerProvider(h, 'genai-support-app', 'proto', [roots, processor]);
   const instrumentation = new OpenAIInstrumentation();
   instrumentation.setTracerProvider(provider);
   instrumentation.enable();
@@ -80,20 +69,13 @@ describe('openai through @opentelemetry/instrumentation-openai (GenAI semconv, e
   }
 });
 
-describe('in-process path', () => {
-  it('DunetraceSpanProcessor on the same agents: every span kept, no content exported, the same runs', async () => {
-    await processor.forceFlush();
-    checkProcessorPath(redacted.getFinishedSpans(), runs, canary);
-  });
-});
-
-describe('privacy', () => {
-  it('no canary from a prompt, tool argument, tool result, error or answer reaches the logs, the API or the database', async () => {
-    await h.api('/v1/agents');
-    await h.api('/v1/signals');
-    const logs = await h.stop();
-    // The contrib instrumentation puts prompts in log events, not on spans: on the wire here are the agent's own
-    // tool arguments, results and errors, and its tool definitions' names.
-    await checkNoCanary(h, canary, logs, [`${canary} where is my invoice`, `result of lookup_order`, `card declined ${canary}`]);
-  });
+closingChecks({
+  harness: () => h,
+  processor,
+  redacted,
+  runs,
+  canary,
+  // The contrib instrumentation puts prompts in log events, not on spans: on the wire are the agent's own tool
+  // arguments, results and errors.
+  sentIn: [`${canary} where is my invoice`, `result of lookup_order`, `card declined ${canary}`],
 });

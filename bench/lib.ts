@@ -77,7 +77,7 @@ export async function startReceiverProcess(env: Record<string, string>, nodeArgs
   const child = track(
     spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin/dunetrace.js'), 'receiver'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn', ...(ownDir ? { DUNETRACE_DATA_DIR: ownDir } : {}), ...env },
+      env: { ...process.env, PORT: String(port), DUNETRACE_GRPC_PORT: 'off', LOG_LEVEL: 'warn', ...(ownDir ? { DUNETRACE_DATA_DIR: ownDir } : {}), ...env },
       stdio: ['ignore', 'inherit', 'inherit'],
     }),
   );

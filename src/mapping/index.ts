@@ -31,3 +31,5 @@ export {
   type DunetraceEventType,
   type EventMapOptions,
 } from './dunetrace-events.js';
+export { SIGNAL_EVENT, SIGNAL_NAME, SIGNAL_SOURCE_KEY, SIGNAL_META_PREFIX, declaredSignal, isLabel } from './declared.js';
+export { ROOT_ANSWERED } from './dialects/index.js';

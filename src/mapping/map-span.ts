@@ -5,6 +5,7 @@ import { classify, vectorVendor } from './classify.js';
 import { extractContent, memoDigest, normalizeFinishReason, type ContentFacts } from './content/index.js';
 import type { Hasher } from './hash.js';
 import { decodeContentFacts, hasContentFacts } from './content-codec.js';
+import { pushDeclaredSignals } from './declared.js';
 import { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION, TOOL_UNNAMED, withDialect } from './dialects/index.js';
 
 export interface MapOptions {
@@ -102,6 +103,8 @@ export function mapSpan(raw: OtlpSpan, opts: MapOptions): MappedSpan {
       // workflow / task / other: structure only, no span-level event.
       break;
   }
+
+  pushDeclaredSignals(events, span.events, SIGNAL_SOURCE, opts.hasher);
 
   const httpStatus = firstNumber(a, HTTP_STATUS);
   if (isRateLimited(httpStatus, errorType)) {

@@ -11,6 +11,7 @@ export type { DecodeResult } from './decode-result.js';
 export { OtlpHttpError, MalformedRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, UnsupportedEncodingError } from './errors.js';
 export { parseContentType, readBody, type OtlpFormat, type ReadBodyOptions } from './body.js';
 export { decodeProtobufExport } from './protobuf.js';
+export { otlpProtoTypes } from './proto-schema.js';
 export { decodeJsonExport } from './json.js';
 export { encodeExportResponse, encodeStatus, grpcCodeForHttpStatus, partialSuccessFor, type EncodedResponse, type PartialSuccess } from './response.js';
 

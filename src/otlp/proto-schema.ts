@@ -9,11 +9,13 @@ import protobuf from 'protobufjs';
 
 const TRACE_SERVICE = 'opentelemetry/proto/collector/trace/v1/trace_service.proto';
 const RPC_STATUS = 'google/rpc/status.proto';
+const RETRY_INFO = 'google/rpc/retry_info.proto';
 
 export interface OtlpProtoTypes {
   exportRequest: protobuf.Type;
   exportResponse: protobuf.Type;
   rpcStatus: protobuf.Type;
+  retryInfo: protobuf.Type;
 }
 
 let cached: OtlpProtoTypes | undefined;
@@ -38,12 +40,13 @@ export function otlpProtoTypes(): OtlpProtoTypes {
   const root = new protobuf.Root();
   // Imports in the .proto files are relative to proto/; google/protobuf/any.proto comes from protobufjs's bundle.
   root.resolvePath = (_origin, target) => join(dir, target);
-  root.loadSync([TRACE_SERVICE, RPC_STATUS]);
+  root.loadSync([TRACE_SERVICE, RPC_STATUS, RETRY_INFO]);
   root.resolveAll();
   cached = {
     exportRequest: root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest'),
     exportResponse: root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse'),
     rpcStatus: root.lookupType('google.rpc.Status'),
+    retryInfo: root.lookupType('google.rpc.RetryInfo'),
   };
   return cached;
 }

@@ -1,3 +1,4 @@
+import type { DiagLogger } from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 /** Options of `DunetraceSpanProcessor`. Each has an environment fallback (see ENV); an explicit option wins. */
@@ -24,6 +25,8 @@ export interface DunetraceSpanProcessorOptions {
   passThroughOtherSpans?: boolean;
   /** Environment to read the fallbacks from (default: process.env). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Where the once-per-episode problem lines go (default: the OTel `diag` logger, silent unless one is set). */
+  logger?: DiagLogger;
 }
 
 /** The environment variable of each option. */

@@ -117,7 +117,7 @@ export class DunetraceSpanProcessor implements SpanProcessor {
 
   constructor(options: DunetraceSpanProcessorOptions = {}) {
     this.config = resolveProcessorConfig(options, options.env ?? process.env);
-    this.log = diag.createComponentLogger({ namespace: 'dunetrace' });
+    this.log = options.logger ?? diag.createComponentLogger({ namespace: 'dunetrace' });
     if (this.config.clampedBatchSize) {
       this.log.warn(`maxExportBatchSize is larger than maxQueueSize; using ${this.config.maxExportBatchSize}`);
     }

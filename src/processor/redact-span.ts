@@ -1,10 +1,11 @@
-import { isValidSpanId, type Attributes as ApiAttributes, type Link, type SpanContext } from '@opentelemetry/api';
+import { isValidSpanId, type Attributes as ApiAttributes, type Link } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { contentString } from '../mapping/attributes.js';
 import { failedToolNames, withToolName } from '../mapping/dialects/index.js';
 import { CONTENT_FACTS_PREFIX, hasContentFacts, isContentAttribute, redactAttributes, type Hasher } from '../mapping/index.js';
 import type { Attributes, OtlpSpanEvent } from '../otlp/model.js';
+import { copySpan, resourceWith } from './span-copy.js';
 
 type TimedEvent = ReadableSpan['events'][number];
 
@@ -50,23 +51,11 @@ function stripFacts(attrs: Attributes): Attributes {
 export function createSpanRedactor(opts: SpanRedactorOptions): (span: ReadableSpan) => ReadableSpan {
   const { hasher, agentId } = opts;
   const resources = new WeakMap<Resource, Resource>();
-  const agentResource: Resource | null =
-    agentId === null
-      ? null
-      : {
-          attributes: { [AGENT_ID_ATTRIBUTE]: agentId },
-          getRawAttributes: () => [[AGENT_ID_ATTRIBUTE, agentId]],
-          merge(other) {
-            return other ?? this;
-          },
-        };
-
   const resourceOf = (src: Resource): Resource => {
-    if (agentResource === null) return src;
+    if (agentId === null) return src;
     let r = resources.get(src);
     if (r === undefined) {
-      // The span's own Resource implementation merges (the incoming attribute wins), so the serializer sees a real one.
-      r = src.merge(agentResource);
+      r = resourceWith(src, { [AGENT_ID_ATTRIBUTE]: agentId });
       resources.set(src, r);
     }
     return r;
@@ -88,28 +77,13 @@ export function createSpanRedactor(opts: SpanRedactorOptions): (span: ReadableSp
       outEvents = sourceEvents.map((e, i) => (r.events[i] === events[i] ? e : { ...e, attributes: r.events[i].attributes as ApiAttributes }));
     }
     const status = r.statusMessage === '' ? { code: span.status.code } : { code: span.status.code, message: r.statusMessage };
-    const sc: SpanContext = span.spanContext();
-
-    const redacted: ReadableSpan = {
-      name: span.name,
-      kind: span.kind,
-      spanContext: () => sc,
-      parentSpanContext: span.parentSpanContext,
-      startTime: span.startTime,
-      endTime: span.endTime,
+    return copySpan(span, {
       status,
       attributes: r.attributes as ApiAttributes,
       links: redactLinks(span.links, hasher),
       events: outEvents,
-      duration: span.duration,
-      ended: span.ended,
       resource: resourceOf(span.resource),
-      instrumentationScope: span.instrumentationScope,
-      droppedAttributesCount: span.droppedAttributesCount,
-      droppedEventsCount: span.droppedEventsCount,
-      droppedLinksCount: span.droppedLinksCount,
-    };
-    return redacted;
+    });
   };
 }
 

@@ -16,6 +16,7 @@ import { ingestRoutes } from './routes/ingest.js';
 import { otlpRoutes } from './routes/otlp.js';
 import { runRoutes } from './routes/runs.js';
 import { SignalHub } from './signal-hub.js';
+import type { GrpcReceiver } from './grpc.js';
 import { StorageGate, storagePlugin } from './storage-gate.js';
 
 export interface Receiver {
@@ -25,6 +26,8 @@ export interface Receiver {
   ready: Promise<void>;
   /** Token for the loopback-only /admin routes the CLI uses. */
   adminToken: string;
+  /** Starts the OTLP/gRPC way in (closed with the receiver); resolves with the port bound. */
+  listenGrpc(host: string, port: number): Promise<number>;
   /** Stops accepting, finishes in-flight requests and writes, stops run timers, closes the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -59,6 +62,8 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
     bodyLimit: config.maxBodyBytes, // our own reader enforces it again while decompressing
     forceCloseConnections: false,
     return503OnClosing: true,
+    // Run ids are whatever an SDK chose (up to 512 characters, URL-encoded): the route answers a clear 400 beyond.
+    maxParamLength: 2048,
   });
   // Bodies are read by the ways in themselves (bounded, decompressing, auth first): hand the raw stream through.
   app.removeAllContentTypeParsers();
@@ -102,6 +107,7 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
     auth: new Authenticator(storage, { mode: config.authMode, cacheMs: config.keyCacheMs }),
     pipeline,
     signals: hub,
+    log: app.log,
     warnOnce: (m) => {
       if (warned.has(m) || warned.size > 100) return;
       warned.add(m);
@@ -133,7 +139,17 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
 
   // After in-flight requests finished: stop run timers (completions in flight finish; open runs stay open and are
   // recovered next start), then alert sends in flight; the storage plugin's hook closes the database after this.
+  let grpc: GrpcReceiver | null = null;
+  const listenGrpc = async (host: string, port: number) => {
+    if (grpc) throw new Error('the OTLP/gRPC receiver is already listening');
+    // Loaded only when used: neither the HTTP-only receiver nor `dunetrace-otel` load gRPC.
+    const { startGrpcReceiver } = await import('./grpc.js');
+    grpc = await startGrpcReceiver(ctx, host, port);
+    return grpc.port;
+  };
+
   app.addHook('onClose', async () => {
+    await grpc?.close(); // exports in flight finish, like HTTP requests, before the pipeline stops
     stopWatching();
     gate.stopOpening();
     await pipeline.stop();
@@ -142,5 +158,5 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
   });
 
   let closing: Promise<void> | null = null;
-  return { app, ctx, ready, adminToken, close: () => (closing ??= app.close()) };
+  return { app, ctx, ready, adminToken, listenGrpc, close: () => (closing ??= app.close()) };
 }

@@ -5,6 +5,8 @@ import { SEVERITIES, type Severity } from '../model/index.js';
 export interface ReceiverConfig {
   host: string;
   port: number;
+  /** OTLP/gRPC port (DUNETRACE_GRPC_PORT, default 4317), or null when turned off (`off`). */
+  grpcPort: number | null;
   /** Postgres server URL; when unset, embedded PGlite in `dataDir`. */
   databaseUrl: string | null;
   /** Postgres schema for our tables (created by the migrations); default: the connection's search_path. */
@@ -36,6 +38,7 @@ const url = z.string().url();
 const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(0, 65535).default(8001),
+  DUNETRACE_GRPC_PORT: z.union([z.literal('off'), int(0, 65535)]).default(4317),
   DATABASE_URL: url.optional(),
   DATABASE_SCHEMA: z
     .string()
@@ -86,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ReceiverConfig
   return {
     host: e.HOST,
     port: e.PORT,
+    grpcPort: e.DUNETRACE_GRPC_PORT === 'off' ? null : e.DUNETRACE_GRPC_PORT,
     databaseUrl: e.DATABASE_URL ?? null,
     databaseSchema: e.DATABASE_SCHEMA ?? null,
     dataDir: e.DUNETRACE_DATA_DIR,

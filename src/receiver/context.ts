@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { Pipeline } from '../pipeline/index.js';
 import type { Authenticator } from './auth.js';
 import type { ReceiverConfig } from './config.js';
@@ -14,6 +15,7 @@ export interface ReceiverContext {
   pipeline: Pipeline;
   /** Every newly stored signal, as it is stored (SSE). */
   signals: SignalHub;
+  log: FastifyBaseLogger;
   /** Logs a warning the first time it is seen (e.g. profiling-only *_strindex fields), never per request. */
   warnOnce: (message: string) => void;
 }

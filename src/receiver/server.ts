@@ -15,6 +15,10 @@ export async function runReceiver(config: ReceiverConfig, deps: Parameters<typeo
     `dunetrace receiver listening on http://${config.host}:${(app.server.address() as { port: number }).port} (auth: ${config.authModeReason})`,
   );
   const port = (app.server.address() as { port: number }).port;
+  if (config.grpcPort !== null) {
+    const grpcPort = await receiver.listenGrpc(config.host, config.grpcPort);
+    app.log.info(`OTLP/gRPC on ${config.host}:${grpcPort} (DUNETRACE_GRPC_PORT=off turns it off)`);
+  }
   const writesHandle = !config.dataDir.startsWith('memory://');
   if (writesHandle) {
     // Lets `dunetrace keys …` on this machine reach this process (the CLI talks to the receiver, never the database).

@@ -104,6 +104,7 @@ export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): Assem
     );
   }
 
+  if (root) placeRootSignals(events, root.span_id);
   events.sort(byStepTimeSeq);
   // Late spans are shown after everything that was judged, numbered on from the last step.
   let lateStep = stepCount;
@@ -149,6 +150,26 @@ function pushSpanEvents(out: RunEvent[], span: MappedSpan, step: number, late: b
     out.push(ev);
   }
   return ownStep;
+}
+
+/**
+ * External signals raised on the root span itself (outside any step: an SDK's run.externalSignal between calls, a
+ * rate limit on the root) take the step in effect when they were raised, not the root's step 0.
+ */
+function placeRootSignals(events: RunEvent[], rootSpanId: string): void {
+  const starts: { t: number; step: number }[] = [];
+  for (const e of events) if (STEP_EVENTS.has(e.event_type)) starts.push({ t: e.timestamp, step: e.step_index });
+  if (starts.length === 0) return;
+  starts.sort((a, b) => a.t - b.t || a.step - b.step);
+  for (const e of events) {
+    if (e.event_type !== 'external.signal' || e.span_id !== rootSpanId) continue;
+    let step = 0;
+    for (const s of starts) {
+      if (s.t > e.timestamp) break;
+      step = s.step;
+    }
+    e.step_index = step;
+  }
 }
 
 function terminal<T extends 'run.completed' | 'run.errored'>(

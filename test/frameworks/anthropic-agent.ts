@@ -1,5 +1,5 @@
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import type Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from 'anthropic-sdk-v0';
 import * as traceloop from '@traceloop/node-server-sdk';
 import { toolDefinitions } from './langchain-agent.js';
 import { ToolLog } from './observe.js';

@@ -1,5 +1,5 @@
-import Anthropic from '@anthropic-ai/sdk';
-import * as AnthropicModule from '@anthropic-ai/sdk';
+import Anthropic from 'anthropic-sdk-v0';
+import * as AnthropicModule from 'anthropic-sdk-v0';
 import * as traceloop from '@traceloop/node-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAnthropicAgent } from './anthropic-agent.js';
@@ -14,7 +14,8 @@ import { closingChecks, inProcess, SENT_IN } from './suite.js';
  * `withTool`, Traceloop's own OTLP/protobuf exporter into a real receiver process, DunetraceSpanProcessor beside it.
  * The SDK (0.137) also traces itself (`anthropic.messages.create` under OpenLLMetry's `chat <model>`): one call seen
  * twice, counted once (runs/nested-llm.ts). `@anthropic-ai/sdk` 1.x cannot be used: it dropped `Completions`, which
- * the instrumentation patches unconditionally (initialize throws). Own file: traceloop.initialize registers the
+ * the instrumentation patches unconditionally (initialize throws); 0.137.0 is installed under the npm alias
+ * `anthropic-sdk-v0` (the SDK tests use 1.x). Own file: traceloop.initialize registers the
  * global tracer provider.
  */
 let h: Harness;

@@ -41,7 +41,7 @@ function otelProvider(service: string): BasicTracerProvider {
 let flush: () => Promise<void>;
 if (name === 'langchain-openllmetry' || name === 'anthropic-openllmetry') {
   const traceloop = await import('@traceloop/node-server-sdk');
-  const AnthropicModule = await import('@anthropic-ai/sdk');
+  const AnthropicModule = await import('anthropic-sdk-v0');
   traceloop.initialize({
     appName: `${name}-app`,
     exporter: memory,

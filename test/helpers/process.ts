@@ -38,7 +38,8 @@ export async function runCli(args: string[], env: Record<string, string>): Promi
 /** Starts `dunetrace receiver` on a free port and waits for /health 200. */
 export async function startReceiverProcess(env: Record<string, string>): Promise<Proc & { url: string }> {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const p = spawnCli(['receiver'], { PORT: String(port), ...env });
+  // gRPC off unless a test asks for it: parallel receivers would all want 4317.
+  const p = spawnCli(['receiver'], { PORT: String(port), DUNETRACE_GRPC_PORT: 'off', ...env });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -56,6 +56,22 @@ describe("the package entry point ('dunetrace-otel' → src/index.ts)", () => {
     expect(loaded.some((u) => u.includes('/src/receiver/app.ts'))).toBe(true);
   });
 
+  it("'dunetrace-otel/sdk' (src/sdk/index.ts, middleware included) loads none of them, nor gRPC or a framework", () => {
+    const loaded = modulesLoadedBy('./src/sdk/index.ts');
+    expect(loaded.some((u) => u.includes('/src/sdk/client.ts'))).toBe(true);
+    expect(loaded.some((u) => u.includes('/src/processor/processor.ts'))).toBe(true);
+    const frameworks = [/\/node_modules\/@grpc\//, /\/node_modules\/(express|hono|@langchain)\//];
+    const bad = loaded.filter((u) => [...FORBIDDEN, ...frameworks].some((re) => re.test(u)));
+    expect(bad, bad.join('\n')).toEqual([]);
+  });
+
+  it("'dunetrace-otel/langchain' loads @langchain/core (its optional peer) and the SDK, none of the receiver's modules", () => {
+    const loaded = modulesLoadedBy('./src/langchain/index.ts');
+    expect(loaded.some((u) => u.includes('/node_modules/@langchain/core/'))).toBe(true);
+    const bad = loaded.filter((u) => FORBIDDEN.some((re) => re.test(u)));
+    expect(bad, bad.join('\n')).toEqual([]);
+  });
+
   it('exports the processor and the mapping functions', async () => {
     const m = await import('../../src/index.js');
     expect(typeof m.DunetraceSpanProcessor).toBe('function');

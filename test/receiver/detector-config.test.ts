@@ -21,7 +21,7 @@ describe('detectors.yml in the receiver', () => {
   it('a bad file stops the service with file, line and key', async () => {
     const file = path.join(tmp(), 'detectors.yml');
     writeFileSync(file, 'default:\n  tool_loop:\n    treshold: 3\n');
-    const r = await runCli(['receiver'], { DUNETRACE_DETECTORS: file, PORT: '0', DUNETRACE_DATA_DIR: 'memory://' });
+    const r = await runCli(['receiver'], { DUNETRACE_DETECTORS: file, PORT: '0', DUNETRACE_GRPC_PORT: 'off', DUNETRACE_DATA_DIR: 'memory://' });
     expect(r.code).toBe(2);
     expect(r.output).toContain(`${file}:3: default.tool_loop.treshold: unknown parameter`);
   }, 60_000);
@@ -82,7 +82,7 @@ describe('detectors.yml in the receiver', () => {
     const file = path.join(tmp(), 'detectors.yml');
     writeFileSync(file, 'default:\n  tool_loop:\n    enabled: true\n');
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const p = spawnCli(['receiver'], { DUNETRACE_DETECTORS: file, PORT: String(port), DUNETRACE_DATA_DIR: 'memory://' });
+    const p = spawnCli(['receiver'], { DUNETRACE_DETECTORS: file, PORT: String(port), DUNETRACE_GRPC_PORT: 'off', DUNETRACE_DATA_DIR: 'memory://' });
     try {
       await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => null))?.status === 200, 60_000, 200);
       writeFileSync(file, 'default:\n  tool_loop:\n    enabled: false\n');

@@ -1,13 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import { PermanentError } from '../../errors/index.js';
 import {
   decodeExport,
   encodeExportResponse,
   encodeStatus,
   grpcCodeForHttpStatus,
   parseContentType,
-  partialSuccessFor,
   PayloadTooLargeError,
   readBody,
   type OtlpFormat,
@@ -15,7 +13,7 @@ import {
 import { keyFromHeaders, type Principal } from '../auth.js';
 import type { ReceiverContext } from '../context.js';
 import { prepareErrorAnswer } from '../http-errors.js';
-import { otlpUnits } from '../otlp-units.js';
+import { ingestOtlpExport } from '../otlp-ingest.js';
 
 /**
  * The OTLP/HTTP way in: POST /v1/traces (the standard path) and /v1/otlp/traces — the original Dunetrace's path,
@@ -47,16 +45,8 @@ export function otlpRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
       throw new PayloadTooLargeError(`request body of ${declared} bytes exceeds DUNETRACE_MAX_BODY_BYTES=${ctx.config.maxBodyBytes}`);
     }
     const body = await readBody(req.body as Readable, { contentEncoding: req.headers['content-encoding'], maxBytes: ctx.config.maxBodyBytes });
-    const decoded = decodeExport(body, format);
-    for (const w of decoded.warnings) ctx.warnOnce(w);
-    if (!headerPrincipal && decoded.spans.length === 0) {
-      throw new PermanentError('unauthenticated', 'UNAUTHORIZED', 'missing API key: send Authorization: Bearer <key> or X-Dunetrace-API-Key');
-    }
-    const { units, unauthenticated, reasons } = await otlpUnits(decoded.spans, headerPrincipal, (k) => ctx.auth.authenticate(k));
-    const result = await ctx.pipeline.consume({ units, rejectedByDecoder: decoded.rejectedSpans + unauthenticated });
-    const rejected = decoded.rejectedSpans + unauthenticated + result.rejected;
-    const messages = [partialSuccessFor(decoded)?.errorMessage, ...reasons, ...result.reasons].filter((m): m is string => !!m);
-    const out = encodeExportResponse(format, messages.length ? { rejectedSpans: rejected, errorMessage: messages.join('. ') } : null);
+    const partial = await ingestOtlpExport(ctx, decodeExport(body, format), headerPrincipal);
+    const out = encodeExportResponse(format, partial);
     return reply.code(200).type(replyType(req, out.contentType)).send(out.body);
   };
 

@@ -3,7 +3,7 @@
  * Markdown section to BENCHMARKS.md (machine, every figure beside its same-run baseline, ratio, target met or not).
  *
  *   --quick               ~1–2 minutes: smaller matrices and windows, no 10-minute soak (said so in the output)
- *   --only a,b            any of: ingest, processor, alerts, memory, scaling
+ *   --only a,b            any of: ingest, processor, alerts, memory, scaling, storage
  *   --note "text"         a line for the report (e.g. "quiet machine", "loaded machine")
  *   --no-markdown         do not append to BENCHMARKS.md
  */
@@ -16,8 +16,10 @@ import { fmt, killChildren, machine, mb, quick, ROOT, runTsProgram, table, verdi
 import { runMemory, type MemoryResults } from './memory.js';
 import { serverVersion } from './pgserver.js';
 import { runScaling, type ScalingResults } from './scaling.js';
+import { plansMarkdown, runPlans, type Plan } from './plans.js';
+import { runStorage, type StorageResults } from './storage.js';
 
-const ALL = ['ingest', 'processor', 'alerts', 'memory', 'scaling'] as const;
+const ALL = ['ingest', 'processor', 'alerts', 'memory', 'scaling', 'storage'] as const;
 type Name = (typeof ALL)[number];
 
 function arg(name: string): string | null {
@@ -93,6 +95,8 @@ async function main() {
     alerts?: ExternalResult;
     memory?: MemoryResults;
     scaling?: ScalingResults;
+    storage?: StorageResults;
+    plans?: Plan[];
   } = {};
   const t0 = performance.now();
   const phases: Record<string, number> = {};
@@ -130,6 +134,11 @@ async function main() {
     log('\n[5/5] scaling');
     results.scaling = await phase('scaling', () => runScaling({ quick, postgres: pgVersion !== null, log }));
   }
+  if (selected.has('storage')) {
+    log('\n[6/6] storage: COPY limit, storage path, end to end, bytes per span, retention soak (Postgres server)');
+    results.storage = await phase('storage', () => runStorage({ quick, postgres: pgVersion !== null, log }));
+    if (pgVersion !== null) results.plans = await phase('plans', () => runPlans({ quick, log }));
+  }
   const seconds = (performance.now() - t0) / 1000;
 
   const out = {
@@ -165,6 +174,8 @@ function markdown(o: {
     alerts?: ExternalResult;
     memory?: MemoryResults;
     scaling?: ScalingResults;
+    storage?: StorageResults;
+    plans?: Plan[];
   };
 }): string {
   const m = o.machine;
@@ -324,7 +335,81 @@ function markdown(o: {
       ),
     );
   }
+  if (r.storage) s.push('', ...storageMarkdown(r.storage));
+  if (r.plans) {
+    const indexed = r.plans.filter((p) => p.indexes.length > 0 && !p.seq_scan).length;
+    s.push(
+      '',
+      `#### Query plans (EXPLAIN on the server, ANALYZEd data): ${indexed} of ${r.plans.length} served by indexes without a Seq Scan`,
+      '',
+      ...plansMarkdown(r.plans),
+    );
+  }
   return s.join('\n');
+}
+
+function storageMarkdown(g: StorageResults): string[] {
+  const s: string[] = ['### 6. Storage (Postgres server): ingest vs the COPY limit, bytes per span, retention', ''];
+  if (g.skipped) return [...s, `Skipped: ${g.skipped}.`];
+  s.push(
+    `Baseline: a binary COPY of the rows the receiver writes for the same ${g.spans_per_batch}-span requests (a runs row per run, one spans row per span with its events packed), one durable transaction per request, ${g.batches} requests, rows pre-encoded.`,
+    '',
+    table(
+      ['what', 'connections', 'spans/s', 'baseline: COPY limit spans/s', 'ratio'],
+      [
+        ...g.copy.map((c) => [
+          'COPY of the same rows (baseline)',
+          String(c.connections),
+          fmt(c.spans_per_s),
+          fmt(g.copy_limit_spans_per_s),
+          fmt(c.spans_per_s / g.copy_limit_spans_per_s, 2),
+        ]),
+        ...g.write_spans.map((w) => [
+          'storage.writeSpans, in process',
+          String(w.connections),
+          fmt(w.spans_per_s),
+          fmt(g.copy_limit_spans_per_s),
+          fmt(w.ratio, 2),
+        ]),
+        ...g.e2e.map((e) => [`end to end, ${e.format}, ${e.senders} senders`, '-', fmt(e.spans_per_s), fmt(g.copy_limit_spans_per_s), fmt(e.ratio, 3)]),
+      ],
+    ),
+    '',
+    `Target ingest ≥ 0.5 of the COPY limit: worst format ${fmt(g.target.best_ratio, 3)} → **${verdict(g.target.ratio_met)}**.`,
+    '',
+    table(
+      ['format', 'accepted spans', 'schema bytes', 'bytes/span', 'runs', 'spans', 'signals', 'other', 'target ≤ 400'],
+      g.e2e.map((e) => [
+        e.format,
+        fmt(e.accepted_spans),
+        fmt(e.schema_bytes),
+        fmt(e.bytes_per_span),
+        fmt(e.bytes_by_table.runs ?? 0),
+        fmt(e.bytes_by_table.spans ?? 0),
+        fmt(e.bytes_by_table.signals ?? 0),
+        fmt(e.bytes_by_table.other ?? 0),
+        verdict(e.bytes_per_span <= 400),
+      ]),
+    ),
+    '',
+    'bytes/span: the benchmark schema (tables + indexes + TOAST, every partition) after every run closed, ÷ spans accepted; per table family beside it.',
+  );
+  const k = g.soak;
+  if ('skipped' in k) s.push('', `Retention soak: SKIPPED — ${k.skipped}.`);
+  else {
+    s.push(
+      '',
+      `Retention soak: ${k.seconds} s at ${fmt(k.target_spans_per_s)} spans/s (achieved ${fmt(k.achieved_spans_per_s)}), DUNETRACE_RETENTION=${k.retention_s}s, ${k.partition_minutes}-minute partitions; the window is full after ${k.full_at_s} s.`,
+      '',
+      table(
+        ['plateau, first half mean MB', 'plateau, second half mean MB', 'growth', 'baseline: same load kept forever MB', 'target: flat (≤ 10 %)'],
+        [[fmt(mb(k.plateau_first_mean), 1), fmt(mb(k.plateau_last_mean), 1), `${k.growth_pct.toFixed(1)} %`, fmt(mb(k.unbounded_bytes), 1), verdict(k.met)]],
+      ),
+      '',
+      `Schema size (MB, every 10 s): ${k.samples.map(([, b]) => mb(b).toFixed(1)).join(' ')}`,
+    );
+  }
+  return s;
 }
 
 try {

@@ -1,3 +1,4 @@
+import { Histogram } from '../metrics/histogram.js';
 import { decideRetry, isExpired, type RetryDecision } from './backoff.js';
 import { Claims, pairKey } from './claims.js';
 import { BackgroundTasks, SendSlots } from './concurrency.js';
@@ -65,6 +66,8 @@ export class AlertDispatcher {
   private readonly random: () => number;
   private readonly post: PostFn;
   private readonly counters: AlertStats = emptyStats();
+  /** Seconds from a signal's detection to its delivery (2xx), per delivered signal. */
+  readonly deliverySeconds = new Histogram();
 
   private scanning = false;
   private rescan = false;
@@ -331,6 +334,8 @@ export class AlertDispatcher {
         await this.outbox.markDelivered(ids, new Date(this.clock()));
         if (job.kind === 'digest') this.counters.digests_delivered++;
         else this.counters.delivered++;
+        const now = this.clock();
+        for (const s of job.kind === 'single' ? [job.signal] : job.signals) this.deliverySeconds.observe((now - s.detected_at.getTime()) / 1000);
         return;
       }
       const base = {

@@ -3,6 +3,7 @@ import { readAdminHandle } from '../receiver/admin-handle.js';
 import { loadConfig, ConfigError } from '../receiver/config.js';
 import { alertsCommand } from './alerts.js';
 import { CliError, DEFAULT_ENDPOINT, EXIT } from './http.js';
+import { pruneCommand } from './prune.js';
 import { runsCommand } from './runs.js';
 
 const HELP = `dunetrace — catch AI agents failing in production, from their OpenTelemetry traces
@@ -13,6 +14,8 @@ Usage:
                                            create an API key (printed once; only its SHA-256 is stored)
   dunetrace keys revoke KEY                revoke a key (refused by receivers within 5 s)
   dunetrace keys list                      list keys (prefixes only, no secrets)
+  dunetrace prune [--dry-run] [--json]     drop the time partitions past DUNETRACE_RETENTION now (the receiver also
+                                           does it on a schedule); --dry-run only shows what would go
 
   dunetrace alerts [--agent A] [--severity S] [--since 1h] [--type T] [--include-shadow] [--limit N] [--offset N]
                                            failure signals, newest first (--severity is a minimum: HIGH = HIGH + CRITICAL;
@@ -44,6 +47,8 @@ export async function main(argv: string[]): Promise<number> {
         return await alertsCommand(argv.slice(1));
       case 'runs':
         return await runsCommand(sub, rest);
+      case 'prune':
+        return await pruneCommand(argv.slice(1), adminClient);
       case undefined:
       case 'help':
       case '--help':
@@ -134,7 +139,7 @@ interface KeyRow {
   created_at: string | Date;
 }
 
-type AdminCall = (method: string, path: string, body?: unknown) => Promise<unknown>;
+export type AdminCall = (method: string, path: string, body?: unknown) => Promise<unknown>;
 
 /**
  * Key commands go to the receiver running on this machine (found through the handle it writes in its data dir), over

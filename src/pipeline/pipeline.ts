@@ -1,4 +1,5 @@
 import { canonicalRunId, createHasher, mapDunetraceEvent, mapSpan, type Hasher } from '../mapping/index.js';
+import { Histogram } from '../metrics/histogram.js';
 import { RunTracker } from '../runs/tracker.js';
 import { Admission } from './admission.js';
 import { RunJudging } from './judging.js';
@@ -39,6 +40,9 @@ export interface PipelineStats {
   spansRejected: number;
   /** Requests refused with a retryable "saturated" answer. */
   exportsThrottled: number;
+  runsCompleted: number;
+  /** Seconds each completion took: reload if needed, assemble, judge, store signals, close the run. */
+  completionSeconds: Histogram;
 }
 
 /**
@@ -71,7 +75,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     const runId = canonicalRunId(u.event.run_id, sha256);
     return { run_id: runId, span: mapDunetraceEvent(u.event, runId, { hasher, receivedAt: u.receivedAt }) };
   };
-  const counters = { spansAccepted: 0, spansDuplicate: 0, spansRejected: 0 };
+  const counters = { spansAccepted: 0, spansDuplicate: 0, spansRejected: 0, runsCompleted: 0 };
+  const completionSeconds = new Histogram();
   let lastFailureLog = 0;
   let failedSinceLog = 0;
 
@@ -79,7 +84,12 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     graceMs: opts.graceMs,
     idleMs: opts.idleMs,
     onSpans: (run) => judging.live(run),
-    onClose: (run) => judging.complete(run),
+    onClose: async (run) => {
+      const started = performance.now();
+      await judging.complete(run);
+      completionSeconds.observe((performance.now() - started) / 1000);
+      counters.runsCompleted++;
+    },
     // One log line per 10 s while completions fail (an outage must not log a line per run).
     onError: (err, run) => {
       failedSinceLog++;
@@ -155,6 +165,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       writesQueued: admission.queued,
       exportsThrottled: admission.refused,
       ...counters,
+      completionSeconds,
     }),
   };
 }

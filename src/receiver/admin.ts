@@ -33,6 +33,12 @@ export function adminRoutes(app: FastifyInstance, ctx: ReceiverContext, token: s
     return { revoked: true };
   });
   app.get('/admin/keys', async () => ({ keys: await ctx.storage.get().listApiKeys() }));
+  // `dunetrace prune [--dry-run]`: drop the expired time partitions now (the receiver also does it on a schedule).
+  app.post('/admin/prune', async (req) => {
+    const { dry_run: dryRun = false } = await readJson(req.body as NodeJS.ReadableStream);
+    if (typeof dryRun !== 'boolean') throw new PermanentError('invalid_argument', 'BAD_REQUEST', 'body must be {"dry_run"?: boolean}');
+    return ctx.storage.get().prune({ dryRun });
+  });
 }
 
 export async function createKey(ctx: ReceiverContext, customerId: string, agentId: string | null) {

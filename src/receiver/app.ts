@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance } from 
 import { ALERT_DELIVERIES_MIGRATION, type AlertDispatcher, type PostFn } from '../alerts/index.js';
 import { dashboardRoutes } from '../dashboard/routes.js';
 import { Admission, BaselineCache, createPipeline, DetectorJudge, type Judge, type SignalSink, type StorageAccess } from '../pipeline/index.js';
-import { MIGRATIONS, type SqlStorage } from '../storage/index.js';
+import { MIGRATIONS, PRUNE_INTERVAL_MS, startPruning, type SqlStorage } from '../storage/index.js';
 import { adminRoutes, newAdminToken } from './admin.js';
 import { createAlertDispatcher } from './alerting.js';
 import { Authenticator } from './auth.js';
@@ -13,6 +13,7 @@ import { sendJsonError } from './http-errors.js';
 import { apiRoutes } from './routes/api.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { otlpRoutes } from './routes/otlp.js';
 import { runRoutes } from './routes/runs.js';
 import { SignalHub } from './signal-hub.js';
@@ -63,7 +64,7 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
     forceCloseConnections: false,
     return503OnClosing: true,
     // Run ids are whatever an SDK chose (up to 512 characters, URL-encoded): the route answers a clear 400 beyond.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
   });
   // Bodies are read by the ways in themselves (bounded, decompressing, auth first): hand the raw stream through.
   app.removeAllContentTypeParsers();
@@ -116,6 +117,7 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
   };
 
   healthRoutes(app, ctx);
+  metricsRoutes(app, ctx, () => dispatcher);
   otlpRoutes(app, ctx);
   ingestRoutes(app, ctx);
   runRoutes(app, ctx);
@@ -125,6 +127,7 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
   adminRoutes(app, ctx, adminToken);
 
   const stopWatching = watchDetectorConfig(config.detectorsPath, detectorConfig, app.log);
+  let stopPruning: (() => void) | null = null;
   const ready = (async () => {
     const opened = await gate.open(RECEIVER_MIGRATIONS, app.log);
     dispatcher = createAlertDispatcher(config, opened, app.log, deps.alertPost);
@@ -134,6 +137,9 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
     }
     const recovered = await pipeline.recover();
     if (recovered) app.log.info({ open_runs: recovered }, 'recovered open runs from the database');
+    // Every PRUNE_INTERVAL_MS, or twice per partition when partitions are narrower (tests, benchmarks).
+    const every = config.partitionMinutes ? Math.min(PRUNE_INTERVAL_MS, config.partitionMinutes * 30_000) : PRUNE_INTERVAL_MS;
+    stopPruning = startPruning(opened, app.log, every);
   })();
   ready.catch((err) => app.log.error({ err }, 'database initialisation failed'));
 
@@ -151,6 +157,7 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
   app.addHook('onClose', async () => {
     await grpc?.close(); // exports in flight finish, like HTTP requests, before the pipeline stops
     stopWatching();
+    stopPruning?.();
     gate.stopOpening();
     await pipeline.stop();
     await ready.catch(() => {});

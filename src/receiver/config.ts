@@ -29,6 +29,18 @@ export interface ReceiverConfig {
   webhookMinSeverity: Severity;
   dashboardUrl: string;
   alertBurst: number;
+  /** DUNETRACE_RETENTION: how long runs, spans, events and signals are kept (seconds); per customer: customers table. */
+  retentionSeconds: number;
+  /** DUNETRACE_PARTITION_MINUTES: width of new time partitions (null: what the database has; 1 day when new). */
+  partitionMinutes: number | null;
+}
+
+/** "30d", "12h", "90m", "3600s", or a bare number of days → seconds. */
+export function parseRetention(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhd]?)$/.exec(text.trim());
+  if (!m) return null;
+  const seconds = Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400, '': 86_400 }[m[2] as 's' | 'm' | 'h' | 'd' | ''];
+  return seconds >= 60 && Number.isSafeInteger(Math.round(seconds)) ? Math.round(seconds) : null;
 }
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -59,6 +71,11 @@ const envSchema = z.object({
   WEBHOOK_MIN_SEVERITY: severity.default('LOW'),
   DUNETRACE_DASHBOARD_URL: url.optional(),
   DUNETRACE_ALERT_BURST: int(1).default(10),
+  DUNETRACE_RETENTION: z
+    .string()
+    .default('30d')
+    .refine((v) => parseRetention(v) !== null, 'a duration of at least a minute: 30d, 12h, 90m, 3600s (a bare number is days)'),
+  DUNETRACE_PARTITION_MINUTES: int(1, 525_600).optional(),
 });
 
 export class ConfigError extends Error {
@@ -108,5 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ReceiverConfig
     webhookMinSeverity: e.WEBHOOK_MIN_SEVERITY,
     dashboardUrl: (e.DUNETRACE_DASHBOARD_URL ?? `http://${loopback ? '127.0.0.1' : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
     alertBurst: e.DUNETRACE_ALERT_BURST,
+    retentionSeconds: parseRetention(e.DUNETRACE_RETENTION) ?? 30 * 86_400,
+    partitionMinutes: e.DUNETRACE_PARTITION_MINUTES ?? null,
   };
 }

@@ -46,6 +46,8 @@ export class StorageGate {
           schema: this.config.databaseSchema ?? undefined,
           dataDir: this.config.dataDir,
           migrations,
+          retentionSeconds: this.config.retentionSeconds,
+          partitionMinutes: this.config.partitionMinutes ?? undefined,
         });
       } catch (err) {
         if (!this.config.databaseUrl || !(err instanceof StorageUnavailableError) || this.closed) throw err;

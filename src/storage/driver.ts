@@ -16,6 +16,12 @@ export interface Executor {
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
   /** A script of several statements, no parameters (simple protocol). Used by migrations. */
   exec(sql: string): Promise<void>;
+  /**
+   * Bulk load: `COPY <target> FROM STDIN WITH (FORMAT binary)` fed with data (a whole binary COPY stream, see
+   * copy-binary.ts); resolves with the rows copied. target is trusted SQL: "table (col, …)". Optional: without it,
+   * storage writes with INSERT … SELECT instead.
+   */
+  copyFrom?(target: string, data: Buffer): Promise<number>;
 }
 
 export interface Queryable extends Executor {

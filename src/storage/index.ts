@@ -5,7 +5,8 @@ export * from './types.js';
 export { isTransientDbError, toStorageError } from './errors.js';
 export { MIGRATIONS, runMigrations, type Migration, type MigrationResult } from './migrations.js';
 export type { Executor, Queryable, QueryResult } from './driver.js';
-export type { SqlStorage } from './sql-storage.js';
+export type { SqlStorage, SqlStorageOptions } from './sql-storage.js';
+export { startPruning, PRUNE_INTERVAL_MS } from './retention.js';
 
 export interface OpenStorageOptions {
   /** When set, use this Postgres server (pg); otherwise the embedded PGlite in dataDir. */
@@ -16,6 +17,10 @@ export interface OpenStorageOptions {
   schema?: string;
   /** Migrations migrate() applies (default MIGRATIONS), e.g. [...MIGRATIONS, ALERT_DELIVERIES_MIGRATION]. */
   migrations?: readonly Migration[];
+  /** DUNETRACE_RETENTION in seconds (default 30 days). */
+  retentionSeconds?: number;
+  /** Width of new time partitions in minutes (default: what the database has, 1 day when new). */
+  partitionMinutes?: number;
 }
 
 /**
@@ -28,7 +33,7 @@ export async function openStorage(options: OpenStorageOptions): Promise<SqlStora
   const url = options.databaseUrl?.trim();
   if (url) {
     const { openPgStorage } = await import('./pg.js');
-    const storage = openPgStorage({ databaseUrl: url, schema: options.schema, migrations: options.migrations });
+    const storage = openPgStorage({ ...options, databaseUrl: url });
     try {
       await storage.ping();
     } catch (err) {
@@ -38,5 +43,5 @@ export async function openStorage(options: OpenStorageOptions): Promise<SqlStora
     return storage;
   }
   const { openPGliteStorage } = await import('./pglite.js');
-  return openPGliteStorage({ dataDir: options.dataDir, migrations: options.migrations });
+  return openPGliteStorage(options);
 }

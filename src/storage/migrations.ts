@@ -1,4 +1,5 @@
-import type { Queryable } from './driver.js';
+import type { Executor, Queryable } from './driver.js';
+import { PACKED_SPANS_MIGRATION } from './migration-v4.js';
 
 /**
  * Versioned schema migrations. Append only: never edit a migration once released, add a new version instead.
@@ -13,7 +14,10 @@ import type { Queryable } from './driver.js';
 export interface Migration {
   version: number;
   name: string;
-  sql: string;
+  /** DDL script, run first. */
+  sql?: string;
+  /** Then this, in the same transaction (data conversions SQL cannot express, e.g. packing span bodies). */
+  run?: (tx: Executor) => Promise<void>;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -128,6 +132,7 @@ CREATE INDEX runs_baseline_idx ON runs (customer_id, agent_id, agent_version, cl
 CREATE INDEX signals_agent_time_idx ON signals (customer_id, agent_id, detected_at DESC);
 `,
   },
+  PACKED_SPANS_MIGRATION,
 ];
 
 /** Arbitrary constant namespacing our advisory locks (first key of the two-int form). */
@@ -183,7 +188,8 @@ export async function runMigrations(db: Queryable, options: RunMigrationsOptions
       await tx.query(lock, lockParams);
       const already = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
       if (already.rows.length > 0) return false;
-      await tx.exec(m.sql);
+      if (m.sql !== undefined) await tx.exec(m.sql);
+      await m.run?.(tx);
       await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
       return true;
     });

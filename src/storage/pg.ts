@@ -1,4 +1,7 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import pg from 'pg';
+import { from as copyFromStream } from 'pg-copy-streams';
 import type { Executor, QueryResult, Queryable } from './driver.js';
 import { isTransientDbError, toStorageError } from './errors.js';
 import type { Migration } from './migrations.js';
@@ -20,6 +23,10 @@ export interface PgStorageOptions {
   statementTimeoutMillis?: number;
   /** Default MIGRATIONS. */
   migrations?: readonly Migration[];
+  /** See SqlStorageOptions. */
+  retentionSeconds?: number;
+  partitionMinutes?: number;
+  now?: () => number;
   /** Errors of idle pooled connections (server restart…); the next query reports them anyway. Default: ignore. */
   onIdleError?: (err: Error) => void;
 }
@@ -47,7 +54,13 @@ export function openPgQueryable(options: PgStorageOptions): Queryable {
 }
 
 export function openPgStorage(options: PgStorageOptions): SqlStorage {
-  return new SqlStorage(openPgQueryable(options), { schema: options.schema, migrations: options.migrations });
+  return new SqlStorage(openPgQueryable(options), {
+    schema: options.schema,
+    migrations: options.migrations,
+    retentionSeconds: options.retentionSeconds,
+    partitionMinutes: options.partitionMinutes,
+    now: options.now,
+  });
 }
 
 class PgQueryable implements Queryable {
@@ -69,6 +82,23 @@ class PgQueryable implements Queryable {
     await this.query(sql);
   }
 
+  async copyFrom(target: string, data: Buffer): Promise<number> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw toStorageError(err, 'Postgres');
+    }
+    try {
+      const n = await copyInto(client, target, data);
+      client.release();
+      return n;
+    } catch (err) {
+      client.release(isTransientDbError(err) ? (err instanceof Error ? err : true) : undefined);
+      throw toStorageError(err, 'Postgres');
+    }
+  }
+
   async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
@@ -84,6 +114,7 @@ class PgQueryable implements Queryable {
       exec: async (sql: string) => {
         await client.query(sql);
       },
+      copyFrom: (target: string, data: Buffer) => copyInto(client, target, data),
     };
     try {
       await client.query('BEGIN');
@@ -110,4 +141,11 @@ class PgQueryable implements Queryable {
     this.closing ??= this.pool.end();
     return this.closing;
   }
+}
+
+/** COPY … FROM STDIN (binary) on one client: the stream ends after data; resolves with the rows copied. */
+async function copyInto(client: pg.PoolClient, target: string, data: Buffer): Promise<number> {
+  const stream = client.query(copyFromStream(`COPY ${target} FROM STDIN WITH (FORMAT binary)`));
+  await pipeline(Readable.from([data]), stream);
+  return Number(stream.rowCount ?? 0);
 }

@@ -10,6 +10,10 @@ export interface PGliteStorageOptions {
   dataDir: string;
   /** Default MIGRATIONS. */
   migrations?: readonly Migration[];
+  /** See SqlStorageOptions. */
+  retentionSeconds?: number;
+  partitionMinutes?: number;
+  now?: () => number;
 }
 
 /**
@@ -33,7 +37,12 @@ export async function openPGliteQueryable(options: PGliteStorageOptions): Promis
 }
 
 export async function openPGliteStorage(options: PGliteStorageOptions): Promise<SqlStorage> {
-  return new SqlStorage(await openPGliteQueryable(options), { migrations: options.migrations });
+  return new SqlStorage(await openPGliteQueryable(options), {
+    migrations: options.migrations,
+    retentionSeconds: options.retentionSeconds,
+    partitionMinutes: options.partitionMinutes,
+    now: options.now,
+  });
 }
 
 class PGliteQueryable implements Queryable {
@@ -50,9 +59,15 @@ class PGliteQueryable implements Queryable {
     return runExec(this.db, sql);
   }
 
+  copyFrom(target: string, data: Buffer): Promise<number> {
+    return runCopy(this.db, target, data);
+  }
+
   async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
     try {
-      return await this.db.transaction((tx) => fn({ query: (sql, params) => runQuery(tx, sql, params), exec: (sql) => runExec(tx, sql) }));
+      return await this.db.transaction((tx) =>
+        fn({ query: (sql, params) => runQuery(tx, sql, params), exec: (sql) => runExec(tx, sql), copyFrom: (target, data) => runCopy(tx, target, data) }),
+      );
     } catch (err) {
       throw toStorageError(err, 'PGlite');
     }
@@ -76,6 +91,16 @@ async function runQuery<R>(db: PGlite | Transaction, sql: string, params?: reado
 async function runExec(db: PGlite | Transaction, sql: string): Promise<void> {
   try {
     await db.exec(sql);
+  } catch (err) {
+    throw toStorageError(err, 'PGlite');
+  }
+}
+
+/** PGlite reads COPY input from the query's blob, named /dev/blob in the statement. */
+async function runCopy(db: PGlite | Transaction, target: string, data: Buffer): Promise<number> {
+  try {
+    const r = await db.query(`COPY ${target} FROM '/dev/blob' WITH (FORMAT binary)`, [], { blob: new Blob([data]) });
+    return r.affectedRows ?? 0;
   } catch (err) {
     throw toStorageError(err, 'PGlite');
   }

@@ -70,6 +70,41 @@ export interface Storage {
   refreshLiveSignals(rows: RunSignal[]): Promise<number>;
   /** One signal by id, for the alert dispatcher (internal: not exposed to any customer-facing read). */
   getSignalForDelivery(id: number): Promise<StoredSignal | null>;
+
+  // --- Retention: whole time partitions, never row deletes ---
+  /**
+   * Drops the time partitions whose data has expired (DUNETRACE_RETENTION, or the customer's override): runs, their
+   * spans and events, their signals. Open runs are never removed (they move to a live partition). Baseline stats are
+   * kept apart (the newest per agent version). dryRun: report only.
+   */
+  prune(options?: PruneOptions): Promise<PruneReport>;
+  /** A customer's retention override in seconds (null: the receiver's default); applies to runs created afterwards. */
+  setCustomerRetention(customerId: string, seconds: number | null): Promise<void>;
+}
+
+export interface PruneOptions {
+  dryRun?: boolean;
+  /** Default: the storage's clock. */
+  now?: Date;
+}
+
+export interface PruneReport {
+  dry_run: boolean;
+  at: Date;
+  /** The expired partitions: what each held (would hold, on a dry run) when pruned. */
+  partitions: {
+    /** Runs in it expire in [expires_from, expires_to). */
+    expires_from: Date;
+    expires_to: Date;
+    /** Closed runs removed, with their spans (events packed in) and signals. */
+    runs: number;
+    spans: number;
+    signals: number;
+    /** Open runs moved to a live partition instead (with their spans and signals). */
+    open_runs_kept: number;
+  }[];
+  /** Partitions that had not expired (left as they were). */
+  kept: number;
 }
 
 /** One page of a list read: the rows asked for and how many match in all. */

@@ -341,9 +341,12 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
         expect(body.message).toContain(`${parameter}: `);
       });
 
-      it('an agent id path segment over 100 characters is 414 (documented: use ?agent=)', async () => {
-        expect((await get(`/v1/agents/${'a'.repeat(101)}/runs`)).status).toBe(414);
-        expect((await get(`/v1/runs?agent=${'a'.repeat(101)}`)).body.runs).toEqual([]);
+      it('long agent ids work in the path as in ?agent= (up to 256 characters; beyond, a 400 naming agent_id)', async () => {
+        expect((await get(`/v1/agents/${'a'.repeat(256)}/runs`)).body.runs).toEqual([]);
+        expect((await get(`/v1/runs?agent=${'a'.repeat(256)}`)).body.runs).toEqual([]);
+        const tooLong = await get(`/v1/agents/${'a'.repeat(257)}/runs`);
+        expect(tooLong.status).toBe(400);
+        expect(tooLong.body.parameter).toBe('agent_id');
       });
 
       it('names every bad parameter at once, with what is expected', async () => {

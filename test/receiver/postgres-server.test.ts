@@ -1,32 +1,15 @@
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
+import { describeWithPostgres, dropSchemas, freshSchema, PG_URL as url } from '../helpers/postgres.js';
 import { capture, devHeaders, startReceiver, waitForClosedRun } from '../helpers/receiver.js';
 import { loopingRun, newTraceId } from '../helpers/scenarios.js';
 
-/** The whole receiver on the Postgres server backend (DATABASE_URL), as production runs it. */
-const url = process.env.DUNETRACE_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const reachable = await (async () => {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-})();
-if (!reachable && process.env.DUNETRACE_REQUIRE_PG === '1') throw new Error(`Postgres server required but unreachable at ${url}`);
+/** The whole receiver on the Postgres server backend (DATABASE_URL), as production runs it. Server and skip/fail
+ * policy: test/helpers/postgres.ts. */
 
-const schema = `dt_rcv_${Math.random().toString(16).slice(2, 10)}`;
+afterAll(dropSchemas);
 
-describe.skipIf(!reachable)('receiver on a Postgres server', () => {
-  afterAll(async () => {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await c.end();
-  });
+await describeWithPostgres('receiver on a Postgres server', () => {
+  const schema = freshSchema('dt_rcv');
 
   it('ingests, assembles, detects and survives a restart on the same schema', async () => {
     const env = { DATABASE_URL: url, DATABASE_SCHEMA: schema };

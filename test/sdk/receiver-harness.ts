@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { openStorage } from '../../src/storage/index.js';
+import { expectNoCanaryAtRest } from '../helpers/privacy.js';
 import { startReceiverProcess } from '../helpers/process.js';
 import { DEV_KEY, waitFor, waitForClosedRun } from '../helpers/receiver.js';
 import { startProxy, type Hit } from '../processor/helpers.js';
@@ -35,14 +35,6 @@ export interface ApiRun {
   step_count: number;
   events: { event_type: string; step_index: number; span_id: string; payload: Record<string, any> }[];
   signals: { failure_type: string; evidence: Record<string, any>; shadow: boolean }[];
-}
-
-function* files(dir: string): Generator<string> {
-  for (const e of readdirSync(dir)) {
-    const p = path.join(dir, e);
-    if (statSync(p).isDirectory()) yield* files(p);
-    else yield p;
-  }
 }
 
 export async function startPrivateReceiver(): Promise<PrivateReceiver> {
@@ -87,20 +79,8 @@ export async function startPrivateReceiver(): Promise<PrivateReceiver> {
         const logs = rec.output();
         expect(logs.length).toBeGreaterThan(0);
         expect(logs, 'receiver log').not.toMatch(canary);
-        const storage = await openStorage({ dataDir });
-        try {
-          const driver = (storage as unknown as { driver: { query: (sql: string) => Promise<{ rows: Record<string, unknown>[] }> } }).driver;
-          const tables = (
-            await driver.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
-          ).rows.map((r) => String(r.table_name));
-          expect(tables).toEqual(expect.arrayContaining(['runs', 'spans', 'events', 'signals']));
-          for (const t of tables) {
-            for (const r of (await driver.query(`SELECT row_to_json(x)::text AS j FROM "${t}" x`)).rows) expect(String(r.j), `table ${t}`).not.toMatch(canary);
-          }
-        } finally {
-          await storage.close();
-        }
-        for (const f of files(dataDir)) expect(readFileSync(f).toString('latin1'), f).not.toMatch(canary);
+        // Every table (span bodies decoded) and every byte of the data directory: the shared sweep.
+        await expectNoCanaryAtRest(dataDir, canary);
       } finally {
         rmSync(dataDir, { recursive: true, force: true });
       }

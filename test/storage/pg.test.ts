@@ -1,71 +1,32 @@
 /**
  * The contract suite against a real Postgres server, plus server-only behaviour (concurrent migrate, connection
- * failures). Server: DUNETRACE_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test). Each run of this
- * file works in fresh schemas dt_test_<random>, dropped at the end.
- * Unreachable server: the tests are skipped with the reason in their title, or fail when DUNETRACE_REQUIRE_PG=1 (CI).
+ * failures). Server, skip/fail policy and schema cleanup: test/helpers/postgres.ts. Each run of this file works in
+ * fresh schemas dt_test_<random>, dropped at the end.
  */
 import { createServer, type Socket } from 'node:net';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStorage } from '../../src/storage/index.js';
 import { MIGRATIONS } from '../../src/storage/migrations.js';
 import { openPgQueryable, openPgStorage } from '../../src/storage/pg.js';
 import { StorageUnavailableError } from '../../src/storage/types.js';
-import { batchOf, hex, newCustomer, newRunId, smallRun } from './fixtures.js';
+import { describeWithPostgres, dropSchemas, freshSchema, PG_URL as url, probePostgres } from '../helpers/postgres.js';
+import { batchOf, newCustomer, newRunId, smallRun } from './fixtures.js';
+import { retentionSuite } from './retention-suite.js';
 import { storageContractSuite } from './suite.js';
 
-const url = process.env.DUNETRACE_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const requirePg = process.env.DUNETRACE_REQUIRE_PG === '1';
+afterAll(dropSchemas);
 
-async function probe(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (err) {
-    const e = err as Error & { code?: string };
-    return e.message || e.code || String(err);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-const unreachable = await probe();
-const redacted = url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-
-const schemas: string[] = [];
-function freshSchema(): string {
-  const s = `dt_test_${hex(6)}`;
-  schemas.push(s);
-  return s;
-}
-
-if (unreachable !== null && requirePg) {
-  describe('Postgres server', () => {
-    it(`is required (DUNETRACE_REQUIRE_PG=1) but ${redacted} is unreachable`, () => {
-      throw new Error(`Postgres at ${redacted} unreachable: ${unreachable}`);
-    });
-  });
-} else if (unreachable !== null) {
-  console.warn(`[storage] skipping Postgres tests: ${redacted} unreachable (${unreachable})`);
-  describe.skip(`Postgres server tests SKIPPED: ${redacted} unreachable (${unreachable}); set DUNETRACE_REQUIRE_PG=1 to fail`, () => {
-    it('contract suite', () => {});
-  });
-} else {
-  afterAll(async () => {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    try {
-      for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
-    } finally {
-      await admin.end();
-    }
-  });
-
+await describeWithPostgres('Postgres server', () => {
   // All instances of this file's suite share one schema (the close test opens a second pool on it).
   const suiteSchema = freshSchema();
   storageContractSuite('Postgres server', async () => openPgStorage({ databaseUrl: url, schema: suiteSchema }));
+  // A schema each: pruning with a clock hours ahead must not touch the other tests' partitions.
+  retentionSuite('Postgres server', async (options) => {
+    const schema = freshSchema();
+    const db = openPgQueryable({ databaseUrl: url });
+    await db.exec(`CREATE SCHEMA "${schema}"`).finally(() => db.close());
+    return openPgStorage({ databaseUrl: url, schema, ...options });
+  });
 
   describe('Postgres server specifics', () => {
     it('concurrent starters apply each migration exactly once', async () => {
@@ -138,10 +99,15 @@ if (unreachable !== null && requirePg) {
       expect(() => openPgStorage({ databaseUrl: url, schema: 'x"; DROP TABLE runs; --' })).toThrow(/invalid schema/);
     });
   });
-}
+});
 
 // Needs no server: a closed port.
 describe('Postgres unreachable', () => {
+  it('the shared server probe reports why a closed port does not answer', async () => {
+    const port = await closedPort();
+    expect(await probePostgres(`postgres://postgres@127.0.0.1:${port}/test`, 2_000)).toMatch(/ECONNREFUSED/);
+  });
+
   it('every call rejects with StorageUnavailableError (connection refused)', async () => {
     const port = await closedPort();
     const storage = openPgStorage({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/test`, connectionTimeoutMillis: 2_000 });

@@ -9,6 +9,7 @@ import { MIGRATIONS, runMigrations } from '../../src/storage/migrations.js';
 import { openPGliteQueryable, openPGliteStorage } from '../../src/storage/pglite.js';
 import { StorageUnavailableError } from '../../src/storage/types.js';
 import { batchOf, bySpanId, newCustomer, newRunId, smallRun } from './fixtures.js';
+import { retentionSuite } from './retention-suite.js';
 import { storageContractSuite } from './suite.js';
 
 const tempDirs: string[] = [];
@@ -24,6 +25,7 @@ afterAll(() => {
 storageContractSuite('PGlite in memory', () => openPGliteStorage({ dataDir: 'memory://' }));
 // A fresh directory per instance (a nested one, to check parents are created).
 storageContractSuite('PGlite on disk', () => openPGliteStorage({ dataDir: join(tempDir(), 'nested', 'data') }));
+retentionSuite('PGlite', (options) => openPGliteStorage({ dataDir: 'memory://', ...options }));
 
 describe('PGlite data directory', () => {
   it('keeps data across close and reopen; migrate on reopen applies nothing', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MappedSpan } from '../../src/mapping/events.js';
 import { MIGRATIONS, type MigrationResult } from '../../src/storage/migrations.js';
 import type { SqlStorage } from '../../src/storage/sql-storage.js';
+import { PermanentError } from '../../src/errors/index.js';
 import { StorageUnavailableError, type RunClose, type StoredSpan } from '../../src/storage/types.js';
 import { batchOf, bySpanId, hex, llmSpan, newCustomer, newRunId, newSpanId, rootSpan, signal, smallRun, toolSpan } from './fixtures.js';
 
@@ -216,18 +217,20 @@ export function storageContractSuite(name: string, factory: StorageFactory): voi
       it('rejects bad data with an ordinary error and writes nothing of the batch', async () => {
         const customer = newCustomer();
         const good = smallRun();
-        const bad = rootSpan('not-a-trace-id');
+        // Run ids are any string of 1–512 characters (trace ids, UUIDs, /v1/ingest ids): 513 is too long.
+        const bad = rootSpan('r'.repeat(513));
         const err = await storage.writeSpans(batchOf(customer, [...good.spans, bad])).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(Error);
         expect(err).not.toBeInstanceOf(StorageUnavailableError);
         expect(await storage.getRun(customer, good.runId)).toBeNull();
         expect(await storage.loadRunSpans(customer, good.runId)).toEqual([]);
 
-        // Two events with the same seq in one span violate UNIQUE(…, seq): whole batch rolled back.
+        // Two events with the same seq in one span are bad input (permanent, never retried): nothing of the batch stored.
         const r = smallRun();
         const dupSeq: MappedSpan = { ...r.spans[1], events: [r.spans[1].events[0], { ...r.spans[1].events[1], seq: 0 }] };
         const err2 = await storage.writeSpans(batchOf(customer, [r.spans[0], dupSeq])).catch((e: unknown) => e);
-        expect((err2 as { code?: string }).code).toBe('23505');
+        expect(err2).toBeInstanceOf(PermanentError);
+        expect((err2 as PermanentError).code).toBe('DUPLICATE_EVENT_SEQ');
         expect(await storage.getRun(customer, r.runId)).toBeNull();
       });
 
@@ -298,6 +301,27 @@ export function storageContractSuite(name: string, factory: StorageFactory): voi
         expect(await storage.closeRun(closeOf(customer, runId, { status: 'stalled', exit_reason: 'stalled' }))).toBe(false);
         expect((await storage.getRun(customer, runId))?.status).toBe('completed');
         expect(await storage.closeRun(closeOf(customer, newRunId()))).toBe(false);
+      });
+
+      it('closes the runs asked in one turn together, each caller getting its own answer; stats join the baseline ring', async () => {
+        const customer = newCustomer();
+        const runs = Array.from({ length: 5 }, () => smallRun());
+        await storage.writeSpans(
+          batchOf(
+            customer,
+            runs.flatMap((r) => r.spans),
+          ),
+        );
+        const close = (runId: string, steps: number) => storage.closeRun(closeOf(customer, runId, { agent_version: `batch-${customer}`, stats: { steps } }));
+        // All in one turn (one statement); the first run asked twice: the second ask finds it closed.
+        const answers = await Promise.all([...runs.map((r, i) => close(r.runId, i)), close(runs[0].runId, 99)]);
+        expect(answers).toEqual([true, true, true, true, true, false]);
+        for (const r of runs) expect(await storage.getRun(customer, r.runId)).toMatchObject({ status: 'completed', closed_at: expect.any(Date) });
+        expect((await storage.listOpenRuns()).filter((r) => r.customer_id === customer)).toEqual([]);
+        const stats = (await storage.listRecentRunStats(customer, 'support-bot', `batch-${customer}`, 50)) as { steps: number }[];
+        expect(stats.map((x) => x.steps).sort()).toEqual([0, 1, 2, 3, 4]);
+        // A later close of an already-closed run is a no-op.
+        expect(await close(runs[1].runId, 7)).toBe(false);
       });
 
       it('stores spans arriving after the run closed as late', async () => {

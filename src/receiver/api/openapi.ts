@@ -40,8 +40,7 @@ const AGENT_PATH = {
   name: 'agent_id',
   in: 'path',
   required: true,
-  description:
-    'Agent id (URL-encoded). Path parameters are limited to 100 characters (414 beyond): for longer ids use GET /v1/runs?agent= or GET /v1/signals?agent=.',
+  description: 'Agent id (URL-encoded), up to 256 characters.',
   schema: { type: 'string', minLength: 1, maxLength: 100 },
 };
 const AGENT_QUERY = query('agent', 'Only this agent.', { type: 'string', minLength: 1, maxLength: 256 });

@@ -1,0 +1,499 @@
+/**
+ * The packed span body: a compact, self-describing binary form of JSON-like values, used to store a span with all its
+ * events in ONE bytea per span row (the old layout had a span row plus a JSONB row per event, ~1.65 KB per span with
+ * indexes). What makes it small:
+ * - digests and ids (lower-case hex, even length 16–254) are stored as raw bytes: 32 bytes for a SHA-256, not 64+;
+ * - keys and common values come from append-only dictionaries (one byte each) instead of being repeated per row;
+ * - integers are varints; other numbers float64;
+ * - a string, digest or float written once is referred back to by index when it recurs in the same body (tool lists,
+ *   models, event times that equal their span's start and end);
+ * - objects with the usual key sets (a span, an event, each payload type, as the mapping core emits them) are written
+ *   as a shape number and their values: no key bytes at all.
+ * Any other key or value is stored literally, so a field added to MappedSpan or to an event payload later is stored
+ * and read back without a change here. Semantics are JSON's (what the JSONB layout kept): undefined properties are
+ * left out, NaN/±Infinity read back as null, -0 as 0. Key order is kept.
+ *
+ * Format version 1: byte 0 is the version, then one value. NEVER reorder or remove dictionary entries (stored bodies
+ * refer to them by index); append only, and only together with a reader that knows the new entries.
+ */
+
+export const CODEC_VERSION = 1;
+
+const T_NULL = 0;
+const T_FALSE = 1;
+const T_TRUE = 2;
+const T_UINT = 3;
+const T_NEGINT = 4;
+const T_FLOAT = 5;
+const T_STRING = 6;
+const T_HEX = 7;
+const T_ARRAY = 8;
+const T_OBJECT = 9;
+const T_DICT = 10;
+/** A string (or digest) already written in this body: its index among them. */
+const T_STRREF = 11;
+/** A float already written in this body (event times repeat their span's start and end). */
+const T_FLOATREF = 12;
+/** An object whose keys are exactly one of SHAPES, in that order: the shape's index, then the values only. */
+const T_SHAPED = 13;
+
+/** Keys of MappedSpan, span events and their payloads (src/mapping/events.ts), plus the storage envelope's. */
+const KEYS = [
+  // envelope
+  'span',
+  'agent_id',
+  'received_at',
+  'span_id',
+  // MappedSpan
+  'trace_id',
+  'parent_span_id',
+  'name',
+  'category',
+  'start_time',
+  'end_time',
+  'status',
+  'error_type',
+  'agent_name',
+  'service_name',
+  'agent_version',
+  'tools_available',
+  'root',
+  'events',
+  // events
+  'event_type',
+  'seq',
+  'timestamp',
+  'payload',
+  // payloads
+  'source',
+  'root_span_name',
+  'input_hash',
+  'input_length',
+  'system_prompt_hash',
+  'model',
+  'tools',
+  'injection_signal',
+  'provider',
+  'operation',
+  'prompt_tokens',
+  'max_tokens',
+  'tools_offered',
+  'completion_tokens',
+  'reasoning_tokens',
+  'total_tokens',
+  'latency_ms',
+  'finish_reason',
+  'finish_reasons',
+  'output_hash',
+  'output_length',
+  'output_length_source',
+  'tool_calls',
+  'success',
+  'tool_name',
+  'tool_call_id',
+  'args_hash',
+  'args_length',
+  'error_hash',
+  'index_name',
+  'vendor',
+  'query_hash',
+  'top_k',
+  'result_count',
+  'top_score',
+  'signal_name',
+  'meta',
+  'exit_reason',
+  'total_steps',
+  'tool_call_count',
+  'matched_pattern_count',
+  'matched_patterns',
+  'scan_truncated',
+  'scanned_chars',
+  'input',
+  'output',
+  'hash',
+  'length',
+  'content',
+  'facts',
+] as const;
+
+/** Values that recur in most spans: event types, categories, statuses, sources, finish reasons. */
+const VALUES = [
+  'run.started',
+  'llm.called',
+  'llm.responded',
+  'tool.called',
+  'tool.responded',
+  'retrieval.called',
+  'retrieval.responded',
+  'external.signal',
+  'run.completed',
+  'run.errored',
+  'llm',
+  'tool',
+  'retrieval',
+  'agent',
+  'other',
+  'ok',
+  'error',
+  'unset',
+  'otlp',
+  'content',
+  'tokens',
+  'stop',
+  'tool_calls',
+  'length',
+  'chat',
+  'final_answer',
+  'completed',
+] as const;
+
+/** Key lists of the objects the mapping core emits, in its key order (append only, like the dictionaries). */
+const SHAPES: readonly (readonly string[])[] = [
+  ['event_type', 'seq', 'timestamp', 'payload'],
+  [
+    'parent_span_id',
+    'name',
+    'category',
+    'start_time',
+    'end_time',
+    'status',
+    'error_type',
+    'agent_id',
+    'agent_name',
+    'service_name',
+    'agent_version',
+    'tools_available',
+    'root',
+    'events',
+  ],
+  [
+    'span_id',
+    'parent_span_id',
+    'name',
+    'category',
+    'start_time',
+    'end_time',
+    'status',
+    'error_type',
+    'agent_id',
+    'agent_name',
+    'service_name',
+    'agent_version',
+    'tools_available',
+    'root',
+    'events',
+  ],
+  ['received_at', 'span'],
+  ['agent_id', 'received_at', 'span'],
+  ['model', 'provider', 'operation', 'prompt_tokens', 'input_hash', 'input_length', 'max_tokens', 'tools_offered', 'system_prompt_hash'],
+  ['model', 'provider', 'operation', 'prompt_tokens', 'input_hash', 'input_length', 'max_tokens', 'tools_offered'],
+  [
+    'model',
+    'completion_tokens',
+    'reasoning_tokens',
+    'total_tokens',
+    'latency_ms',
+    'finish_reason',
+    'finish_reasons',
+    'output_hash',
+    'output_length',
+    'output_length_source',
+    'tool_calls',
+    'success',
+    'error_type',
+  ],
+  ['tool_name', 'tool_call_id', 'args_hash', 'args_length'],
+  ['tool_name', 'success', 'output_hash', 'output_length', 'latency_ms', 'error_type', 'error_hash'],
+  ['input_hash', 'input_length', 'output_hash', 'error_hash'],
+  ['index_name', 'vendor', 'query_hash', 'top_k'],
+  ['index_name', 'result_count', 'top_score', 'latency_ms', 'success'],
+  ['signal_name', 'source', 'meta'],
+  ['name', 'args_hash'],
+];
+/** Shapes by their first key, for a lookup without building a key string per object (the hot path). */
+const SHAPES_BY_FIRST = new Map<string, number[]>();
+SHAPES.forEach((keys, i) => SHAPES_BY_FIRST.set(keys[0], [...(SHAPES_BY_FIRST.get(keys[0]) ?? []), i]));
+
+/** The shape whose keys are exactly `keys` (those with a storable value), in order, if any. */
+function shapeOf(obj: Record<string, unknown>, keys: string[]): number | undefined {
+  let first: string | undefined;
+  let n = 0;
+  for (const k of keys) {
+    const x = obj[k];
+    if (x === undefined || typeof x === 'function') continue;
+    first ??= k;
+    n++;
+  }
+  const candidates = first === undefined ? undefined : SHAPES_BY_FIRST.get(first);
+  if (!candidates) return undefined;
+  next: for (const id of candidates) {
+    const shape = SHAPES[id];
+    if (shape.length !== n) continue;
+    let j = 0;
+    for (const k of keys) {
+      const x = obj[k];
+      if (x === undefined || typeof x === 'function') continue;
+      if (shape[j++] !== k) continue next;
+    }
+    return id;
+  }
+  return undefined;
+}
+
+const KEY_INDEX = new Map<string, number>(KEYS.map((k, i) => [k, i]));
+const VALUE_INDEX = new Map<string, number>(VALUES.map((v, i) => [v, i]));
+const HEX_RE = /^(?:[0-9a-f]{2}){8,127}$/;
+
+/** Encodes a JSON-like value (what JSON.stringify would keep) into a body. */
+export function encodeBody(value: unknown): Buffer {
+  const w = new Writer();
+  w.byte(CODEC_VERSION);
+  w.value(value);
+  return w.done();
+}
+
+/** Reads a body written by encodeBody. Throws on an unknown version or a truncated body. */
+export function decodeBody(buf: Uint8Array): unknown {
+  const r = new Reader(buf);
+  const version = r.byte();
+  if (version !== CODEC_VERSION) throw new Error(`span body: unknown codec version ${version}`);
+  const v = r.value();
+  if (r.pos !== buf.length) throw new Error('span body: trailing bytes');
+  return v;
+}
+
+class Writer {
+  private buf = Buffer.allocUnsafe(512);
+  private pos = 0;
+  private readonly strings = new Map<string, number>();
+  private readonly floats = new Map<number, number>();
+
+  done(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  byte(b: number): void {
+    this.room(1);
+    this.buf[this.pos++] = b;
+  }
+
+  /** Unsigned varint, up to 2^53. */
+  uint(n: number): void {
+    this.room(8);
+    while (n >= 0x80) {
+      this.buf[this.pos++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    this.buf[this.pos++] = n;
+  }
+
+  string(s: string): void {
+    const len = Buffer.byteLength(s);
+    this.uint(len);
+    this.room(len);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  value(v: unknown): void {
+    switch (typeof v) {
+      case 'string': {
+        const d = v.length <= 19 ? VALUE_INDEX.get(v) : undefined; // the longest dictionary value has 19 characters
+        const seen = d === undefined ? this.strings.get(v) : undefined;
+        if (d !== undefined) {
+          this.byte(T_DICT);
+          this.uint(d);
+        } else if (seen !== undefined) {
+          this.byte(T_STRREF);
+          this.uint(seen);
+        } else if ((this.strings.set(v, this.strings.size), v.length >= 16 && HEX_RE.test(v))) {
+          this.byte(T_HEX);
+          this.uint(v.length / 2);
+          this.room(v.length / 2);
+          this.pos += this.buf.write(v, this.pos, 'hex');
+        } else {
+          this.byte(T_STRING);
+          this.string(v);
+        }
+        return;
+      }
+      case 'number':
+        if (!Number.isFinite(v)) this.byte(T_NULL);
+        else if (Number.isSafeInteger(v)) {
+          if (v >= 0) {
+            this.byte(T_UINT);
+            this.uint(v);
+          } else {
+            this.byte(T_NEGINT);
+            this.uint(-v - 1);
+          }
+        } else {
+          const seen = this.floats.get(v);
+          if (seen !== undefined) {
+            this.byte(T_FLOATREF);
+            this.uint(seen);
+          } else {
+            this.floats.set(v, this.floats.size);
+            this.byte(T_FLOAT);
+            this.room(8);
+            this.pos = this.buf.writeDoubleBE(v, this.pos);
+          }
+        }
+        return;
+      case 'boolean':
+        this.byte(v ? T_TRUE : T_FALSE);
+        return;
+      case 'object':
+        if (v === null) this.byte(T_NULL);
+        else if (Array.isArray(v)) {
+          this.byte(T_ARRAY);
+          this.uint(v.length);
+          // JSON writes undefined/functions inside arrays as null.
+          for (const item of v as unknown[]) this.value(item === undefined || typeof item === 'function' ? null : item);
+        } else if (v instanceof Date) {
+          this.value(v.toISOString());
+        } else {
+          const obj = v as Record<string, unknown>;
+          const keys = Object.keys(obj);
+          const shape = shapeOf(obj, keys);
+          if (shape !== undefined) {
+            this.byte(T_SHAPED);
+            this.uint(shape);
+            for (const k of keys) {
+              const x = obj[k];
+              if (x !== undefined && typeof x !== 'function') this.value(x);
+            }
+            return;
+          }
+          const entries = keys.map((k) => [k, obj[k]] as const).filter(([, x]) => x !== undefined && typeof x !== 'function');
+          this.byte(T_OBJECT);
+          this.uint(entries.length);
+          for (const [k, x] of entries) {
+            const i = KEY_INDEX.get(k);
+            if (i !== undefined) this.uint(i);
+            else {
+              // A literal key: KEYS.length + its byte length, then the bytes.
+              const len = Buffer.byteLength(k);
+              this.uint(KEYS.length + len);
+              this.room(len);
+              this.pos += this.buf.write(k, this.pos, 'utf8');
+            }
+            this.value(x);
+          }
+        }
+        return;
+      default:
+        // undefined at the top level, bigint, symbol: JSON has no such value.
+        throw new Error(`span body: cannot store a value of type ${typeof v}`);
+    }
+  }
+}
+
+class Reader {
+  pos = 0;
+  private readonly strings: string[] = [];
+  private readonly floats: number[] = [];
+  constructor(private readonly buf: Uint8Array) {}
+
+  private ref<T>(table: T[], what: string): T {
+    const i = this.uint();
+    if (i >= table.length) throw new Error(`span body: bad ${what} reference ${i}`);
+    return table[i];
+  }
+
+  byte(): number {
+    if (this.pos >= this.buf.length) throw new Error('span body: truncated');
+    return this.buf[this.pos++];
+  }
+
+  uint(): number {
+    let n = 0;
+    let mul = 1;
+    for (;;) {
+      const b = this.byte();
+      n += (b & 0x7f) * mul;
+      if (b < 0x80) return n;
+      mul *= 0x80;
+    }
+  }
+
+  bytes(n: number): Buffer {
+    if (this.pos + n > this.buf.length) throw new Error('span body: truncated');
+    const out = Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, n);
+    this.pos += n;
+    return out;
+  }
+
+  value(): unknown {
+    const tag = this.byte();
+    switch (tag) {
+      case T_NULL:
+        return null;
+      case T_FALSE:
+        return false;
+      case T_TRUE:
+        return true;
+      case T_UINT:
+        return this.uint();
+      case T_NEGINT:
+        return -this.uint() - 1;
+      case T_FLOAT: {
+        const f = this.bytes(8).readDoubleBE(0);
+        this.floats.push(f);
+        return f;
+      }
+      case T_FLOATREF:
+        return this.ref(this.floats, 'float');
+      case T_STRING: {
+        const v = this.bytes(this.uint()).toString('utf8');
+        this.strings.push(v);
+        return v;
+      }
+      case T_HEX: {
+        const v = this.bytes(this.uint()).toString('hex');
+        this.strings.push(v);
+        return v;
+      }
+      case T_STRREF:
+        return this.ref(this.strings, 'string');
+      case T_DICT: {
+        const i = this.uint();
+        if (i >= VALUES.length) throw new Error(`span body: unknown dictionary value ${i}`);
+        return VALUES[i];
+      }
+      case T_ARRAY: {
+        const n = this.uint();
+        const out: unknown[] = [];
+        for (let i = 0; i < n; i++) out.push(this.value());
+        return out;
+      }
+      case T_SHAPED: {
+        const i = this.uint();
+        if (i >= SHAPES.length) throw new Error(`span body: unknown shape ${i}`);
+        const out: Record<string, unknown> = {};
+        for (const key of SHAPES[i]) out[key] = this.value();
+        return out;
+      }
+      case T_OBJECT: {
+        const n = this.uint();
+        const out: Record<string, unknown> = {};
+        for (let i = 0; i < n; i++) {
+          const k = this.uint();
+          const key = k < KEYS.length ? KEYS[k] : this.bytes(k - KEYS.length).toString('utf8');
+          // defineProperty: a "__proto__" key stays an own property, as JSON.parse makes it.
+          Object.defineProperty(out, key, { value: this.value(), enumerable: true, writable: true, configurable: true });
+        }
+        return out;
+      }
+      default:
+        throw new Error(`span body: unknown tag ${tag}`);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { decodeBody, encodeBody } from '../../src/storage/codec.js';
+import { BinaryCopyWriter } from '../../src/storage/copy-binary.js';
+import { decodeSpanRow, encodeSpanBody, spanKeyBytes, spanKeyText } from '../../src/storage/span-rows.js';
+import { llmSpan, newRunId, rootSpan, sha, toolSpan } from './fixtures.js';
+
+/** What JSON keeps of a value: the layout the codec replaces stored JSONB, so it must read back the same. */
+const viaJson = (v: unknown): unknown => JSON.parse(JSON.stringify(v)) as unknown;
+
+describe('span body codec', () => {
+  it('reads back exactly what JSON would keep, for every kind of value', () => {
+    const value = {
+      digest: sha(),
+      short_hex: 'abcdef', // too short to be stored as bytes
+      upper: sha().toUpperCase(), // not lower-case hex: a plain string
+      odd_hex: `${sha()}a`,
+      ints: [0, 1, 127, 128, 300, 2 ** 31, 2 ** 53 - 1, -1, -128, -(2 ** 53 - 1)],
+      floats: [0.5, 1_764_000_000.123456, -3.25, 1e300, 5e-324],
+      odd: [NaN, Infinity, -Infinity, -0, undefined],
+      flags: [true, false, null],
+      text: 'unicode: é 漢字 🚀 \u0000 end',
+      empty: { nested: {}, list: [] },
+      dict: ['llm.called', 'tool', 'stop', 'ok'],
+      unknown_key_é: { 'another key': 1 },
+      skipped: undefined,
+      date: new Date('2026-01-02T03:04:05.678Z'),
+      ['__proto__']: 'own key',
+    };
+    const back = decodeBody(encodeBody(value));
+    expect(back).toEqual(viaJson(value));
+    expect(Object.keys(back as object)).toEqual(Object.keys(viaJson(value) as object));
+  });
+
+  it('stores a SHA-256 digest in 32 bytes + 2, not 64 characters', () => {
+    const d = sha();
+    expect(encodeBody(d).length).toBe(1 + 1 + 1 + 32);
+    expect(encodeBody('llm.responded').length).toBe(3);
+  });
+
+  it('writes a string, digest or float that recurs in a body once, then refers back to it', () => {
+    const d = sha();
+    const t = 1_764_000_000.123456;
+    const value = { a: [d, 'gpt-4o-mini', t], b: [d, 'gpt-4o-mini', t], c: { d, m: 'gpt-4o-mini', t } };
+    const distinct = { a: [d, 'gpt-4o-mini', t], b: [sha(), 'gpt-4o-maxi', t + 1], c: { d: sha(), m: 'gpt-4o-midi', t: t + 2 } };
+    // Each repeat costs 2 bytes instead of 34 (digest), 13 (string) or 9 (float).
+    expect(encodeBody(distinct).length - encodeBody(value).length).toBe(2 * (32 + 11 + 7));
+    expect(decodeBody(encodeBody(value))).toEqual(value);
+  });
+
+  it('rejects an unknown version, a truncated body and trailing bytes', () => {
+    const body = encodeBody({ a: sha() });
+    expect(() => decodeBody(Buffer.concat([Buffer.from([9]), body.subarray(1)]))).toThrow(/version 9/);
+    expect(() => decodeBody(body.subarray(0, body.length - 3))).toThrow(/truncated/);
+    expect(() => decodeBody(Buffer.concat([body, Buffer.from([0])]))).toThrow(/trailing/);
+  });
+
+  it('packs a span with its events and reads it back, span ids of any form included', () => {
+    const runId = newRunId();
+    const root = rootSpan(runId);
+    const spans = [root, llmSpan(runId, root.span_id, 1), toolSpan(runId, root.span_id), { ...llmSpan(runId, root.span_id, 3), span_id: 'step-7/uuid' }];
+    for (const span of spans) {
+      const body = encodeSpanBody('support-bot', 1_764_000_000_123, span);
+      const keyHex = spanKeyBytes(span.span_id).toString('hex');
+      const back = decodeSpanRow(runId, keyHex, true, body);
+      expect(back).toEqual({ span: viaJson(span), late: true, agent_id: 'support-bot', received_at: new Date(1_764_000_000_123) });
+    }
+    // 16-hex ids are the key itself; other ids hash to 8 bytes (kept verbatim in the body).
+    expect(spanKeyBytes('00000000000000ff').toString('hex')).toBe('00000000000000ff');
+    expect(spanKeyText('ffffffffffffffff')).toBe('-1');
+    expect(spanKeyBytes('step-7/uuid')).toHaveLength(8);
+  });
+
+  it('is several times smaller than the JSON it replaces', () => {
+    const runId = newRunId();
+    const span = llmSpan(runId, rootSpan(runId).span_id, 1);
+    const packed = encodeSpanBody('support-bot', Date.now(), span).length;
+    expect(packed * 2).toBeLessThan(JSON.stringify(span).length);
+  });
+});
+
+describe('binary COPY writer', () => {
+  it('writes the header, each field with its length, NULL-free rows and the trailer', () => {
+    const w = new BinaryCopyWriter();
+    w.row([{ int8: -2n }, { int8bytes: Buffer.from('00000000000000ff', 'hex') }, { bool: true }, { bytea: Buffer.from([7, 8]) }]);
+    const out = w.finish();
+    expect(out.subarray(0, 11).toString('latin1')).toBe('PGCOPY\n\xff\r\n\0');
+    let at = 19;
+    expect(out.readInt16BE(at)).toBe(4);
+    at += 2;
+    expect([out.readInt32BE(at), out.readBigInt64BE(at + 4)]).toEqual([8, -2n]);
+    at += 12;
+    expect([out.readInt32BE(at), out.readBigInt64BE(at + 4)]).toEqual([8, 255n]);
+    at += 12;
+    expect([out.readInt32BE(at), out[at + 4]]).toEqual([1, 1]);
+    at += 5;
+    expect([out.readInt32BE(at), [...out.subarray(at + 4, at + 6)]]).toEqual([2, [7, 8]]);
+    at += 6;
+    expect(out.readInt16BE(at)).toBe(-1);
+    expect(out.length).toBe(at + 2);
+  });
+
+  it('writes text, int4, float8 and NULL fields in their binary send formats', () => {
+    const w = new BinaryCopyWriter();
+    w.row([{ text: 'é' }, { int4: -3 }, { float8: 0.25 }, null]);
+    const out = w.finish();
+    let at = 21;
+    expect([out.readInt32BE(at), out.subarray(at + 4, at + 6).toString('utf8')]).toEqual([2, 'é']);
+    at += 6;
+    expect([out.readInt32BE(at), out.readInt32BE(at + 4)]).toEqual([4, -3]);
+    at += 8;
+    expect([out.readInt32BE(at), out.readDoubleBE(at + 4)]).toEqual([8, 0.25]);
+    at += 12;
+    expect(out.readInt32BE(at)).toBe(-1);
+    expect(out.readInt16BE(at + 4)).toBe(-1);
+  });
+
+  it('spills large values across buffers without losing bytes', () => {
+    const w = new BinaryCopyWriter();
+    const big = Buffer.alloc(200_000, 3);
+    for (let i = 0; i < 3; i++) w.row([{ bytea: big }]);
+    const out = w.finish();
+    expect(out.length).toBe(19 + 3 * (2 + 4 + big.length) + 2);
+    expect(out.subarray(19 + 6, 19 + 6 + big.length).equals(big)).toBe(true);
+  });
+});

@@ -34,6 +34,10 @@ export const CONTENT_ATTRIBUTE_KEYS: ReadonlySet<string> = new Set([
   'tool.description',
   'tool_call.function.arguments',
   'reranker.query',
+  // the request's parameters as sent: tool definitions with their descriptions, response schemas
+  'llm.invocation_parameters',
+  // the app's own free-form metadata (user ids, LangGraph checkpoint namespaces, …)
+  'metadata',
   // Errors (span events)
   'exception.message',
   'exception.stacktrace',

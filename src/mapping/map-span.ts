@@ -6,7 +6,7 @@ import { extractContent, memoDigest, normalizeFinishReason, type ContentFacts } 
 import type { Hasher } from './hash.js';
 import { decodeContentFacts, hasContentFacts } from './content-codec.js';
 import { pushDeclaredSignals } from './declared.js';
-import { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION, withDialect } from './dialects/index.js';
+import { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION, TOOL_UNNAMED, withDialect } from './dialects/index.js';
 
 export interface MapOptions {
   hasher: Hasher;
@@ -211,13 +211,19 @@ function pushLlm(
   });
 }
 
-/** gen_ai.response.finish_reasons → gen_ai.completion.N.finish_reason / output messages → llm.response.finish_reason. */
+/**
+ * Single finish-reason attributes after the semconv array and content: Traceloop legacy, OpenInference (`llm.finish_reason`,
+ * openinference-instrumentation-* 4.x), the Anthropic SDK's own spans (`anthropic.message.stop_reason`).
+ */
+const FINISH_REASON = ['llm.response.finish_reason', 'llm.finish_reason', 'anthropic.message.stop_reason'];
+
+/** gen_ai.response.finish_reasons → gen_ai.completion.N.finish_reason / output messages → FINISH_REASON. */
 function readFinishReasons(a: Attributes, facts: ContentFacts): string[] {
   const fromAttr = stringArray(a, 'gen_ai.response.finish_reasons');
   if (fromAttr !== null) return fromAttr.map(normalizeFinishReason);
   if (facts.finish_reasons !== null) return facts.finish_reasons;
-  const legacy = str(a, 'llm.response.finish_reason');
-  return legacy !== null ? [normalizeFinishReason(legacy)] : [];
+  const single = firstString(a, FINISH_REASON);
+  return single !== null ? [normalizeFinishReason(single)] : [];
 }
 
 function pushTool(
@@ -230,7 +236,10 @@ function pushTool(
   success: boolean,
   errorType: string | null,
 ): void {
-  const toolName = readToolName(span.attributes, span.name);
+  // A tool whose name its emitter never says (LangChain through OpenLLMetry, dialects/openllmetry-langchain.ts) is
+  // told apart by its arguments, never named after its class: calls with the same arguments are the same tool.
+  const toolName =
+    span.attributes[TOOL_UNNAMED] === true ? `unnamed_tool#${(facts.args?.hash ?? span.spanId).slice(0, 8)}` : readToolName(span.attributes, span.name);
   events.push({
     event_type: 'tool.called',
     seq: 0,

@@ -7,6 +7,8 @@ import { RunTracker } from '../runs/tracker.js';
 import { Admission } from './admission.js';
 import { RunJudging } from './judging.js';
 import { mapUnits } from './map-units.js';
+import { prepareUnits } from './prepare-units.js';
+import type { SplitDiagnosis } from '../runs/split-traces.js';
 import type { ConsumeResult, IngestUnit, Judge, MappedUnit, PipelineLogger, SignalSink, StorageAccess } from './types.js';
 
 export interface PipelineOptions {
@@ -125,6 +127,15 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       failedSinceLog = 0;
     },
   });
+  // A split emitter (runs/split-traces.ts) is reported once per service and scope every 10 minutes, not per export.
+  const diagnosed = new Map<string, number>();
+  const diagnose = (d: SplitDiagnosis) => {
+    const key = `${d.service ?? ''}\u0000${d.scope}`;
+    const now = Date.now();
+    if (now - (diagnosed.get(key) ?? -Infinity) < 600_000) return;
+    diagnosed.set(key, now);
+    opts.log.warn({ service: d.service, scope: d.scope, spans: d.spans, grouped: d.grouped, ungrouped: d.ungrouped }, d.advice);
+  };
   const judging = new RunJudging(opts.storage, opts.judge, opts.sink, opts.log, (c, r) => tracker.isOpen(c, r));
 
   /** After a durable write: feed the spans of still-open runs to the tracker (late spans are stored and flagged). */
@@ -163,7 +174,9 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     admit: () => admission.acquire(),
 
     async consume(batch) {
-      const mapped = mapUnits(batch.units, mapUnit, opts.log);
+      const prepared = prepareUnits(batch.units);
+      for (const d of prepared.diagnoses) diagnose(d);
+      const mapped = mapUnits(prepared.units, mapUnit, opts.log);
       const result: ConsumeResult = { accepted: 0, duplicates: 0, rejected: mapped.rejected, reasons: mapped.reasons };
       if (mapped.byCustomer.size > 0) {
         const storage = opts.storage();

@@ -5,7 +5,7 @@ import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelem
 import { createHasher } from '../mapping/index.js';
 import { resolveProcessorConfig, type DunetraceSpanProcessorOptions, type ProcessorConfig } from './config.js';
 import { BoundedQueue } from './queue.js';
-import { createSpanRedactor } from './redact-span.js';
+import { createSpanRedactor, withBatchFacts } from './redact-span.js';
 import { isAgentSpan } from './relevance.js';
 
 /** Counters since construction. */
@@ -245,7 +245,7 @@ export class DunetraceSpanProcessor implements SpanProcessor {
     try {
       await this.waitForResources(sources);
       const spans: ReadableSpan[] = [];
-      for (const s of sources) {
+      for (const s of withBatchFacts(sources)) {
         try {
           spans.push(this.redact(s));
         } catch (err) {

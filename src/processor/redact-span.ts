@@ -2,6 +2,7 @@ import { isValidSpanId, type Attributes as ApiAttributes, type Link } from '@ope
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { contentString } from '../mapping/attributes.js';
+import { failedToolNames, withToolName } from '../mapping/dialects/index.js';
 import { CONTENT_FACTS_PREFIX, hasContentFacts, isContentAttribute, redactAttributes, type Hasher } from '../mapping/index.js';
 import type { Attributes, OtlpSpanEvent } from '../otlp/model.js';
 import { copySpan, resourceWith } from './span-copy.js';
@@ -104,4 +105,25 @@ function redactLinks(links: Link[], hasher: Hasher): Link[] {
     out[i] = { ...links[i], attributes: changed };
   }
   return out ?? links;
+}
+
+/**
+ * A batch's spans ready for redaction: LangChain tool spans that threw get the name their LangGraph tools node
+ * recorded (mapping/dialects/openllmetry-langchain.ts), as the receiver does per export, so both paths map alike.
+ * A named span is a view of the original (its own attributes over the original as prototype); the others are the
+ * originals.
+ */
+export function withBatchFacts(spans: ReadableSpan[]): ReadableSpan[] {
+  const names = failedToolNames(spans, (s) => ({
+    traceId: s.spanContext().traceId,
+    start: hrToNanos(s.startTime),
+    end: hrToNanos(s.endTime),
+    attributes: s.attributes as Attributes,
+  }));
+  if (names.size === 0) return spans;
+  return spans.map((s) => {
+    const n = names.get(s);
+    if (n === undefined) return s;
+    return Object.create(s, { attributes: { value: withToolName(s.attributes as Attributes, n) as ApiAttributes, enumerable: true } }) as ReadableSpan;
+  });
 }

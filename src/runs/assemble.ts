@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { MappedSpan, RunEvent, SpanEvent, LlmRespondedPayload } from '../mapping/events.js';
 import { joinSpans } from './join.js';
+import { dedupeNestedLlm } from './nested-llm.js';
 import type { AssembledRun, ExitReason, RunStatus } from './types.js';
 
 export interface AssemblySpan {
@@ -28,7 +29,7 @@ const STEP_EVENTS = new Set(['llm.called', 'tool.called', 'retrieval.called']);
  * their span's step; the terminal event takes the last step.
  */
 export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): AssembledRun {
-  const onTime = joinSpans(input.filter((s) => !s.late).map((s) => s.span)).sort(byStart);
+  const onTime = dedupeNestedLlm(joinSpans(input.filter((s) => !s.late).map((s) => s.span))).sort(byStart);
   const late = joinSpans(input.filter((s) => s.late).map((s) => s.span)).sort(byStart);
 
   const root = onTime.find((s) => s.parent_span_id === null) ?? null;

@@ -1,6 +1,8 @@
 import type { Attributes } from '../../otlp/model.js';
 import type { SpanCategory } from '../events.js';
 import { genkit } from './genkit.js';
+import { openinferenceAgent } from './openinference.js';
+import { openllmetryLangchain } from './openllmetry-langchain.js';
 import type { Dialect, DialectReading } from './types.js';
 import { vercelAi } from './vercel-ai.js';
 
@@ -12,7 +14,7 @@ export { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION } from './types.js';
  * / OpenInference. Each one (a module in this folder) translates its spans' structure into the canonical attributes
  * the mapping core already reads; everything downstream (classification, events, redaction) is shared.
  */
-export const DIALECTS: readonly Dialect[] = [vercelAi, genkit];
+export const DIALECTS: readonly Dialect[] = [vercelAi, genkit, openllmetryLangchain, openinferenceAgent];
 
 /**
  * The category a dialect gives the span: undefined when no dialect claims it, null when one does but does not
@@ -44,3 +46,5 @@ export function dialectView(name: string, attrs: Attributes): { view: Attributes
 }
 
 export const withDialect = (name: string, attrs: Attributes): Attributes => dialectView(name, attrs).view;
+
+export { failedToolNames, nameFailedTools, TOOL_UNNAMED, withToolName } from './openllmetry-langchain.js';

@@ -201,18 +201,37 @@ await describeWithPostgres('several receivers on one Postgres server', () => {
     stream.stop();
   }, 180_000);
 
-  it('the runs a SIGKILLed receiver was tracking are completed by its peers within idle timeout + grace', async () => {
+  it('a receiver SIGKILLed under load: every run it answered 200 is stored whole and judged by its peers within idle timeout + grace', async () => {
     const victim = procs[2];
-    const runs = Array.from({ length: 8 }, () => newTraceId());
-    // Every span of these runs to the victim: only it tracks them when it dies (answered 200: they are stored).
-    await Promise.all(runs.map((id) => post(victim.url, agentRun(id, 'loop').spans)));
+    const runs: string[] = []; // acknowledged (200) by the victim
+    let killing = false;
+    // Two senders keep posting whole runs at the victim until it dies; a request cut by the kill is not acknowledged.
+    const sender = async () => {
+      while (!killing) {
+        const id = newTraceId();
+        const res = await fetch(`${victim.url}/v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+          body: otlpJson(agentRun(id, 'loop').spans, { 'service.name': 'scale-agent' }),
+        }).catch(() => null);
+        if (res?.status === 200) runs.push(id);
+      }
+    };
+    const senders = [sender(), sender()];
+    await expect.poll(() => runs.length, { timeout: 30_000, interval: 20 }).toBeGreaterThanOrEqual(8);
     victim.child.kill('SIGKILL');
+    killing = true;
     await victim.exited;
     const killedAt = Date.now();
+    await Promise.all(senders);
     await waitClosed(procs[0].url, runs, 30_000);
     // Grace + the peers' slack + one sweep period, with room for a loaded machine.
     expect(Date.now() - killedAt).toBeLessThan(IDLE_MS + GRACE_MS + 10_000);
-    for (const id of runs) expect(await signalsOf(procs[1].url, id), `run ${id}`).toEqual(['TOOL_LOOP']);
+    const whole = agentRun(newTraceId(), 'loop').spans.length;
+    for (const id of runs) {
+      expect((await get(procs[0].url, `/v1/runs/${id}`)).span_count, `run ${id}`).toBe(whole);
+      expect(await signalsOf(procs[1].url, id), `run ${id}`).toEqual(['TOOL_LOOP']);
+    }
     await expect
       .poll(() => hook.hits.filter((h) => runs.includes((JSON.parse(h.body) as { run_id: string }).run_id)).length, { timeout: 20_000 })
       .toBe(runs.length);

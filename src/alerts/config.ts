@@ -1,6 +1,6 @@
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { DEFAULT_SEND_TIMEOUT_MS } from './sender.js';
-import { SEVERITY_RANK, type AlertSeverity, type Channel } from './types.js';
+import { SEVERITY_RANK, type Severity, type Channel } from './types.js';
 
 /** The dispatcher's configuration: what the receiver passes in, and how it is checked and completed with defaults. */
 
@@ -8,13 +8,13 @@ export interface AlertDispatcherConfig {
   /** SLACK_WEBHOOK_URL (a secret: only its host is ever logged). */
   slackWebhookUrl: string | null;
   /** SLACK_MIN_SEVERITY, default HIGH. */
-  slackMinSeverity?: AlertSeverity;
+  slackMinSeverity?: Severity;
   /** WEBHOOK_URL */
   webhookUrl: string | null;
   /** WEBHOOK_SECRET: signs bodies (X-Dunetrace-Signature). */
   webhookSecret?: string | null;
   /** WEBHOOK_MIN_SEVERITY, default LOW. */
-  webhookMinSeverity?: AlertSeverity;
+  webhookMinSeverity?: Severity;
   /** DUNETRACE_DASHBOARD_URL: "View run" → <dashboardUrl>/runs/<run_id>; no button when null. */
   dashboardUrl: string | null;
   /** DUNETRACE_ALERT_BURST: alerts per (agent, failure_type) and window sent individually, default 10. */
@@ -41,8 +41,8 @@ export interface AlertDispatcherConfig {
 }
 
 const DISPATCH_DEFAULTS = {
-  slackMinSeverity: 'HIGH' as AlertSeverity,
-  webhookMinSeverity: 'LOW' as AlertSeverity,
+  slackMinSeverity: 'HIGH' as Severity,
+  webhookMinSeverity: 'LOW' as Severity,
   burst: 10,
   floodWindowMs: 60_000,
   timeoutMs: DEFAULT_SEND_TIMEOUT_MS,
@@ -59,7 +59,7 @@ export interface ChannelTarget {
   name: Channel;
   url: string;
   host: string;
-  min: AlertSeverity;
+  min: Severity;
 }
 
 /** Every setting resolved: defaults applied, the dashboard URL without trailing slashes, an empty secret as null. */
@@ -93,7 +93,7 @@ export function resolveConfig(config: AlertDispatcherConfig): { settings: Dispat
   };
   const problems: string[] = [];
   const channels: ChannelTarget[] = [];
-  const target = (name: Channel, url: string | null, min: AlertSeverity) => {
+  const target = (name: Channel, url: string | null, min: Severity) => {
     if (!url) return;
     const host = httpHost(url);
     if (host === null) problems.push(`${name} URL is not an http(s) URL`);

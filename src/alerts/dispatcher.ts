@@ -11,7 +11,7 @@ import { errorText } from './redact.js';
 import { WakeTimer } from './scheduler.js';
 import { postJson, type PostFn, type SendResult } from './sender.js';
 import { emptyStats, type AlertStats } from './stats.js';
-import { atLeast, type AlertLogger, type AlertSeverity, type AlertSignal, type Channel, type ExplainFn, type Explanation } from './types.js';
+import { atLeast, type AlertLogger, type Severity, type StoredSignal, type Channel, type ExplainFn, type Explanation } from './types.js';
 
 /**
  * Event-driven alert delivery. notify() records one outbox row per (signal, channel) and POSTs at once; failures are
@@ -35,7 +35,7 @@ export interface AlertDispatcherDeps {
   outbox: Outbox;
   explain: ExplainFn;
   /** Loads a stored signal for resends and digests; null when it no longer exists. */
-  loadSignal: (id: number) => Promise<AlertSignal | null>;
+  loadSignal: (id: number) => Promise<StoredSignal | null>;
   logger?: AlertLogger;
   /** Epoch ms. Timers still run on real time; the clock stamps rows, windows and Retry-After dates. */
   clock?: () => number;
@@ -60,7 +60,7 @@ export class AlertDispatcher {
   private readonly timer: WakeTimer;
   private readonly outbox: Outbox;
   private readonly explain: ExplainFn;
-  private readonly loadSignal: (id: number) => Promise<AlertSignal | null>;
+  private readonly loadSignal: (id: number) => Promise<StoredSignal | null>;
   private readonly log: AlertLogger;
   private readonly clock: () => number;
   private readonly random: () => number;
@@ -90,7 +90,7 @@ export class AlertDispatcher {
   }
 
   /** Channels that will receive alerts (for a startup log line); hosts only. */
-  describe(): { channel: Channel; host: string; minSeverity: AlertSeverity }[] {
+  describe(): { channel: Channel; host: string; minSeverity: Severity }[] {
     return this.channels.map((c) => ({ channel: c.name, host: c.host, minSeverity: c.min }));
   }
 
@@ -102,7 +102,7 @@ export class AlertDispatcher {
    * Records and sends alerts for newly stored signals. Resolves once each new delivery had its first attempt (or was
    * held for a digest); never rejects. Callers on a hot path need not await it.
    */
-  notify(signals: readonly AlertSignal[]): Promise<void> {
+  notify(signals: readonly StoredSignal[]): Promise<void> {
     if (this.closed || this.channels.length === 0 || signals.length === 0) return Promise.resolve();
     return this.track(this.doNotify(signals, this.clock()));
   }
@@ -131,7 +131,7 @@ export class AlertDispatcher {
 
   // --- notify ---
 
-  private async doNotify(signals: readonly AlertSignal[], now: number): Promise<void> {
+  private async doNotify(signals: readonly StoredSignal[], now: number): Promise<void> {
     const candidates = this.claimNew(signals);
     if (candidates.length === 0) return;
     const rows = await this.record(candidates, now);
@@ -166,8 +166,8 @@ export class AlertDispatcher {
   }
 
   /** Claims the (signal, channel) pairs to alert: not shadow, at or above the channel's minimum, not being handled already. */
-  private claimNew(signals: readonly AlertSignal[]): { signal: AlertSignal; channel: ChannelTarget }[] {
-    const claimed: { signal: AlertSignal; channel: ChannelTarget }[] = [];
+  private claimNew(signals: readonly StoredSignal[]): { signal: StoredSignal; channel: ChannelTarget }[] {
+    const claimed: { signal: StoredSignal; channel: ChannelTarget }[] = [];
     for (const signal of signals) {
       if (signal.shadow) {
         this.counters.skipped_shadow += this.channels.length;
@@ -183,7 +183,7 @@ export class AlertDispatcher {
   }
 
   /** Creates the outbox rows, leased to this process; returns the new ones by pair, or null when the outbox failed. */
-  private async record(candidates: readonly { signal: AlertSignal; channel: ChannelTarget }[], now: number): Promise<Map<string, Delivery> | null> {
+  private async record(candidates: readonly { signal: StoredSignal; channel: ChannelTarget }[], now: number): Promise<Map<string, Delivery> | null> {
     try {
       const created = await this.outbox.enqueue(
         candidates.map((c) => ({
@@ -286,7 +286,7 @@ export class AlertDispatcher {
   }
 
   /** The row's signal, null when it no longer exists, or undefined (released, logged) when loading failed. */
-  private async load(row: Delivery): Promise<AlertSignal | null | undefined> {
+  private async load(row: Delivery): Promise<StoredSignal | null | undefined> {
     try {
       return await this.loadSignal(row.signal_id);
     } catch (err) {
@@ -380,7 +380,7 @@ export class AlertDispatcher {
     return this.post(job.channel.url, request.body, request.headers, { timeoutMs: this.cfg.timeoutMs, now: this.clock });
   }
 
-  private explainSafe(signal: AlertSignal): Explanation {
+  private explainSafe(signal: StoredSignal): Explanation {
     try {
       return this.explain(signal);
     } catch (err) {

@@ -1,4 +1,4 @@
-import type { AlertSignal } from './types.js';
+import type { StoredSignal } from './types.js';
 
 /**
  * Flood guard, pure (no timers; `now` is passed in). Per key — the dispatcher uses (channel, customer, agent,
@@ -30,7 +30,7 @@ interface KeyState {
 const SWEEP_EVERY = 256;
 
 /** The dispatcher's flood key: alerts of one (channel, customer, agent, failure_type) share a rate and a digest. */
-export function floodKey(channel: string, s: Pick<AlertSignal, 'customer_id' | 'agent_id' | 'failure_type'>): string {
+export function floodKey(channel: string, s: Pick<StoredSignal, 'customer_id' | 'agent_id' | 'failure_type'>): string {
   return [channel, s.customer_id, s.agent_id, s.failure_type].join('\u0000');
 }
 

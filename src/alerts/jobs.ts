@@ -2,15 +2,15 @@ import type { ClaimedPair } from './claims.js';
 import type { ChannelTarget } from './config.js';
 import { floodKey } from './flood-guard.js';
 import type { Delivery } from './outbox.js';
-import type { AlertSignal } from './types.js';
+import type { StoredSignal } from './types.js';
 
 /**
  * A unit of sending: one message to one channel, for one signal or for a flood-guard digest of several. `rows` are
  * the outbox rows its outcome is recorded on (none when the outbox could not record them); `attempts` were made before.
  */
 export type Job =
-  | { kind: 'single'; channel: ChannelTarget; rows: Delivery[]; signal: AlertSignal; attempts: number }
-  | { kind: 'digest'; channel: ChannelTarget; rows: Delivery[]; signals: AlertSignal[]; attempts: number };
+  | { kind: 'single'; channel: ChannelTarget; rows: Delivery[]; signal: StoredSignal; attempts: number }
+  | { kind: 'digest'; channel: ChannelTarget; rows: Delivery[]; signals: StoredSignal[]; attempts: number };
 
 /** The (signal, channel) pairs a job holds claims on. */
 export function jobPairs(job: Job): ClaimedPair[] {
@@ -25,7 +25,7 @@ export function rowIds(rows: readonly Delivery[]): number[] {
  * Jobs for outbox rows taken from the outbox with their signals: a row not folded into a digest is sent alone; digest
  * rows are sent as one digest per flood key, counted as many attempts as its most-tried row. Singles come first.
  */
-export function jobsFromRows(loaded: readonly { row: Delivery; signal: AlertSignal; channel: ChannelTarget }[]): Job[] {
+export function jobsFromRows(loaded: readonly { row: Delivery; signal: StoredSignal; channel: ChannelTarget }[]): Job[] {
   const singles: Job[] = [];
   const digests = new Map<string, Extract<Job, { kind: 'digest' }>>();
   for (const { row, signal, channel } of loaded) {

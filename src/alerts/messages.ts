@@ -1,6 +1,6 @@
 import type { Job } from './jobs.js';
 import { buildSlackDigestRequest, buildSlackRequest } from './slack.js';
-import { SEVERITY_RANK, type AlertDigest, type AlertSeverity, type AlertSignal, type Explanation } from './types.js';
+import { SEVERITY_RANK, type AlertDigest, type Severity, type StoredSignal, type Explanation } from './types.js';
 import { buildWebhookDigestRequest, buildWebhookRequest } from './webhook.js';
 
 /** The HTTP request a job sends, from the channel's message builder (slack.ts, webhook.ts). Pure apart from `explain`. */
@@ -16,7 +16,7 @@ export interface MessageOptions {
 
 export function buildJobRequest(
   job: Job,
-  explain: (s: AlertSignal) => Explanation,
+  explain: (s: StoredSignal) => Explanation,
   options: MessageOptions,
   sentAt: number,
 ): { body: string; headers: Record<string, string> } {
@@ -40,11 +40,11 @@ export function buildJobRequest(
 }
 
 /** Folds signals of one flood key into a digest: oldest first, the highest severity, counts per severity. */
-export function buildDigest(signals: readonly AlertSignal[], explain: (s: AlertSignal) => Explanation, options: MessageOptions): AlertDigest {
+export function buildDigest(signals: readonly StoredSignal[], explain: (s: StoredSignal) => Explanation, options: MessageOptions): AlertDigest {
   const sorted = [...signals].sort((a, b) => a.detected_at.getTime() - b.detected_at.getTime() || a.id - b.id);
   const first = sorted[0];
-  const severity_counts: Partial<Record<AlertSeverity, number>> = {};
-  let severity: AlertSeverity = 'LOW';
+  const severity_counts: Partial<Record<Severity, number>> = {};
+  let severity: Severity = 'LOW';
   for (const s of sorted) {
     severity_counts[s.severity] = (severity_counts[s.severity] ?? 0) + 1;
     if (SEVERITY_RANK[s.severity] > SEVERITY_RANK[severity]) severity = s.severity;
@@ -66,7 +66,7 @@ export function buildDigest(signals: readonly AlertSignal[], explain: (s: AlertS
 }
 
 /** What is sent when the explainer fails: built from the failure type and step only, so it holds no content either. */
-export function fallbackExplanation(signal: AlertSignal): Explanation {
+export function fallbackExplanation(signal: StoredSignal): Explanation {
   return {
     title: `${signal.failure_type} detected`,
     what: `Detector ${signal.failure_type} fired at step ${signal.step_index}.`,

@@ -1,4 +1,4 @@
-import type { AlertDigest, AlertSeverity, AlertSignal, Explanation } from './types.js';
+import type { AlertDigest, Severity, StoredSignal, Explanation } from './types.js';
 
 /**
  * Slack incoming-webhook messages (Block Kit inside a coloured attachment), pure. Layout follows upstream §6.4.
@@ -6,7 +6,7 @@ import type { AlertDigest, AlertSeverity, AlertSignal, Explanation } from './typ
  * malformed block is a permanent 400 `invalid_blocks` and the alert would be lost.
  */
 
-const SEVERITY_STYLE: Readonly<Record<AlertSeverity, { color: string; emoji: string }>> = {
+const SEVERITY_STYLE: Readonly<Record<Severity, { color: string; emoji: string }>> = {
   CRITICAL: { color: '#FF0000', emoji: ':red_circle:' },
   HIGH: { color: '#FF6B00', emoji: ':large_orange_circle:' },
   MEDIUM: { color: '#FFB800', emoji: ':large_yellow_circle:' },
@@ -39,7 +39,7 @@ export interface SlackMessage {
   attachments: [{ color: string; blocks: SlackBlock[] }];
 }
 
-export function buildSlackMessage(signal: AlertSignal, explanation: Explanation, dashboardUrl: string | null): SlackMessage {
+export function buildSlackMessage(signal: StoredSignal, explanation: Explanation, dashboardUrl: string | null): SlackMessage {
   const style = SEVERITY_STYLE[signal.severity];
   const pct = Math.round(clamp01(signal.confidence) * 100);
   const blocks: SlackBlock[] = [
@@ -117,7 +117,7 @@ export function buildSlackDigestMessage(digest: AlertDigest, dashboardUrl: strin
 }
 
 /** The POST for one alert: the message as JSON (Slack's incoming webhooks need no other header). */
-export function buildSlackRequest(signal: AlertSignal, explanation: Explanation, dashboardUrl: string | null): SlackRequest {
+export function buildSlackRequest(signal: StoredSignal, explanation: Explanation, dashboardUrl: string | null): SlackRequest {
   return slackRequest(buildSlackMessage(signal, explanation, dashboardUrl));
 }
 

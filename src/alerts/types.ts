@@ -3,13 +3,8 @@
 import type { Explanation, Severity, StoredSignal } from '../model/index.js';
 
 export { SEVERITY_RANK, atLeast } from '../model/index.js';
-export type { Explanation, SuggestedFix } from '../model/index.js';
-/** Severity names as the alerts stage reads them (the model's Severity). */
-export type AlertSeverity = Severity;
-/** A stored failure signal, as alerts deliver it. */
-export type AlertSignal = StoredSignal;
-
-export type ExplainFn = (signal: AlertSignal) => Explanation;
+export type { Explanation, Severity, StoredSignal, SuggestedFix } from '../model/index.js';
+export type ExplainFn = (signal: StoredSignal) => Explanation;
 
 export type Channel = 'slack' | 'webhook';
 
@@ -28,12 +23,12 @@ export interface AlertDigest {
   agent_id: string;
   failure_type: string;
   /** The highest severity among the folded alerts. */
-  severity: AlertSeverity;
+  severity: Severity;
   /** Number of folded alerts (all of them, even when run_ids is capped by a message builder). */
   count: number;
   /** Run ids of the folded alerts, oldest first (uncapped here; builders cap what they print). */
   run_ids: string[];
-  severity_counts: Partial<Record<AlertSeverity, number>>;
+  severity_counts: Partial<Record<Severity, number>>;
   first_detected_at: Date;
   last_detected_at: Date;
   /** The explainer's title for this failure type (from one of the folded signals). */

@@ -1,5 +1,5 @@
 import { SIGNATURE_HEADER, sign } from './signature.js';
-import type { AlertDigest, AlertSignal, Explanation } from './types.js';
+import type { AlertDigest, StoredSignal, Explanation } from './types.js';
 
 /**
  * Generic webhook requests, pure. The body is compact JSON with upstream's field order (§6.4); `evidence` is the
@@ -65,7 +65,7 @@ interface WebhookDigestBody {
   run_ids_truncated: boolean;
 }
 
-function buildWebhookBody(signal: AlertSignal, explanation: Explanation, sentAt: Date): string {
+function buildWebhookBody(signal: StoredSignal, explanation: Explanation, sentAt: Date): string {
   const body: WebhookBody = {
     schema_version: WEBHOOK_SCHEMA_VERSION,
     event: 'failure_signal',
@@ -92,7 +92,7 @@ function buildWebhookBody(signal: AlertSignal, explanation: Explanation, sentAt:
   return JSON.stringify(body);
 }
 
-export function buildWebhookRequest(signal: AlertSignal, explanation: Explanation, options: WebhookOptions): WebhookRequest {
+export function buildWebhookRequest(signal: StoredSignal, explanation: Explanation, options: WebhookOptions): WebhookRequest {
   const body = buildWebhookBody(signal, explanation, options.sentAt);
   return { body, headers: headers('failure_signal', body, options) };
 }

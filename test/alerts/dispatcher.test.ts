@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AlertDispatcher, verifySignature, type AlertDispatcherConfig, type AlertSignal, type Outbox, type SlackMessage } from '../../src/alerts/index.js';
+import { AlertDispatcher, verifySignature, type AlertDispatcherConfig, type StoredSignal, type Outbox, type SlackMessage } from '../../src/alerts/index.js';
 import { MemoryOutbox } from './memory-outbox.js';
 import {
   explain,
@@ -63,11 +63,11 @@ interface Rig {
   slack: TestServer;
   webhook: TestServer;
   outbox: Outbox;
-  store: Map<number, AlertSignal>;
+  store: Map<number, StoredSignal>;
   log: ReturnType<typeof memoryLogger>;
   make(config?: Partial<AlertDispatcherConfig>): AlertDispatcher;
   /** Stores the signals (as the pipeline does) and returns them. */
-  save(signals: AlertSignal[]): AlertSignal[];
+  save(signals: StoredSignal[]): StoredSignal[];
 }
 
 async function rig(
@@ -84,7 +84,7 @@ async function rig(
     () => webhook.close(),
   );
   const outbox = opts.outbox ?? new MemoryOutbox();
-  const store = new Map<number, AlertSignal>();
+  const store = new Map<number, StoredSignal>();
   const log = memoryLogger();
   return {
     slack,
@@ -227,7 +227,7 @@ describe('AlertDispatcher → Slack and webhook (real local HTTP servers)', () =
   it('filters by each channel’s minimum severity (defaults: Slack HIGH, webhook LOW)', async () => {
     const r = await rig();
     const d = r.make();
-    const sigs = r.save(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'].map((severity) => makeSignal({ severity: severity as AlertSignal['severity'] })));
+    const sigs = r.save(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'].map((severity) => makeSignal({ severity: severity as StoredSignal['severity'] })));
     await d.notify(sigs);
     expect(r.slack.received.map((x) => slackBody(x).attachments[0].color)).toEqual(['#FF6B00', '#FF0000']);
     expect(r.webhook.received.map((x) => hookBody(x).severity)).toEqual(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']);
@@ -237,7 +237,7 @@ describe('AlertDispatcher → Slack and webhook (real local HTTP servers)', () =
   it('honours custom minimums', async () => {
     const r = await rig();
     const d = r.make({ slackMinSeverity: 'CRITICAL', webhookMinSeverity: 'HIGH' });
-    await d.notify(r.save(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'].map((severity) => makeSignal({ severity: severity as AlertSignal['severity'] }))));
+    await d.notify(r.save(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'].map((severity) => makeSignal({ severity: severity as StoredSignal['severity'] }))));
     expect(r.slack.received.map((x) => slackBody(x).text.split(':')[0])).toEqual(['CRITICAL']);
     expect(r.webhook.received.map((x) => hookBody(x).severity)).toEqual(['HIGH', 'CRITICAL']);
   });

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import type { AlertLogger, AlertSeverity, AlertSignal, Explanation } from '../../src/alerts/index.js';
+import type { AlertLogger, Severity, StoredSignal, Explanation } from '../../src/alerts/index.js';
 
 // The endpoints and the waiting helpers are the outside world: they run on real time even while a test fakes the
 // dispatcher's timers (vi.useFakeTimers replaces the globals; these references are taken before any test runs).
@@ -103,7 +103,7 @@ export async function startServer(responder: (req: Received, index: number) => R
 
 let nextId = 1;
 
-export function makeSignal(overrides: Partial<AlertSignal> = {}): AlertSignal {
+export function makeSignal(overrides: Partial<StoredSignal> = {}): StoredSignal {
   return {
     id: nextId++,
     customer_id: 'cust-1',
@@ -122,14 +122,14 @@ export function makeSignal(overrides: Partial<AlertSignal> = {}): AlertSignal {
   };
 }
 
-export function signalsOf(n: number, overrides: Partial<AlertSignal> = {}): AlertSignal[] {
+export function signalsOf(n: number, overrides: Partial<StoredSignal> = {}): StoredSignal[] {
   return Array.from({ length: n }, () => makeSignal(overrides));
 }
 
 const ev = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '?');
 
 /** A deterministic stand-in for the explainer (templates only, no content). */
-export function explain(s: AlertSignal): Explanation {
+export function explain(s: StoredSignal): Explanation {
   return {
     title: `Tool loop: ${s.failure_type}`,
     what: `The agent called the same tool ${ev(s.evidence.count)} times in a row.`,
@@ -158,7 +158,7 @@ export function memoryLogger(): AlertLogger & { lines: LogLine[] } {
   };
 }
 
-export const SEVERITIES: AlertSeverity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
+export const SEVERITIES: Severity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 
 /** Real time, also under fake timers. */
 export const sleep = (ms: number) => new Promise((r) => realSetTimeout(r, ms));

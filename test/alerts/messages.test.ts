@@ -202,9 +202,3 @@ describe('buildWebhookRequest', () => {
     }
   });
 });
-
-// Compile-time: a stored StoredSignal is an AlertSignal (tsc fails here if the two drift apart).
-import type { StoredSignal } from '../../src/storage/types.js';
-import type { AlertSignal } from '../../src/alerts/index.js';
-const _rowIsAlertSignal = (row: StoredSignal): AlertSignal => row;
-void _rowIsAlertSignal;

@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AlertDispatcher, ALERT_DELIVERIES_MIGRATION, SqlOutbox, type AlertSignal, type Delivery, type Outbox } from '../../src/alerts/index.js';
+import { AlertDispatcher, ALERT_DELIVERIES_MIGRATION, SqlOutbox, type StoredSignal, type Delivery, type Outbox } from '../../src/alerts/index.js';
 import type { Executor } from '../../src/storage/driver.js';
 import { MemoryOutbox } from './memory-outbox.js';
 import { explain, makeSignal, memoryLogger, startServer, webhookOk, type Received, type TestServer } from './helpers.js';
@@ -156,7 +156,7 @@ describe('AlertDispatcher on SqlOutbox (PGlite)', () => {
   afterEach(async () => server?.close());
   const body = (q: Received) => JSON.parse(q.body) as { step_index: number; event: string; count?: number };
 
-  function dispatcher(store: Map<number, AlertSignal>, config: Record<string, unknown> = {}) {
+  function dispatcher(store: Map<number, StoredSignal>, config: Record<string, unknown> = {}) {
     return new AlertDispatcher(
       {
         slackWebhookUrl: null,

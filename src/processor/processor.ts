@@ -1,6 +1,6 @@
 import { context, diag, TraceFlags, type Context, type DiagLogger } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { createHasher } from '../mapping/index.js';
 import { resolveProcessorConfig, type DunetraceSpanProcessorOptions, type ProcessorConfig } from './config.js';

@@ -78,7 +78,7 @@ describe('Traceloop + openai with DunetraceSpanProcessor attached', () => {
     // The wire: digests only from the processor; the canary was really in the spans (it reached B raw).
     expect(proxyA.hits.length).toBeGreaterThan(0);
     for (const hit of proxyA.hits) {
-      expect(hit.headers['content-type']).toMatch(/application\/json/);
+      expect(hit.headers['content-type']).toMatch(/application\/x-protobuf/);
       expect(hit.body.toString('latin1')).not.toContain(CANARY);
     }
     expect(proxyB.hits.map((h) => h.body.toString('latin1')).join('')).toContain(CANARY);

@@ -5,7 +5,18 @@ import type { ReceiverDeps } from '../../src/receiver/app.js';
 import { loopingRun, newTraceId } from '../helpers/scenarios.js';
 import { inProcessReceiver, waitForClosedRun, type InProcess } from '../helpers/receiver.js';
 import { createKey } from '../../src/receiver/admin.js';
-import { emptyResponseRun, getJson, healthyRun, hoursAgo, postTrace, randomRunId, signal, UNKNOWN_SPAN_CANARY, unknownSpansRun } from './helpers.js';
+import {
+  emptyResponseRun,
+  getJson,
+  healthyRun,
+  hoursAgo,
+  postTrace,
+  randomRunId,
+  signal,
+  UNKNOWN_SPAN_CANARY,
+  unknownSpansRun,
+  unwrappedLangchainCall,
+} from './helpers.js';
 
 /**
  * The REST API against a real receiver (its routes through inject(), real detectors) on a given storage backend (api.test.ts:
@@ -371,19 +382,22 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
       let key: string;
       const unknownRun = newTraceId();
       const cleanRun = newTraceId();
+      const unwrapped = [newTraceId(), newTraceId()];
       beforeAll(async () => {
         key = (await createKey(r.receiver.ctx, 'ingest-health-customer', null)).key;
         await postTrace(r.fetch, unknownSpansRun(unknownRun), key);
         await postTrace(r.fetch, healthyRun(cleanRun, 'vercel-ai-agent'), key);
-        for (const id of [unknownRun, cleanRun]) await waitForClosedRun(r.fetch, id, key);
+        for (const id of unwrapped) await postTrace(r.fetch, unwrappedLangchainCall(id), key);
+        for (const id of [unknownRun, cleanRun, ...unwrapped]) await waitForClosedRun(r.fetch, id, key);
       });
       const as = (path: string) => getJson(r.fetch, path, key);
 
       it('GET /v1/agents carries the summary: the unknown spans, the broken parent, the runs looked at', async () => {
         const { status, body } = await as('/v1/agents');
         expect(status).toBe(200);
-        expect(body.agents).toHaveLength(1);
-        expect(body.agents[0].ingest_health).toEqual({
+        expect(body.agents.map((a: { agent_id: string }) => a.agent_id).sort()).toEqual(['langchain-agent', 'vercel-ai-agent']);
+        const vercel = body.agents.find((a: { agent_id: string }) => a.agent_id === 'vercel-ai-agent');
+        expect(vercel.ingest_health).toEqual({
           runs_checked: 2,
           runs_with_gaps: 1,
           unclassified_spans: 3,
@@ -406,7 +420,7 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
           { name: 'ai.bar', scope: 'ai', count: 1 },
         ]);
         expect(body.step_root_scopes).toEqual([]);
-        const summary = (await as('/v1/agents')).body.agents[0].ingest_health;
+        const summary = (await as('/v1/agents')).body.agents.find((a: { agent_id: string }) => a.agent_id === 'vercel-ai-agent').ingest_health;
         // The list's SQL summary and the report's (computed from the stored rows) agree.
         for (const k of Object.keys(summary)) expect(body[k], k).toBe(summary[k]);
         expect(body.advice.map((a: { code: string }) => a.code)).toEqual(['unclassified', 'broken_parents']);
@@ -415,6 +429,16 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
         expect(body.advice[0].message).toContain('Vercel AI SDK');
         // Names are metadata; attribute values never leave.
         expect(JSON.stringify(body)).not.toContain(UNKNOWN_SPAN_CANARY);
+      });
+
+      it('OpenLLMetry LangChain without a workflow wrapper: every call is a run of its own, and the advice names the wrapper', async () => {
+        const { status, body } = await as('/v1/agents/langchain-agent/ingest-health');
+        expect(status).toBe(200);
+        expect(body).toMatchObject({ runs_checked: 2, runs_with_gaps: 2, step_root_runs: 2, unclassified_spans: 0 });
+        expect(body.step_root_scopes).toEqual([{ name: '@traceloop/instrumentation-langchain', scope: '@traceloop/instrumentation-langchain', count: 2 }]);
+        expect(body.advice).toHaveLength(1);
+        expect(body.advice[0]).toMatchObject({ code: 'step_root', scope: '@traceloop/instrumentation-langchain' });
+        expect(body.advice[0].message).toContain("traceloop.withWorkflow({ name: '<agent>' }");
       });
 
       it("GET /v1/runs/{id} carries the run's own health; a clean run has none", async () => {

@@ -200,3 +200,40 @@ export function unknownSpansRun(traceId: string, agentId = 'vercel-ai-agent') {
     ],
   });
 }
+
+/**
+ * One LangChain model call as OpenLLMetry's LangChain instrumentation sends it without a `withWorkflow` wrapper: a
+ * trace of its own, the call its root (each step of such an agent arrives like this).
+ */
+export function unwrappedLangchainCall(traceId: string, agentId = 'langchain-agent') {
+  const t0 = Date.now() - 15_000;
+  return JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: agentId } }] },
+        scopeSpans: [
+          {
+            scope: { name: '@traceloop/instrumentation-langchain', version: '0.27.0' },
+            spans: [
+              {
+                ...jsonSpan({
+                  traceId,
+                  spanId: traceId.slice(16),
+                  name: 'chat gpt-4o',
+                  start: t0,
+                  end: t0 + 300,
+                  attrs: {
+                    'gen_ai.operation.name': 'chat',
+                    'gen_ai.request.model': 'gpt-4o',
+                    'gen_ai.usage.input_tokens': 30,
+                    'gen_ai.usage.output_tokens': 5,
+                  },
+                }),
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+}

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { readAdminHandle } from '../receiver/admin-handle.js';
 import { loadConfig, ConfigError } from '../receiver/config.js';
 import { alertsCommand } from './alerts.js';
+import { doctorCommand } from './doctor.js';
 import { CliError, DEFAULT_ENDPOINT, EXIT } from './http.js';
 import { pruneCommand } from './prune.js';
 import { runsCommand } from './runs.js';
@@ -25,13 +26,16 @@ Usage:
                                            runs, newest first (status: open, completed, errored, stalled)
   dunetrace runs show RUN_ID               a run: header, step timeline (type, name/model, latency, tokens, ✓/✗),
                                            each signal with its explanation and suggested fixes
+  dunetrace doctor [--agent A]             what the receiver accepted but did not understand (unrecognised spans by
+                                           name and scope, LLM calls without tokens, unnamed tools, broken parent
+                                           links) and what to change; exit 5 when something is not understood
 
-Options of alerts and runs:
+Options of alerts, runs and doctor:
   --json              one JSON document (the API's); alerts --follow --json prints one signal per line (NDJSON)
   --endpoint URL      the receiver; DUNETRACE_ENDPOINT, default ${DEFAULT_ENDPOINT}
   --api-key KEY       DUNETRACE_API_KEY; without one the CLI sends a dev key (accepted only in AUTH_MODE=dev)
   Tables are coloured on a terminal only; NO_COLOR=1 turns colour off, FORCE_COLOR=1 on.
-  Exit codes: 0 ok, 1 error, 2 bad usage, 3 receiver unreachable, 4 API key refused.
+  Exit codes: 0 ok, 1 error, 2 bad usage, 3 receiver unreachable, 4 API key refused, 5 (doctor) not understood.
 
 Environment: see README.md ("Configuration").`;
 
@@ -47,6 +51,8 @@ export async function main(argv: string[]): Promise<number> {
         return await alertsCommand(argv.slice(1));
       case 'runs':
         return await runsCommand(sub, rest);
+      case 'doctor':
+        return await doctorCommand(argv.slice(1));
       case 'prune':
         return await pruneCommand(argv.slice(1), adminClient);
       case undefined:

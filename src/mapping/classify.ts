@@ -103,6 +103,25 @@ export interface ClassifyHints {
 }
 
 export function classify(name: string, attrs: Attributes, hints: ClassifyHints = {}): SpanCategory {
+  return classifySpan(name, attrs, hints).category;
+}
+
+/**
+ * The category, and whether anything recognised the span: `recognised` is false when no vocabulary decided (the span
+ * fell through to 'other'), the case the ingest-health report counts as "accepted but not understood". An explicit
+ * non-step operation (embeddings, rerank) is recognised.
+ */
+export function classifySpan(name: string, attrs: Attributes, hints: ClassifyHints = {}): { category: SpanCategory; recognised: boolean } {
+  const category = decide(attrs, hints);
+  if (category !== UNRECOGNISED) return { category, recognised: true };
+  const byName = dialectCategory(attrs) === null ? 'other' : classifyName(name);
+  return { category: byName, recognised: byName !== 'other' || name.startsWith('embeddings ') };
+}
+
+/** Marks the fall-through of decide(): only span-name conventions are left. */
+const UNRECOGNISED = 'unrecognised' as const;
+
+function decide(attrs: Attributes, hints: ClassifyHints): SpanCategory | typeof UNRECOGNISED {
   const byDialect = dialectCategory(attrs);
   if (byDialect !== undefined && byDialect !== null) return byDialect;
   const byOp = lookup(OPERATION, attrs['gen_ai.operation.name']);
@@ -120,8 +139,8 @@ export function classify(name: string, attrs: Attributes, hints: ClassifyHints =
   const hasVectorQuery = hints.hasVectorQuery ?? Object.keys(attrs).some((k) => k.startsWith('db.vector.query.'));
   if (hasVectorQuery) return 'retrieval';
   for (const k of RETRIEVAL_KEYS) if (isSet(attrs[k])) return 'retrieval';
-  // A framework's span names are its users' names (a Genkit tool may be called `search.tool`): no evidence.
-  return byDialect === null ? 'other' : classifyName(name);
+  // A framework's span names are its users' names (a Genkit tool may be called `search.tool`): no evidence (classifySpan).
+  return UNRECOGNISED;
 }
 
 function isSet(v: unknown): boolean {

@@ -217,6 +217,23 @@ export interface MappedSpan {
   root: RootFacts | null;
   /** Span-level events (llm/tool/retrieval pairs, external signals). run.* events are built by assembly. */
   events: SpanEvent[];
+  /** Present only when the span carries something the mapping did not understand (runs/ingest-health.ts). */
+  gaps?: SpanGaps;
+}
+
+/**
+ * What the mapping could not read in one span, for the ingest-health report. Set only on such spans (most spans have
+ * none, so the stored body of an understood span is unchanged). Names and scope only, never attribute values.
+ */
+export interface SpanGaps {
+  /** Instrumentation scope name ('' when the exporter sent none). */
+  scope: string;
+  /** No known vocabulary (attributes or span name) classified it: stored as structure only. */
+  unclassified?: true;
+  /** A tool call whose tool name the span never says. */
+  unnamed_tool?: true;
+  /** A root span that is itself one LLM or tool call: the agent invocation around it is not a span. */
+  step_root?: true;
 }
 
 /** An event of an assembled run, as detectors and the API see it. */

@@ -1,7 +1,7 @@
 import type { AttrValue, Attributes, OtlpSpan, OtlpSpanEvent } from '../otlp/model.js';
-import type { MappedSpan, RootFacts, SpanEvent } from './events.js';
+import type { MappedSpan, RootFacts, SpanCategory, SpanEvent, SpanGaps } from './events.js';
 import { firstNumber, firstString, readProvider, str, stringArray, toNumber, scanAttributes, type AttributeIndex } from './attributes.js';
-import { classify, vectorVendor } from './classify.js';
+import { classifySpan, vectorVendor } from './classify.js';
 import { extractContent, memoDigest, normalizeFinishReason, type ContentFacts } from './content/index.js';
 import type { Hasher } from './hash.js';
 import { decodeContentFacts, hasContentFacts } from './content-codec.js';
@@ -63,7 +63,7 @@ export function mapSpan(raw: OtlpSpan, opts: MapOptions): MappedSpan {
   const a = withDialect(raw.name, raw.attributes);
   const span = a === raw.attributes ? raw : { ...raw, attributes: a };
   const index = scanAttributes(a);
-  const category = classify(span.name, a, { hasVectorQuery: index.hasVectorQuery });
+  const { category, recognised } = classifySpan(span.name, a, { hasVectorQuery: index.hasVectorQuery });
   const isRoot = span.parentSpanId === '';
   const facts = hasContentFacts(a) ? decodeContentFacts(a) : extractContent(span, { category, isRoot, index }, memoDigest(opts.hasher));
 
@@ -121,7 +121,7 @@ export function mapSpan(raw: OtlpSpan, opts: MapOptions): MappedSpan {
   }
 
   const resource = span.resource.attributes;
-  return {
+  const mapped: MappedSpan = {
     trace_id: span.traceId,
     span_id: span.spanId,
     parent_span_id: isRoot ? null : span.parentSpanId,
@@ -139,6 +139,26 @@ export function mapSpan(raw: OtlpSpan, opts: MapOptions): MappedSpan {
     root: isRoot ? rootFacts(facts, a[ROOT_ANSWERED]) : null,
     events,
   };
+  const gaps = spanGaps(span, category, recognised, isRoot);
+  if (gaps !== null) mapped.gaps = gaps;
+  return mapped;
+}
+
+/**
+ * What the ingest-health report needs to know about a span it could not fully read (null: nothing). A root is the run
+ * itself, so an unclassified root (an HTTP handler, a user's own span) is not a gap.
+ */
+function spanGaps(span: OtlpSpan, category: SpanCategory, recognised: boolean, isRoot: boolean): SpanGaps | null {
+  const unclassified = !recognised && !isRoot;
+  const unnamedTool =
+    category === 'tool' && (span.attributes[TOOL_UNNAMED] === true || (toolNameOf(span.attributes, span.name) === null && !namedBySpan(span.attributes)));
+  const stepRoot = isRoot && (category === 'llm' || category === 'tool');
+  if (!unclassified && !unnamedTool && !stepRoot) return null;
+  const gaps: SpanGaps = { scope: span.scope.name };
+  if (unclassified) gaps.unclassified = true;
+  if (unnamedTool) gaps.unnamed_tool = true;
+  if (stepRoot) gaps.step_root = true;
+  return gaps;
 }
 
 function rootFacts(facts: ContentFacts, answered: AttrValue | undefined): RootFacts {
@@ -269,6 +289,17 @@ function pushTool(
 
 /** gen_ai.tool.name → traceloop.entity.name (kind tool) → tool.name → span name without `execute_tool ` / `.tool`. */
 export function readToolName(a: Attributes, spanName: string): string {
+  return toolNameOf(a, spanName) ?? spanName;
+}
+
+/** OpenInference names a tool span after the tool (its convention; there is no tool.name attribute to read). */
+function namedBySpan(a: Attributes): boolean {
+  const kind = a['openinference.span.kind'];
+  return typeof kind === 'string' && kind.toLowerCase() === 'tool';
+}
+
+/** The tool's name when the span says it (an attribute, or a `execute_tool {name}` / `{name}.tool` span name), else null. */
+function toolNameOf(a: Attributes, spanName: string): string | null {
   const direct = str(a, 'gen_ai.tool.name');
   if (direct !== null) return direct;
   if (a['traceloop.span.kind'] === 'tool') {
@@ -279,7 +310,7 @@ export function readToolName(a: Attributes, spanName: string): string {
   if (oi !== null) return oi;
   if (spanName.startsWith('execute_tool ') && spanName.length > 13) return spanName.slice(13);
   if (spanName.endsWith('.tool') && spanName.length > 5) return spanName.slice(0, -5);
-  return spanName;
+  return null;
 }
 
 function pushRetrieval(

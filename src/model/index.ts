@@ -7,3 +7,4 @@ export * from './failure-types.js';
 export * from './signal.js';
 export * from './explanation.js';
 export * from './run.js';
+export * from './ingest-health.js';

@@ -1,3 +1,5 @@
+import type { AgentIngestSummary } from './ingest-health.js';
+
 export const RUN_STATUSES = ['open', 'completed', 'errored', 'stalled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export type ClosedRunStatus = Exclude<RunStatus, 'open'>;
@@ -33,4 +35,6 @@ export interface AgentSummary {
   failure_types: Record<string, number>;
   /** 24 counts, oldest first: sparkline[i] counts signals detected in (now − (24 − i) h, now − (23 − i) h]. */
   sparkline: number[];
+  /** What its newest completed runs' telemetry carried that was not understood (GET /v1/agents/{id}/ingest-health). */
+  ingest_health: AgentIngestSummary;
 }

@@ -1,4 +1,5 @@
 import { assembleRun, type AssemblySpan } from '../runs/assemble.js';
+import { hasGaps, runIngestHealth } from '../runs/ingest-health.js';
 import { closingStatus, type OpenRun, type RunTracker } from '../runs/tracker.js';
 import type { AssembledRun } from '../runs/types.js';
 import { liveCheckDue } from './live-check.js';
@@ -39,6 +40,10 @@ export class RunJudging {
       run.rootSeen,
     );
     const assembled = assembleRun(spans, { runId: run.runId, agentId: run.agentId, status });
+    const health = runIngestHealth(
+      spans.map((s) => s.span),
+      assembled,
+    );
     // Signals first, then the status: once a run is not open its signals are final.
     await this.storeSignals(run.customerId, assembled, false);
     await storage.closeRun({
@@ -52,6 +57,7 @@ export class RunJudging {
       ended_at: assembled.ended_at,
       step_count: assembled.step_count,
       stats: this.judge?.closedRunStats?.(run.customerId, assembled) ?? null,
+      ingest_health: hasGaps(health) ? health : null,
     });
   }
 

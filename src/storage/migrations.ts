@@ -144,6 +144,16 @@ ALTER TABLE runs ADD COLUMN claimed_by TEXT;
 ALTER TABLE runs ADD COLUMN claimed_until BIGINT;
 `,
   },
+  {
+    version: 6,
+    name: 'ingest health',
+    // What a completed run's telemetry carried that the mapping could not read (runs/ingest-health.ts), set at
+    // close and only for runs that had such gaps: a clean run's row does not grow. Read per agent through
+    // runs_agent_recent_idx (its newest completed runs).
+    sql: `
+ALTER TABLE runs ADD COLUMN ingest_health JSONB;
+`,
+  },
 ];
 
 /** Arbitrary constant namespacing our advisory locks (first key of the two-int form). */

@@ -4,7 +4,7 @@
  * Drivers differ on BIGINT (pg: string, PGlite: number) and on jsonb aggregates (pg may hand back text), hence
  * Number() on every count and id and the JSON.parse fallbacks.
  */
-import type { Evidence, FailureType, Severity } from '../model/index.js';
+import type { AgentIngestSummary, Evidence, FailureType, Severity } from '../model/index.js';
 import type { MappedSpan } from '../mapping/events.js';
 import { decodeSpanRow } from './span-rows.js';
 import type { ExitReason, RunStatus } from '../runs/types.js';
@@ -77,6 +77,7 @@ export function closeRunInput(u: RunClose): Record<string, unknown> {
     ended_at: u.ended_at,
     step_count: u.step_count,
     stats: u.stats ?? null,
+    ingest_health: u.ingest_health ?? null,
   };
 }
 
@@ -210,6 +211,14 @@ export interface AgentDbRow {
   total: number | string;
   failure_types: Record<string, number> | string;
   sparkline: Record<string, number> | string;
+  ingest_health: AgentIngestSummary | string;
+}
+
+/** The summary's counts as numbers (count(*) comes back as a string from some drivers). */
+function ingestSummary(v: AgentIngestSummary): AgentIngestSummary {
+  const out = {} as AgentIngestSummary;
+  for (const k of Object.keys(v) as (keyof AgentIngestSummary)[]) out[k] = Number(v[k]);
+  return out;
 }
 
 export function toAgentSummary(r: AgentDbRow): AgentSummary {
@@ -232,6 +241,7 @@ export function toAgentSummary(r: AgentDbRow): AgentSummary {
     high_count: Number(r.high_count),
     failure_types: failureTypes,
     sparkline,
+    ingest_health: ingestSummary(json(r.ingest_health)),
   };
 }
 

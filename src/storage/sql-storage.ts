@@ -1,6 +1,7 @@
 import type { Executor, Queryable } from './driver.js';
 import { toStorageError } from './errors.js';
 import { DEFAULT_RETENTION_S } from './migration-v4.js';
+import type { RunIngestHealth } from '../model/index.js';
 import { MIGRATIONS, runMigrations, type Migration, type MigrationResult } from './migrations.js';
 import { covering, dropPartition, ensurePartition, firstKey, listPartitions, minuteAt, minuteStart, type PartitionRange } from './partitions.js';
 import { encodeSpanBody, insertSpanRows, SPAN_COPY_TARGET, spanCopyData, spanKeyBytes, type SpanRow } from './span-rows.js';
@@ -452,6 +453,18 @@ export class SqlStorage implements Storage {
         total = toCount(c.rows[0]);
       }
       return { items: r.rows.map(toAgentSummary), total };
+    });
+  }
+
+  loadAgentIngestHealth(customerId: string, agentId: string): Promise<{ runs_checked: number; rows: RunIngestHealth[] } | null> {
+    return this.run(async () => {
+      const r = await this.db.query<{ runs_checked: number | string; rows: RunIngestHealth[] | string; known: boolean }>(sql.AGENT_INGEST_HEALTH_SQL, [
+        customerId,
+        agentId,
+      ]);
+      const row = r.rows[0];
+      if (!row?.known) return null;
+      return { runs_checked: Number(row.runs_checked), rows: fromJsonb(row.rows) as RunIngestHealth[] };
     });
   }
 

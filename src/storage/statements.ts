@@ -10,6 +10,7 @@
  * Measured for 1,000 spans + 2,000 events in one transaction (median of 7, this 2-core box): Postgres 15 via pg
  * 102 ms jsonb_to_recordset vs 122 ms unnest(arrays) vs 143 ms chunked VALUES; PGlite on disk 136 / 165 / 250 ms.
  */
+import { INGEST_WINDOW_RUNS } from '../model/ingest-health.js';
 import { RUN_STATS_KEPT } from './migration-v4.js';
 import type { RunQuery, SignalQuery } from './types.js';
 
@@ -145,16 +146,17 @@ ORDER BY r.last_span_at LIMIT $5`;
 
 /**
  * $1 jsonb [{customer_id, run_id, status, exit_reason, agent_id, agent_version, started_at, ended_at, step_count,
- * stats}] (one entry per run). Closes the runs still open, in one statement; returns the ones it closed. Their stats
+ * stats, ingest_health}] (one entry per run). Closes the runs still open, in one statement; returns the ones it closed. Their stats
  * go to each agent version's baseline ring (run_stats: slot = count mod RUN_STATS_KEPT), outside the time partitions.
  */
 export const CLOSE_RUNS_SQL = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(customer_id TEXT, run_id TEXT, status TEXT, exit_reason TEXT,
-    agent_id TEXT, agent_version TEXT, started_at DOUBLE PRECISION, ended_at DOUBLE PRECISION, step_count INTEGER, stats JSONB)
+    agent_id TEXT, agent_version TEXT, started_at DOUBLE PRECISION, ended_at DOUBLE PRECISION, step_count INTEGER, stats JSONB, ingest_health JSONB)
 ), closed AS (
   UPDATE runs r SET status = i.status, exit_reason = i.exit_reason, agent_id = i.agent_id, agent_version = i.agent_version,
-                    started_at = i.started_at, ended_at = i.ended_at, step_count = i.step_count, closed_at = now()
+                    started_at = i.started_at, ended_at = i.ended_at, step_count = i.step_count, closed_at = now(),
+                    ingest_health = NULLIF(i.ingest_health, 'null'::jsonb)
   FROM input i
   WHERE r.customer_id = i.customer_id AND r.run_id = i.run_id AND r.status = 'open'
   RETURNING r.run_key, r.customer_id, r.run_id
@@ -254,6 +256,21 @@ SELECT (SELECT run_key::text FROM r) AS run_key, (SELECT count(*) FROM s) AS spa
 // --- API list reads: every one filters by customer first; counts and aggregates are computed in SQL ---
 
 /**
+ * An agent's ingest-health summary (AgentIngestSummary) over the rows h of its newest completed runs; only runs with
+ * gaps store a row, so count(h) counts those. The same rules as runs/ingest-health.ts summarise() (a storage test
+ * holds them together).
+ */
+const INGEST_SUMMARY_SELECT = `jsonb_build_object(
+    'runs_checked', count(*),
+    'runs_with_gaps', count(h),
+    'unclassified_spans', COALESCE(sum((h->>'unclassified_spans')::int), 0),
+    'runs_llm_without_tokens', count(*) FILTER (WHERE (h->>'llm_calls')::int > 0 AND (h->>'llm_calls_without_tokens')::int = (h->>'llm_calls')::int),
+    'runs_without_steps', count(*) FILTER (WHERE (h->>'spans')::int > 0 AND (h->>'llm_calls')::int = 0 AND (h->>'tool_calls')::int = 0),
+    'unnamed_tool_calls', COALESCE(sum((h->>'unnamed_tool_calls')::int), 0),
+    'broken_parents', COALESCE(sum((h->>'broken_parents')::int), 0),
+    'step_root_runs', count(*) FILTER (WHERE jsonb_typeof(h->'step_root_scope') = 'string'))`;
+
+/**
  * $1 customer_id, $2 limit, $3 offset, $4 now (NULL: the database's now()). Agents are every agent_id of the
  * customer's runs and non-shadow signals, most recently seen first. The per-agent failure types and hourly sparkline
  * are correlated subqueries evaluated for the page's rows only (signals_agent_time_idx).
@@ -291,9 +308,25 @@ SELECT p.*,
          FROM signals, t
          WHERE customer_id = $1 AND agent_id = p.agent_id AND NOT shadow
            AND detected_at > t.now - interval '24 hours' AND detected_at <= t.now
-         GROUP BY 1) h) AS sparkline
+         GROUP BY 1) h) AS sparkline,
+  (SELECT ${INGEST_SUMMARY_SELECT} FROM (SELECT ingest_health AS h FROM runs
+         WHERE customer_id = $1 AND agent_id = p.agent_id AND status <> 'open'
+         ORDER BY created_at DESC LIMIT ${INGEST_WINDOW_RUNS}) w) AS ingest_health
 FROM page p
 ORDER BY p.last_seen DESC NULLS LAST, p.agent_id`;
+
+/**
+ * $1 customer_id, $2 agent_id: the health rows of the agent's newest completed runs (null for clean runs), and
+ * whether the agent has any run at all.
+ */
+export const AGENT_INGEST_HEALTH_SQL = `
+SELECT (SELECT count(*) FROM (SELECT ingest_health AS h FROM runs
+         WHERE customer_id = $1 AND agent_id = $2 AND status <> 'open'
+         ORDER BY created_at DESC LIMIT ${INGEST_WINDOW_RUNS}) w) AS runs_checked,
+       (SELECT COALESCE(jsonb_agg(w.h), '[]'::jsonb) FROM (SELECT ingest_health AS h FROM runs
+         WHERE customer_id = $1 AND agent_id = $2 AND status <> 'open'
+         ORDER BY created_at DESC LIMIT ${INGEST_WINDOW_RUNS}) w WHERE w.h IS NOT NULL) AS rows,
+       EXISTS (SELECT 1 FROM runs WHERE customer_id = $1 AND agent_id = $2) AS known`;
 
 /** $1 customer_id. The agent count when LIST_AGENTS_SQL's page is past the end (no row to carry the total). */
 export const COUNT_AGENTS_SQL = `

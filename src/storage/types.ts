@@ -1,5 +1,5 @@
 import type { MappedSpan } from '../mapping/events.js';
-import type { AgentSummary, ClosedRunStatus, ExitReason, RunSignal, RunStatus, RunSummary, Severity, StoredSignal } from '../model/index.js';
+import type { AgentSummary, ClosedRunStatus, ExitReason, RunIngestHealth, RunSignal, RunStatus, RunSummary, Severity, StoredSignal } from '../model/index.js';
 
 export { StorageUnavailableError } from '../errors/index.js';
 export type { AgentSummary, RunSignal, RunSummary, StoredSignal };
@@ -57,6 +57,11 @@ export interface Storage {
    * recently seen first. One statement; failure types and the 24-hour sparkline are computed for the page only.
    */
   listAgents(customerId: string, query: AgentQuery): Promise<Page<AgentSummary>>;
+  /**
+   * The ingest-health rows of the agent's newest completed runs (at most INGEST_WINDOW_RUNS): how many runs were looked
+   * at, and the rows of those that had gaps (clean runs store none). null when the customer has no run of that agent.
+   */
+  loadAgentIngestHealth(customerId: string, agentId: string): Promise<{ runs_checked: number; rows: RunIngestHealth[] } | null>;
   /** The customer's runs, newest first (by when the receiver first saw them), with their signal counts. */
   listRuns(customerId: string, query: RunQuery): Promise<Page<RunSummary>>;
   /** The customer's signals matching the filters, newest first (detected_at, then id). */
@@ -249,4 +254,6 @@ export interface RunClose {
   step_count: number;
   /** Baseline contribution of the run (detectors' RunStats), stored only for runs eligible for a baseline. */
   stats?: unknown;
+  /** What the run's telemetry carried that was not understood; null/absent for a clean run (nothing stored). */
+  ingest_health?: RunIngestHealth | null;
 }

@@ -4,7 +4,19 @@ import type { StoredSignal } from '../../src/storage/types.js';
 import type { ReceiverDeps } from '../../src/receiver/app.js';
 import { loopingRun, newTraceId } from '../helpers/scenarios.js';
 import { inProcessReceiver, waitForClosedRun, type InProcess } from '../helpers/receiver.js';
-import { emptyResponseRun, getJson, healthyRun, hoursAgo, postTrace, randomRunId, signal } from './helpers.js';
+import { createKey } from '../../src/receiver/admin.js';
+import {
+  emptyResponseRun,
+  getJson,
+  healthyRun,
+  hoursAgo,
+  postTrace,
+  randomRunId,
+  signal,
+  UNKNOWN_SPAN_CANARY,
+  unknownSpansRun,
+  unwrappedLangchainCall,
+} from './helpers.js';
 
 /**
  * The REST API against a real receiver (its routes through inject(), real detectors) on a given storage backend (api.test.ts:
@@ -40,7 +52,7 @@ const RUN_KEYS = [
   'signal_count',
   'has_signals',
 ].sort();
-const AGENT_KEYS = ['agent_id', 'last_seen', 'run_count', 'signal_count', 'critical_count', 'high_count', 'failure_types', 'sparkline'].sort();
+const AGENT_KEYS = ['agent_id', 'last_seen', 'run_count', 'signal_count', 'critical_count', 'high_count', 'failure_types', 'sparkline', 'ingest_health'].sort();
 
 /** Every endpoint, filter and edge, against one receiver whose storage `deps` provides. */
 export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = async () => ({})): void {
@@ -365,6 +377,94 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
       });
     });
 
+    describe('ingest health: accepted but not understood', () => {
+      // Its own customer, so the counts of the other tests stay as they are.
+      let key: string;
+      const unknownRun = newTraceId();
+      const cleanRun = newTraceId();
+      const unwrapped = [newTraceId(), newTraceId()];
+      beforeAll(async () => {
+        key = (await createKey(r.receiver.ctx, 'ingest-health-customer', null)).key;
+        await postTrace(r.fetch, unknownSpansRun(unknownRun), key);
+        await postTrace(r.fetch, healthyRun(cleanRun, 'vercel-ai-agent'), key);
+        for (const id of unwrapped) await postTrace(r.fetch, unwrappedLangchainCall(id), key);
+        for (const id of [unknownRun, cleanRun, ...unwrapped]) await waitForClosedRun(r.fetch, id, key);
+      });
+      const as = (path: string) => getJson(r.fetch, path, key);
+
+      it('GET /v1/agents carries the summary: the unknown spans, the broken parent, the runs looked at', async () => {
+        const { status, body } = await as('/v1/agents');
+        expect(status).toBe(200);
+        expect(body.agents.map((a: { agent_id: string }) => a.agent_id).sort()).toEqual(['langchain-agent', 'vercel-ai-agent']);
+        const vercel = body.agents.find((a: { agent_id: string }) => a.agent_id === 'vercel-ai-agent');
+        expect(vercel.ingest_health).toEqual({
+          runs_checked: 2,
+          runs_with_gaps: 1,
+          unclassified_spans: 3,
+          runs_llm_without_tokens: 0,
+          runs_without_steps: 0,
+          unnamed_tool_calls: 0,
+          broken_parents: 1,
+          step_root_runs: 0,
+        });
+        // An agent whose runs are all understood reports nothing (the default customer's healthy agent).
+        const healthyAgent = (await get('/v1/agents')).body.agents.find((a: { agent_id: string }) => a.agent_id === 'healthy-agent');
+        expect(healthyAgent.ingest_health).toMatchObject({ runs_checked: 3, runs_with_gaps: 0, unclassified_spans: 0, broken_parents: 0 });
+      });
+
+      it('GET /v1/agents/{id}/ingest-health names the unknown spans with their scope, and says what to change', async () => {
+        const { status, body } = await as('/v1/agents/vercel-ai-agent/ingest-health');
+        expect(status).toBe(200);
+        expect(body.unclassified).toEqual([
+          { name: 'ai.foo', scope: 'ai', count: 2 },
+          { name: 'ai.bar', scope: 'ai', count: 1 },
+        ]);
+        expect(body.step_root_scopes).toEqual([]);
+        const summary = (await as('/v1/agents')).body.agents.find((a: { agent_id: string }) => a.agent_id === 'vercel-ai-agent').ingest_health;
+        // The list's SQL summary and the report's (computed from the stored rows) agree.
+        for (const k of Object.keys(summary)) expect(body[k], k).toBe(summary[k]);
+        expect(body.advice.map((a: { code: string }) => a.code)).toEqual(['unclassified', 'broken_parents']);
+        expect(body.advice[0]).toMatchObject({ scope: 'ai', docs: 'docs/support-matrix.md' });
+        expect(body.advice[0].message).toContain('3 span(s) from ai were not recognised (ai.foo (2), ai.bar (1))');
+        expect(body.advice[0].message).toContain('Vercel AI SDK');
+        // Names are metadata; attribute values never leave.
+        expect(JSON.stringify(body)).not.toContain(UNKNOWN_SPAN_CANARY);
+      });
+
+      it('OpenLLMetry LangChain without a workflow wrapper: every call is a run of its own, and the advice names the wrapper', async () => {
+        const { status, body } = await as('/v1/agents/langchain-agent/ingest-health');
+        expect(status).toBe(200);
+        expect(body).toMatchObject({ runs_checked: 2, runs_with_gaps: 2, step_root_runs: 2, unclassified_spans: 0 });
+        expect(body.step_root_scopes).toEqual([{ name: '@traceloop/instrumentation-langchain', scope: '@traceloop/instrumentation-langchain', count: 2 }]);
+        expect(body.advice).toHaveLength(1);
+        expect(body.advice[0]).toMatchObject({ code: 'step_root', scope: '@traceloop/instrumentation-langchain' });
+        expect(body.advice[0].message).toContain("traceloop.withWorkflow({ name: '<agent>' }");
+      });
+
+      it("GET /v1/runs/{id} carries the run's own health; a clean run has none", async () => {
+        const run = (await as(`/v1/runs/${unknownRun}`)).body;
+        expect(run.ingest_health).toMatchObject({
+          spans: 6,
+          unclassified_spans: 3,
+          llm_calls: 2,
+          llm_calls_without_tokens: 0,
+          broken_parents: 1,
+          step_root_scope: null,
+        });
+        expect(JSON.stringify(run)).not.toContain(UNKNOWN_SPAN_CANARY);
+        const clean = (await as(`/v1/runs/${cleanRun}`)).body;
+        expect(clean.ingest_health).toMatchObject({ unclassified_spans: 0, unclassified: [], broken_parents: 0, llm_calls: 1, llm_calls_without_tokens: 0 });
+      });
+
+      it("an unknown agent (or another customer's) is a 404; a query parameter is a 400", async () => {
+        expect((await as('/v1/agents/nobody/ingest-health')).status).toBe(404);
+        expect((await get('/v1/agents/vercel-ai-agent/ingest-health')).status).toBe(404);
+        const bad = await as('/v1/agents/vercel-ai-agent/ingest-health?limit=5');
+        expect(bad.status).toBe(400);
+        expect(bad.body.parameter).toBe('limit');
+      });
+    });
+
     describe('GET /openapi.json', () => {
       it('is OpenAPI 3.1 describing every route, each of which exists', async () => {
         const { status, body } = await getJson(r.fetch, '/openapi.json', null);
@@ -376,6 +476,7 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
             '/health',
             '/openapi.json',
             '/v1/agents',
+            '/v1/agents/{agent_id}/ingest-health',
             '/v1/agents/{agent_id}/runs',
             '/v1/agents/{agent_id}/signals',
             '/v1/otlp/traces',

@@ -146,3 +146,94 @@ export async function openStream(url: string, headers: Record<string, string> = 
     close: () => ac.abort(),
   };
 }
+
+/** Put in an attribute of every unknown span: must never come back from the API, the dashboard or the CLI. */
+export const UNKNOWN_SPAN_CANARY = 'CANARY_UNKNOWN_7f3a';
+
+/**
+ * A Vercel AI SDK run (scope `ai`, `ai.operationId` on every span) carrying operations the mapping does not know —
+ * `ai.foo` twice, `ai.bar` once — each with a canary attribute value, and a model call whose parent span was never
+ * exported (a broken parent link). Its understood part is clean: one model call with tokens, answering.
+ */
+export function unknownSpansRun(traceId: string, agentId = 'vercel-ai-agent') {
+  const t0 = Date.now() - 25_000;
+  const rootId = traceId.slice(16);
+  const ns = (ms: number) => String(BigInt(ms) * 1_000_000n);
+  const attr = (key: string, v: string | number) => ({ key, value: typeof v === 'number' ? { intValue: String(v) } : { stringValue: v } });
+  const span = (spanId: string, parent: string, name: string, start: number, end: number, attrs: [string, string | number][]) => ({
+    traceId,
+    spanId,
+    parentSpanId: parent,
+    name,
+    kind: 1,
+    startTimeUnixNano: ns(t0 + start),
+    endTimeUnixNano: ns(t0 + end),
+    attributes: attrs.map(([k, v]) => attr(k, v)),
+    status: {},
+  });
+  const model: [string, string | number][] = [
+    ['ai.operationId', 'ai.generateText.doGenerate'],
+    ['ai.model.id', 'gpt-4o'],
+    ['ai.model.provider', 'openai.chat'],
+    ['ai.usage.inputTokens', 40],
+    ['ai.usage.outputTokens', 8],
+    ['ai.response.finishReason', 'stop'],
+  ];
+  const unknown = (op: string): [string, string | number][] => [
+    ['ai.operationId', op],
+    [`${op}.payload`, `${UNKNOWN_SPAN_CANARY} secret value`],
+  ];
+  const spans = [
+    span(rootId, '', 'ai.generateText', 0, 900, [['ai.operationId', 'ai.generateText']]),
+    span('1'.repeat(16), rootId, 'ai.generateText.doGenerate', 10, 300, model),
+    span('2'.repeat(16), rootId, 'ai.foo', 310, 400, unknown('ai.foo')),
+    span('3'.repeat(16), rootId, 'ai.foo', 410, 500, unknown('ai.foo')),
+    span('4'.repeat(16), rootId, 'ai.bar', 510, 600, unknown('ai.bar')),
+    span('5'.repeat(16), 'd'.repeat(16), 'ai.generateText.doGenerate', 610, 800, model),
+  ];
+  return JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [attr('service.name', agentId)] },
+        scopeSpans: [{ scope: { name: 'ai', version: '6.0.0' }, spans }],
+      },
+    ],
+  });
+}
+
+/**
+ * One LangChain model call as OpenLLMetry's LangChain instrumentation sends it without a `withWorkflow` wrapper: a
+ * trace of its own, the call its root (each step of such an agent arrives like this).
+ */
+export function unwrappedLangchainCall(traceId: string, agentId = 'langchain-agent') {
+  const t0 = Date.now() - 15_000;
+  return JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: agentId } }] },
+        scopeSpans: [
+          {
+            scope: { name: '@traceloop/instrumentation-langchain', version: '0.27.0' },
+            spans: [
+              {
+                ...jsonSpan({
+                  traceId,
+                  spanId: traceId.slice(16),
+                  name: 'chat gpt-4o',
+                  start: t0,
+                  end: t0 + 300,
+                  attrs: {
+                    'gen_ai.operation.name': 'chat',
+                    'gen_ai.request.model': 'gpt-4o',
+                    'gen_ai.usage.input_tokens': 30,
+                    'gen_ai.usage.output_tokens': 5,
+                  },
+                }),
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+}

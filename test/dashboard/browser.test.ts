@@ -6,6 +6,8 @@ import { createKey } from '../../src/receiver/admin.js';
 import { otlpJson, jsonSpan } from '../helpers/otlp-json.js';
 import { DEV_KEY, startReceiver, waitFor, waitForClosedRun, type Running } from '../helpers/receiver.js';
 import { loopingRun, newTraceId } from '../helpers/scenarios.js';
+import { UNKNOWN_SPAN_CANARY } from '../api/helpers.js';
+import { exportUnknownSpansRun } from '../helpers/unknown-spans.js';
 
 /**
  * The dashboard in a real headless Chromium (Debian's /usr/bin/chromium through playwright-core) against a real
@@ -178,6 +180,25 @@ describe.skipIf(!HAVE_CHROMIUM)(`dashboard in headless Chromium${HAVE_CHROMIUM ?
     await row.locator('a').click();
     await page.waitForURL(`${dev.url}/runs/${traceId}`);
     await page.locator('#signal-TOOL_LOOP').waitFor();
+    expectNoProblems();
+  }, 60_000);
+
+  it('the agent view says in a plain sentence which spans were not recognised, and what to change', async () => {
+    // Vercel AI-shaped spans with operations the mapping does not know, through the real OTLP/HTTP exporter.
+    const runId = await exportUnknownSpansRun(dev.url, 'vercel-ai-agent');
+    await waitForClosedRun(dev.url, runId);
+    const page = await open();
+    await page.goto(`${dev.url}/agents/vercel-ai-agent`);
+    const panel = page.locator('.ingest-health');
+    await panel.waitFor();
+    expect(await panel.locator('.ingest-findings li').allTextContents()).toEqual(['3 spans from vercel-ai-agent were not recognised: ai.foo (2), ai.bar (1)']);
+    expect(await panel.locator('.ingest-advice li').first().textContent()).toContain('Vercel AI SDK operations');
+    expect(await page.content()).not.toContain(UNKNOWN_SPAN_CANARY);
+    await page.screenshot({ path: `${ARTIFACTS}dashboard-agent-not-understood.png`, fullPage: true });
+    // An agent whose runs are all understood shows no such panel.
+    await page.goto(`${dev.url}/agents/looping-agent`);
+    await page.locator('table.runs tbody tr').first().waitFor();
+    expect(await page.locator('.ingest-health').count()).toBe(0);
     expectNoProblems();
   }, 60_000);
 

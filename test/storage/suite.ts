@@ -324,6 +324,54 @@ export function storageContractSuite(name: string, factory: StorageFactory): voi
         expect(await close(runs[1].runId, 7)).toBe(false);
       });
 
+      it('ingest health: stored at close for runs with gaps; read per agent over its completed runs; summarised in listAgents', async () => {
+        const customer = newCustomer();
+        const runs = Array.from({ length: 4 }, () => smallRun());
+        await storage.writeSpans(
+          batchOf(
+            customer,
+            runs.flatMap((r) => r.spans),
+          ),
+        );
+        const health = (n: number) => ({
+          spans: 5,
+          unclassified_spans: n,
+          unclassified: [{ name: 'ai.foo', scope: 'ai', count: n }],
+          llm_calls: 2,
+          llm_calls_without_tokens: 2,
+          tool_calls: 0,
+          unnamed_tool_calls: 0,
+          unnamed_tools: [],
+          broken_parents: 1,
+          step_root_scope: null,
+        });
+        // Two runs with gaps, one clean (stores nothing), one still open (not looked at).
+        await storage.closeRun(closeOf(customer, runs[0].runId, { ingest_health: health(3) }));
+        await storage.closeRun(closeOf(customer, runs[1].runId, { ingest_health: health(1) }));
+        await storage.closeRun(closeOf(customer, runs[2].runId, { ingest_health: null }));
+
+        const got = await storage.loadAgentIngestHealth(customer, 'support-bot');
+        expect(got?.runs_checked).toBe(3);
+        expect(got?.rows.map((r) => r.unclassified_spans).sort()).toEqual([1, 3]);
+        expect(got?.rows[0]).toEqual(health(got!.rows[0].unclassified_spans));
+        expect(await storage.loadAgentIngestHealth(customer, 'nobody')).toBeNull();
+        expect(await storage.loadAgentIngestHealth(newCustomer(), 'support-bot')).toBeNull();
+
+        const agents = await storage.listAgents(customer, { limit: 10, offset: 0 });
+        expect(agents.items.map((a) => a.ingest_health)).toEqual([
+          {
+            runs_checked: 3,
+            runs_with_gaps: 2,
+            unclassified_spans: 4,
+            runs_llm_without_tokens: 2,
+            runs_without_steps: 0,
+            unnamed_tool_calls: 0,
+            broken_parents: 2,
+            step_root_runs: 0,
+          },
+        ]);
+      });
+
       it('claimCompletion: one receiver at a time, only once due; spans written while claimed are late; closed runs are gone', async () => {
         const customer = newCustomer();
         const { runId, spans } = smallRun();

@@ -1,4 +1,5 @@
 import { FAILURE_TYPES, SEVERITIES } from '../../detectors/index.js';
+import { INGEST_TOP_NAMES, INGEST_WINDOW_RUNS } from '../../model/index.js';
 import { DEFAULT_LIMIT, MAX_LIMIT, RUN_STATUSES } from './params.js';
 import { sseSettings } from './sse.js';
 
@@ -149,9 +150,104 @@ const runSummary = {
   },
 };
 
+const count = (description: string) => ({ type: 'integer', minimum: 0, description });
+
+/** AgentIngestSummary (src/model/ingest-health.ts). */
+const ingestSummaryProperties = {
+  runs_checked: count(`Completed runs looked at: the agent's newest ${INGEST_WINDOW_RUNS} at most.`),
+  runs_with_gaps: count('Of them, runs whose telemetry carried anything not understood.'),
+  unclassified_spans: count('Spans no known vocabulary classified: stored as structure, seen by no detector.'),
+  runs_llm_without_tokens: count('Runs with LLM calls, none of which carried token counts.'),
+  runs_without_steps: count('Runs with spans but not one recognised LLM or tool call.'),
+  unnamed_tool_calls: count('Tool calls whose span never says the tool name.'),
+  broken_parents: count('Spans naming a parent span that was never received in their run.'),
+  step_root_runs: count('Runs whose root is a single LLM or tool call (the agent invocation is not a span).'),
+};
+const ingestSummary = {
+  type: 'object',
+  description: 'What the telemetry carried that was not understood ("accepted but not understood"); details at GET /v1/agents/{agent_id}/ingest-health.',
+  required: Object.keys(ingestSummaryProperties),
+  properties: ingestSummaryProperties,
+};
+const nameCounts = (description: string) => ({
+  type: 'array',
+  description: `${description} Span names and instrumentation scope names only (metadata), never attribute values. Most frequent first, at most ${INGEST_TOP_NAMES}.`,
+  items: {
+    type: 'object',
+    required: ['name', 'scope', 'count'],
+    properties: { name: { type: 'string' }, scope: { type: 'string', description: "'' when the exporter sent none" }, count: { type: 'integer' } },
+  },
+});
+const runIngestHealth = {
+  type: 'object',
+  description: "What this run's stored spans carried that was not understood (computed on read).",
+  required: [
+    'spans',
+    'unclassified_spans',
+    'unclassified',
+    'llm_calls',
+    'llm_calls_without_tokens',
+    'tool_calls',
+    'unnamed_tool_calls',
+    'unnamed_tools',
+    'broken_parents',
+    'step_root_scope',
+  ],
+  properties: {
+    spans: count('Spans stored.'),
+    unclassified_spans: ingestSummaryProperties.unclassified_spans,
+    unclassified: nameCounts('Unclassified span names.'),
+    llm_calls: count('LLM calls.'),
+    llm_calls_without_tokens: count('LLM calls with no token counts.'),
+    tool_calls: count('Tool calls.'),
+    unnamed_tool_calls: ingestSummaryProperties.unnamed_tool_calls,
+    unnamed_tools: nameCounts('Span names of the unnamed tool calls.'),
+    broken_parents: ingestSummaryProperties.broken_parents,
+    step_root_scope: nullable('string', { description: 'Scope of the root when the root is itself one LLM or tool call.' }),
+  },
+};
+const agentIngestHealth = {
+  type: 'object',
+  required: ['agent_id', ...Object.keys(ingestSummaryProperties), 'unclassified', 'unnamed_tools', 'step_root_scopes', 'advice'],
+  properties: {
+    agent_id: { type: 'string' },
+    ...ingestSummaryProperties,
+    unclassified: nameCounts('Unclassified span names with their scope.'),
+    unnamed_tools: nameCounts('Span names of tool calls without a tool name.'),
+    step_root_scopes: nameCounts('Scopes of the roots of step-root runs (name = scope), with how many runs.'),
+    advice: {
+      type: 'array',
+      description: 'What to change, one item per finding.',
+      items: {
+        type: 'object',
+        required: ['code', 'scope', 'message', 'docs'],
+        properties: {
+          code: { type: 'string', enum: ['unclassified', 'step_root', 'no_steps', 'llm_without_tokens', 'unnamed_tool', 'broken_parents'] },
+          scope: nullable('string'),
+          message: { type: 'string' },
+          docs: { type: 'string', description: 'Documentation path in the repository (docs/support-matrix.md).' },
+        },
+      },
+    },
+  },
+};
+
 const runDetail = {
   type: 'object',
-  required: ['run_id', 'agent_id', 'agent_version', 'status', 'exit_reason', 'started_at', 'ended_at', 'step_count', 'span_count', 'events', 'signals'],
+  required: [
+    'run_id',
+    'agent_id',
+    'agent_version',
+    'status',
+    'exit_reason',
+    'started_at',
+    'ended_at',
+    'step_count',
+    'span_count',
+    'events',
+    'signals',
+    'ingest_health',
+  ],
   properties: {
     ...Object.fromEntries(Object.entries(runSummary.properties).filter(([k]) => k !== 'signal_count' && k !== 'has_signals')),
     step_count: { type: 'integer', description: 'Steps so far while open, final once closed.' },
@@ -181,12 +277,13 @@ const runDetail = {
         properties: Object.fromEntries(Object.entries(signal.properties).filter(([k]) => !['id', 'run_id', 'agent_id', 'agent_version'].includes(k))),
       },
     },
+    ingest_health: runIngestHealth,
   },
 };
 
 const agent = {
   type: 'object',
-  required: ['agent_id', 'last_seen', 'run_count', 'signal_count', 'critical_count', 'high_count', 'failure_types', 'sparkline'],
+  required: ['agent_id', 'last_seen', 'run_count', 'signal_count', 'critical_count', 'high_count', 'failure_types', 'sparkline', 'ingest_health'],
   properties: {
     agent_id: { type: 'string' },
     last_seen: nullable('string', { format: 'date-time', description: 'When a span of one of its runs was last received (or its last signal, if later).' }),
@@ -203,6 +300,7 @@ const agent = {
       description:
         'Non-shadow signals per hour over the last 24 hours, oldest first: item i counts signals detected in (now − (24 − i) h, now − (23 − i) h]; the last item is the last 60 minutes.',
     },
+    ingest_health: ingestSummary,
   },
 };
 
@@ -260,6 +358,24 @@ export const openApiDocument = {
         tags: ['api'],
         parameters: [AGENT_PATH, HAS_SIGNALS, STATUS, INCLUDE_SHADOW_RUNS, LIMIT, OFFSET],
         responses: json(list('runs', 'RunSummary')),
+      },
+    },
+    '/v1/agents/{agent_id}/ingest-health': {
+      get: {
+        summary: 'What the agent sends that is accepted but not understood, and what to change',
+        description:
+          `Over the agent's newest ${INGEST_WINDOW_RUNS} completed runs: spans no vocabulary classified (by span name and instrumentation scope), ` +
+          'runs with LLM calls but no token counts, tool calls without a tool name, broken parent links, runs that are a single LLM or tool ' +
+          'call, each with advice. Names and counts only: no attribute value or content is ever reported.',
+        tags: ['api'],
+        parameters: [AGENT_PATH],
+        responses: {
+          ...json(ref('AgentIngestHealth')),
+          '404': {
+            description: "The customer has no run of this agent (another customer's agent looks the same).",
+            content: { 'application/json': { schema: ref('Error') } },
+          },
+        },
       },
     },
     '/v1/agents/{agent_id}/signals': {
@@ -401,6 +517,7 @@ export const openApiDocument = {
     },
     schemas: {
       Agent: agent,
+      AgentIngestHealth: agentIngestHealth,
       RunSummary: runSummary,
       RunDetail: runDetail,
       Signal: signal,

@@ -107,6 +107,9 @@ const signalFilters = {
 
 export const agentsQuery = z.strictObject({ ...page });
 
+/** Routes that take no query parameter: any one given is a 400 naming it. */
+export const noQuery = z.strictObject({});
+
 export const runsQuery = z.strictObject({
   ...page,
   has_signals: boolParam().optional(),

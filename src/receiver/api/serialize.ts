@@ -1,5 +1,5 @@
 import { explainSignal } from '../../detectors/index.js';
-import type { AgentSummary, Explanation, RunSummary, StoredSignal } from '../../model/index.js';
+import type { AgentSummary, Explanation, RunIngestHealth, RunSummary, StoredSignal } from '../../model/index.js';
 import type { AssembledRun } from '../../runs/types.js';
 import type { Page, RunRow } from '../../storage/types.js';
 
@@ -75,6 +75,7 @@ export function toApiAgent(a: AgentSummary) {
     high_count: a.high_count,
     failure_types: a.failure_types,
     sparkline: a.sparkline,
+    ingest_health: a.ingest_health,
   };
 }
 
@@ -83,7 +84,7 @@ export function pageInfo(p: Page<unknown>, q: { limit: number; offset: number })
 }
 
 /** GET /v1/runs/{id}: the stored run row, the run assembled from its spans (events), and its signals. */
-export function toApiRunDetail(row: RunRow, run: AssembledRun, signals: readonly StoredSignal[]) {
+export function toApiRunDetail(row: RunRow, run: AssembledRun, signals: readonly StoredSignal[], ingestHealth: RunIngestHealth) {
   return {
     run_id: row.run_id,
     agent_id: row.agent_id,
@@ -103,6 +104,7 @@ export function toApiRunDetail(row: RunRow, run: AssembledRun, signals: readonly
       payload: e.payload,
     })),
     signals: signals.map(toApiSignal),
+    ingest_health: ingestHealth,
   };
 }
 

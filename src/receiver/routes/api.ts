@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { RetryableError } from '../../errors/index.js';
+import { PermanentError, RetryableError } from '../../errors/index.js';
 import { severitiesAtLeast, type Severity } from '../../model/index.js';
+import { agentIngestHealth } from '../../runs/ingest-health.js';
 import type { SignalQuery } from '../../storage/types.js';
 import { openApiDocument } from '../api/openapi.js';
 import {
@@ -9,6 +10,7 @@ import {
   agentsQuery,
   allRunsQuery,
   BadParams,
+  noQuery,
   parseParams,
   runsQuery,
   signalsQuery,
@@ -62,6 +64,19 @@ export function apiRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
       const q = parseParams(allRunsQuery, req.query, apiKeyHint);
       const page = await ctx.storage.get().listRuns(customerId, { ...q, agentId: q.agent, hasSignals: q.has_signals, includeShadow: q.include_shadow });
       return { runs: page.items.map(toApiRun), page: pageInfo(page, q) };
+    }),
+  );
+
+  // "Accepted but not understood": what the agent's newest completed runs carried that the mapping could not read,
+  // with the names, the scopes and what to change (runs/ingest-health.ts). Names and counts only, never values.
+  app.get<{ Params: { agent_id: string } }>(
+    '/v1/agents/:agent_id/ingest-health',
+    guarded(ctx, async (req, customerId) => {
+      const { agentId } = withAgent(req, noQuery);
+      const found = await ctx.storage.get().loadAgentIngestHealth(customerId, agentId);
+      // Someone else's agent and no agent look the same: 404.
+      if (!found) throw new PermanentError('not_found', 'NOT_FOUND', `no runs of agent ${agentId}`);
+      return agentIngestHealth(agentId, found.runs_checked, found.rows);
     }),
   );
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { PermanentError } from '../../errors/index.js';
 import { canonicalRunId, createHasher } from '../../mapping/index.js';
 import { assembleRun } from '../../runs/assemble.js';
+import { runIngestHealth } from '../../runs/ingest-health.js';
 import { BadParams } from '../api/params.js';
 import { toApiRunDetail } from '../api/serialize.js';
 import { keyFromHeaders } from '../auth.js';
@@ -38,6 +39,11 @@ export function runRoutes(app: FastifyInstance, ctx: ReceiverContext): void {
       spans.map((s) => ({ span: s.span, late: s.late })),
       { runId, agentId: row.agent_id, status: row.status },
     );
-    return toApiRunDetail(row, run, signals);
+    // What the stored spans carried that was not understood: computed on read (open runs too), names only.
+    const health = runIngestHealth(
+      spans.map((s) => s.span),
+      run,
+    );
+    return toApiRunDetail(row, run, signals, health);
   });
 }

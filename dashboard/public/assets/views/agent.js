@@ -4,6 +4,7 @@ import { emptyState, errorBanner, sparkline, topFailureTypes } from '../lib/comp
 import { h, replace } from '../lib/dom.js';
 import { duration, num, runHref, shortId, timeAgo, toMs } from '../lib/format.js';
 import { agentStats } from './agents.js';
+import { ingestHealthPanel } from './ingest-health.js';
 
 const PAGE = 50;
 const STATUSES = ['open', 'completed', 'errored', 'stalled'];
@@ -44,6 +45,15 @@ export async function renderAgent(ctx) {
   const [agentsRes] = await Promise.allSettled([api('/v1/agents', { limit: 500 }, { signal: ctx.signal })]);
   if (agentsRes.status === 'rejected' && agentsRes.reason instanceof AuthError) throw agentsRes.reason;
   const agent = agentsRes.status === 'fulfilled' ? (agentsRes.value?.agents ?? []).find((a) => a.agent_id === agentId) : null;
+  // The "not understood" report, only when the summary says there is something to report.
+  let ingest = null;
+  if (agent?.ingest_health?.runs_with_gaps > 0) {
+    try {
+      ingest = await api(`/v1/agents/${encodeURIComponent(agentId)}/ingest-health`, {}, { signal: ctx.signal });
+    } catch (err) {
+      if (err instanceof AuthError) throw err;
+    }
+  }
 
   const tbody = h('tbody');
   const status = h('div', { class: 'list-status' });
@@ -144,6 +154,7 @@ export async function renderAgent(ctx) {
             ),
           )
         : h('p', { class: 'muted' }, 'No summary for this agent (no traces in the agents list yet).'),
+      ingestHealthPanel(ingest),
       h(
         'div',
         { class: 'section-head' },

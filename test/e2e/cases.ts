@@ -104,6 +104,8 @@ export const EVIDENCE_KEYS: Record<FailureType, string[]> = {
   RUNAWAY_ITERATION: ['ceiling', 'steps', 'max_steps', 'total_tokens', 'max_total_tokens', 'status'],
   AGENT_HANDOFF_FAILURE: ['handoff_kind', 'name', 'target_agent', 'failure', 'error_type', 'failed_handoffs', 'total_handoffs', 'recovered'],
   DELEGATION_LOOP: ['agents', 'cycle_length', 'cycles', 'min_cycles', 'delegations', 'distinct_agents', 'via'],
+  RETRIEVED_CONTENT_INJECTION: ['source_type', 'source_name', 'source_step', 'matched_marker', 'behavior_deviation'],
+  MEMORY_POISONING: ['memory_key', 'source', 'matched_marker', 'untrusted_source', 'consumed', 'write_step', 'poisoned_write_count'],
 };
 
 /**

@@ -66,12 +66,36 @@ export const phraseCode = (phrase: string): string => phrase.replace(/ /g, '_');
 
 const PHRASES: readonly string[] = [...new Set([...INJECTION_PHRASES, ...POISON_PHRASES])];
 
-const PATTERNS: ReadonlyArray<{ code: string; re: RegExp }> = [
-  { code: ROLE_MARKER, re: /(?:^|\n)\s*(?:system|assistant)\s*:/i },
-  { code: INST_DELIMITER, re: /\[\/?INST\]|<<SYS>>|<<\/SYS>>/ },
-  { code: CHAT_DELIMITER, re: /<\|im_start\|>|<\|system\|>|###\s*system/ },
-  { code: BASE64_BLOCK, re: /[A-Za-z0-9+/]{100}/ },
+const PATTERNS: ReadonlyArray<{ code: string; test: (text: string) => boolean }> = [
+  { code: ROLE_MARKER, test: (t) => /(?:^|\n)\s*(?:system|assistant)\s*:/i.test(t) },
+  { code: INST_DELIMITER, test: (t) => /\[\/?INST\]|<<SYS>>|<<\/SYS>>/.test(t) },
+  { code: CHAT_DELIMITER, test: (t) => /<\|im_start\|>|<\|system\|>|###\s*system/.test(t) },
+  { code: BASE64_BLOCK, test: hasBase64Run },
 ];
+
+/** All phrases in one case-insensitive alternation: one pass over the text instead of 29 substring searches. */
+const PHRASE_RE = new RegExp(PHRASES.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gi');
+const PHRASE_SET: ReadonlySet<string> = new Set(PHRASES);
+
+const BASE64_RUN = 100;
+function isBase64Char(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 47 && c <= 57) || c === 43; // A-Z a-z / 0-9 +
+}
+
+/**
+ * `[A-Za-z0-9+/]{100}` without the regex's cost on prose (it retries at every position): check the last character
+ * of each 100-wide window backwards; a miss at j means no run can start at or before j, so the window jumps past it.
+ */
+function hasBase64Run(t: string): boolean {
+  let start = 0;
+  while (start + BASE64_RUN <= t.length) {
+    let j = start + BASE64_RUN - 1;
+    while (j >= start && isBase64Char(t.charCodeAt(j))) j--;
+    if (j < start) return true;
+    start = j + 1;
+  }
+  return false;
+}
 
 /** Every code, in vocabulary order (phrases first). The decoder keeps only these. */
 export const DIRECTIVE_CODES: readonly string[] = [...PHRASES.map(phraseCode), ...PATTERNS.map((p) => p.code)];
@@ -102,9 +126,13 @@ export function firstMarker(codes: readonly string[], order: ReadonlyArray<{ cod
 }
 
 function scanPart(text: string, found: Set<string>): void {
-  const lower = text.toLowerCase();
-  for (const p of PHRASES) if (!found.has(p) && lower.includes(p)) found.add(p);
-  for (const { code, re } of PATTERNS) if (!found.has(code) && re.test(text)) found.add(code);
+  // Phrases cannot overlap one another inside a match (none starts inside another), so a global scan sees them all.
+  PHRASE_RE.lastIndex = 0;
+  for (let m = PHRASE_RE.exec(text); m !== null; m = PHRASE_RE.exec(text)) {
+    const p = m[0].toLowerCase();
+    if (PHRASE_SET.has(p)) found.add(p);
+  }
+  for (const { code, test } of PATTERNS) if (!found.has(code) && test(text)) found.add(code);
 }
 
 /**

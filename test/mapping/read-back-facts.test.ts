@@ -1,6 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DIRECTIVE_CODES,
+  INJECTION_PHRASES,
+  POISON_PHRASES,
   SCAN_HEAD_CHARS,
   SCAN_WHOLE_MAX,
   createHasher,
@@ -49,6 +52,40 @@ describe('scanDirectives: the original substring and regex tests, bounded', () =
     expect(codes).toEqual(['ignore_previous_instructions', 'you_must', 'jailbreak', 'role_marker']);
     for (const c of codes ?? []) expect(DIRECTIVE_CODES).toContain(c);
     expect(scanDirectives(['Refunds take 5 days.', ''])).toBeNull();
+  });
+
+  it("phrases: exactly the original's `phrase in text.lower()` on any mix of phrase pieces, words and case (property)", () => {
+    const phrases = [...new Set([...INJECTION_PHRASES, ...POISON_PHRASES])];
+    const pieces = [...phrases, ...phrases.flatMap((p) => p.split(' ')), 'your', 'yo', 'u', 'all', 'the', '\n', ' ', 'x', 'mustn’t'];
+    const text = fc
+      .array(fc.tuple(fc.constantFrom(...pieces), fc.boolean(), fc.constantFrom('', ' ')), { maxLength: 30 })
+      .map((parts) => parts.map(([w, upper, sep]) => (upper ? w.toUpperCase() : w) + sep).join(''));
+    fc.assert(
+      fc.property(text, (t) => {
+        const lower = t.toLowerCase();
+        const expected = phrases.filter((p) => lower.includes(p)).map((p) => p.replace(/ /g, '_'));
+        const got = (scanDirectives([t]) ?? []).filter((c) => !['role_marker', 'inst_delimiter', 'chat_delimiter', 'base64_block'].includes(c));
+        expect(got).toEqual(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('base64 run: 100 characters of the class in a row, anywhere (the skip search agrees with the regex)', () => {
+    const char = fc.oneof({ arbitrary: fc.constantFrom('A', 'z', '0', '+', '/'), weight: 80 }, { arbitrary: fc.constantFrom(' ', '=', '-', '.'), weight: 1 });
+    const seen = { run: 0, none: 0 };
+    fc.assert(
+      fc.property(fc.array(char, { minLength: 60, maxLength: 400, size: 'max' }), (chars) => {
+        const t = chars.join('');
+        const expected = /[A-Za-z0-9+/]{100}/.test(t);
+        seen[expected ? 'run' : 'none']++;
+        expect((scanDirectives([t]) ?? []).includes('base64_block')).toBe(expected);
+      }),
+      { numRuns: 1000 },
+    );
+    expect(seen.run).toBeGreaterThan(50); // both outcomes were exercised
+    expect(seen.none).toBeGreaterThan(50);
+    expect(scanDirectives([`${' '.repeat(7)}${'a'.repeat(100)}`])).toEqual(['base64_block']);
   });
 
   it('texts are scanned one by one: no marker across two texts', () => {

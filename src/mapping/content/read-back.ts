@@ -8,7 +8,7 @@ import { isObj } from './messages.js';
  * directives matter — a tool's result, a retrieval's documents, the records a memory operation writes. They are
  * gathered here only to be scanned (directives.ts) and never leave content/.
  *
- * A JSON value is scanned as written and also as its string leaves: `{"body":"line\nsystem: …"}` escapes its line
+ * A JSON value is scanned as its keys and decoded string leaves: `{"body":"line\nsystem: …"}` escapes its line
  * breaks, so a line-start marker is only visible in the decoded string.
  */
 
@@ -22,16 +22,27 @@ function pushLeaves(v: unknown, out: string[], depth: number): void {
   } else if (Array.isArray(v)) {
     for (const x of v) pushLeaves(x, out, depth + 1);
   } else if (isObj(v)) {
-    for (const k in v) pushLeaves(v[k], out, depth + 1);
+    for (const k in v) {
+      out.push(k);
+      pushLeaves(v[k], out, depth + 1);
+    }
   }
 }
 
-/** The text as written plus, when it is a JSON object or array, its string leaves. */
+/**
+ * A JSON object or array as its keys and string leaves (decoded: escaped line breaks become line breaks), else the
+ * text as written. Scanning the serialised form as well would double the cost for nothing: every phrase and marker
+ * it could hold sits inside one key or string (JSON punctuation is in none of them).
+ */
 function withLeaves(text: string, out: string[]): void {
   if (text.length === 0) return;
-  out.push(text);
   const parsed = parseJson(text);
-  if (parsed !== null && typeof parsed === 'object') pushLeaves(parsed, out, 0);
+  if (parsed !== null && typeof parsed === 'object') {
+    const before = out.length;
+    pushLeaves(parsed, out, 0);
+    if (out.length - before < MAX_LEAVES) return;
+  }
+  out.push(text); // not JSON, or too many leaves to take them all: the text as written
 }
 
 /** `content` of each record of a JSON list attribute ([{content, …}], the GenAI documents/memory records shape). */

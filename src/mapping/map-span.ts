@@ -148,13 +148,17 @@ export function mapSpan(raw: OtlpSpan, opts: MapOptions): MappedSpan {
 
 /**
  * A GenAI memory operation (semconv `create_memory`/`update_memory`/`upsert_memory`, `search_memory`) as the signal
- * the original's SDKs send (`memory.written` / `memory.read`): the record or store id as the key, the declared
+ * the original's SDKs send (`memory.written` / `memory.read`): the record or store id as the key (the store also as
+ * `store` when a record is named), the declared
  * source, the first MEMORY_POISONING marker among the records' directive markers. Never the records.
  */
 function memorySignal(op: 'write' | 'read', a: Attributes, facts: ContentFacts, at: number): SpanEvent {
   const meta: Record<string, string | number | boolean | null> = {};
-  const key = str(a, 'gen_ai.memory.record.id') ?? str(a, 'gen_ai.memory.store.id');
+  const store = str(a, 'gen_ai.memory.store.id');
+  const key = str(a, 'gen_ai.memory.record.id') ?? store;
   if (key !== null) meta.key = key;
+  // A search names the store rather than a record: MEMORY_POISONING matches a read to a write by key or by store.
+  if (store !== null && store !== key) meta.store = store;
   const count = firstNumber(a, ['gen_ai.memory.record.count']);
   if (count !== null) meta.record_count = count;
   if (op === 'write') {

@@ -70,6 +70,17 @@ describe('MEMORY_POISONING (HIGH 0.7 / CRITICAL 0.85 when untrusted or consumed)
     expect(detect('MEMORY_POISONING', run().memoryRead('k').tool('a').memoryWrite('k', w).finalAnswer().build())?.severity).toBe('HIGH');
   });
 
+  it('GenAI memory spans: a search of the store the poisoned record went to counts as consumed; another store does not', () => {
+    const write = (b: ReturnType<typeof run>) => b.tool('a').signal('memory.written', { key: 'rec-1', store: 'notes', poison_marker: 'jailbreak' });
+    expect(detect('MEMORY_POISONING', write(run()).tool('b').signal('memory.read', { key: 'notes' }).finalAnswer().build())?.evidence.consumed).toBe(true);
+    expect(
+      detect('MEMORY_POISONING', write(run()).tool('b').signal('memory.read', { key: 'x', store: 'notes' }).finalAnswer().build())?.evidence.consumed,
+    ).toBe(true);
+    expect(detect('MEMORY_POISONING', write(run()).tool('b').signal('memory.read', { key: 'other-store' }).finalAnswer().build())?.evidence.consumed).toBe(
+      false,
+    );
+  });
+
   it('require_untrusted_source skips trusted and unknown sources; the first poisoned write is reported, all are counted', () => {
     const r = run()
       .tool('a')

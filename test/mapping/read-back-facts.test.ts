@@ -199,7 +199,7 @@ describe('memory writes', () => {
         payload: {
           signal_name: 'memory.written',
           source: 'otlp',
-          meta: { key: 'user-prefs', record_count: 1, source: 'tool_output', poison_marker: 'forget_everything_above' },
+          meta: { key: 'user-prefs', store: 'store-1', record_count: 1, source: 'tool_output', poison_marker: 'forget_everything_above' },
         },
       },
     ]);
@@ -207,9 +207,9 @@ describe('memory writes', () => {
 
   it('a clean write carries no marker; an unknown source is not kept; search_memory is a read of the key', () => {
     const clean = bothWays(memorySpan([{ content: `likes tea ${CANARY}`, metadata: { source: `weird ${CANARY}` } }], 'upsert_memory'));
-    expect(clean.events[0].payload).toEqual({ signal_name: 'memory.written', source: 'otlp', meta: { key: 'user-prefs', record_count: 1 } });
+    expect(clean.events[0].payload).toEqual({ signal_name: 'memory.written', source: 'otlp', meta: { key: 'user-prefs', store: 'store-1', record_count: 1 } });
     const read = bothWays(memorySpan([{ content: `jailbreak ${CANARY}` }], 'search_memory'));
-    expect(read.events[0].payload).toEqual({ signal_name: 'memory.read', source: 'otlp', meta: { key: 'user-prefs', record_count: 1 } });
+    expect(read.events[0].payload).toEqual({ signal_name: 'memory.read', source: 'otlp', meta: { key: 'user-prefs', store: 'store-1', record_count: 1 } });
   });
 
   it('/v1/ingest memory.written (the original SDKs): the raw value gives the marker, only its digest and length are kept', () => {

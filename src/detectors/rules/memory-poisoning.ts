@@ -3,8 +3,8 @@
  * The original's rule over `memory.written` signals: a written value carrying one of its poison markers (24 phrases,
  * embedded role marker, instruction delimiter), found where the value is (mapping/directives.ts) and sent as the
  * marker code `poison_marker`, never the value. With `require_untrusted_source`, writes from trusted sources are
- * skipped. untrusted = source ∈ {retrieval, tool_output, external}; consumed = a `memory.read` of the same key at a
- * step ≥ the write's. Fires on the first poisoned write; step: that write's.
+ * skipped. untrusted = source ∈ {retrieval, tool_output, external}; consumed = a `memory.read` of the same key (or,
+ * for GenAI memory spans, of the store the record went to) at a step ≥ the write's. Fires on the first poisoned write; step: that write's.
  */
 import { z } from 'zod';
 import { POISON_MARKER_ORDER, firstMarker } from '../../mapping/directives.js';
@@ -45,7 +45,13 @@ export const memoryPoisoning = defineDetector<Params>()({
     if (poisoned.length === 0) return null;
     const { write, label, source, untrusted } = poisoned[0];
     const key = keyOf(write);
-    const consumed = key !== null && f.signals.some((s) => s.name === 'memory.read' && keyOf(s) === key && s.step_index >= write.step_index);
+    const store = str(write.meta.store);
+    // Same key, or (GenAI memory spans) a search of the store the record was written to.
+    const readsIt = (r: SignalFact): boolean => {
+      const k = keyOf(r);
+      return (key !== null && k === key) || (store !== null && (str(r.meta.store) === store || k === store));
+    };
+    const consumed = f.signals.some((s) => s.name === 'memory.read' && s.step_index >= write.step_index && readsIt(s));
     const critical = untrusted || consumed;
     return {
       failure_type: 'MEMORY_POISONING',

@@ -78,7 +78,7 @@ export const retrievedContentInjection = defineDetector<Params>()({
   },
   explain: (e) => ({
     title: `Planted instructions in ${e.s('source_type') === 'retrieval' ? 'a retrieved document' : 'a tool output'}`,
-    what: `The ${e.s('source_type') === 'retrieval' ? 'retrieval from' : 'output of tool'} ${e.s('source_name')} at step ${e.n('source_step')} contained an instruction-like marker ("${e.s('matched_marker')}")${e.is('behavior_deviation') ? `, and the agent then called ${e.s('deviated_tool', 'a tool')}, which it had not used before and the user never asked for` : ''}.`,
+    what: `The ${e.s('source_type') === 'retrieval' ? 'retrieval from' : 'output of tool'} ${e.s('source_name')} at step ${e.n('source_step')} contained an instruction-like marker ("${e.s('matched_marker')}")${e.is('behavior_deviation') ? `, and the agent then called ${e.s('deviated_tool', 'a tool')}, a tool it had not used before that the input never named` : ''}.`,
     why_it_matters:
       'Content an agent reads back is data, not instructions: text planted in a web page, document or API answer can steer the agent into actions the user never asked for.',
     suggested_fixes: [

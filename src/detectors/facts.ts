@@ -38,6 +38,8 @@ export interface ToolCallFact extends SpanFact {
   error_hash: string | null;
   /** null = unknown (not empty). */
   output_length: number | null;
+  /** Directive marker codes found in the result (mapping/directives.ts); [] = none or not captured. */
+  directive_markers: string[];
 }
 
 export interface LlmCallFact extends SpanFact {
@@ -74,6 +76,8 @@ export interface RetrievalFact extends SpanFact {
   result_count: number | null;
   top_score: number | null;
   success: boolean | null;
+  /** Directive marker codes found in the retrieved documents; [] = none or not captured. */
+  directive_markers: string[];
 }
 
 export interface SignalFact {
@@ -107,6 +111,8 @@ export interface RunFacts {
   parents: Map<string, string | null>;
   /** Injection facts on run.started / llm.called, in event order. */
   injections: { step_index: number; source: 'run_input' | 'llm_input'; facts: InjectionFacts }[];
+  /** Tool names the run's input (or an LLM call's user input) names, lower-cased. */
+  tools_in_input: Set<string>;
 }
 
 const TRUNCATION_REASONS = new Set(['length', 'max_tokens', 'max_output_tokens', 'model_length', 'token_limit']);
@@ -242,6 +248,7 @@ function newTool(base: SpanFact, p: Obj): ToolCallFact {
     error_type: null,
     error_hash: null,
     output_length: null,
+    directive_markers: [],
   };
 }
 
@@ -263,6 +270,7 @@ function newRetrieval(base: SpanFact, p: Obj): RetrievalFact {
     result_count: null,
     top_score: null,
     success: null,
+    directive_markers: [],
   };
 }
 
@@ -279,6 +287,7 @@ function buildFacts(run: AssembledRun, events: readonly RunEvent[]): RunFacts {
     retrieval: new Map<string, RetrievalFact[]>(),
   };
   const available = new Set<string>();
+  const toolsInInput = new Set<string>();
   let started: RunFacts['started'] = null;
   let terminal: RunFacts['terminal'] = null;
   let lastStep = Math.max(0, num(run?.step_count) ?? 0);
@@ -327,6 +336,7 @@ function buildFacts(run: AssembledRun, events: readonly RunEvent[]): RunFacts {
         if (!started) {
           started = { step_index: step, span_id: str(e.span_id), payload: p };
           for (const t of strings(p.tools)) available.add(t);
+          for (const t of strings(p.tools_in_input)) toolsInInput.add(t.toLowerCase());
           const inj = injectionOf(p.injection_signal);
           if (inj) injections.push({ step_index: step, source: 'run_input', facts: inj });
         }
@@ -335,6 +345,7 @@ function buildFacts(run: AssembledRun, events: readonly RunEvent[]): RunFacts {
       case 'llm.called': {
         const f = newLlm(base(llm.length), p);
         for (const t of f.tools_offered) available.add(t);
+        for (const t of strings(p.tools_in_input)) toolsInInput.add(t.toLowerCase());
         if (f.injection) injections.push({ step_index: step, source: 'llm_input', facts: f.injection });
         llm.push(f);
         put(pending.llm, spanId, f);
@@ -383,6 +394,7 @@ function buildFacts(run: AssembledRun, events: readonly RunEvent[]): RunFacts {
         f.error_type = str(p.error_type);
         f.error_hash = str(p.error_hash);
         f.output_length = nonNeg(p.output_length);
+        f.directive_markers = strings(p.directive_markers);
         break;
       }
       case 'retrieval.called': {
@@ -401,6 +413,7 @@ function buildFacts(run: AssembledRun, events: readonly RunEvent[]): RunFacts {
         f.result_count = nonNeg(p.result_count);
         f.top_score = num(p.top_score);
         f.success = typeof p.success === 'boolean' ? p.success : null;
+        f.directive_markers = strings(p.directive_markers);
         break;
       }
       case 'external.signal': {
@@ -448,6 +461,7 @@ function buildFacts(run: AssembledRun, events: readonly RunEvent[]): RunFacts {
     last_step: lastStep,
     parents,
     injections,
+    tools_in_input: toolsInInput,
   };
 }
 

@@ -3,6 +3,8 @@ import { normalizeFinishReason, type ContentFacts, type Measured } from './conte
 import type { InjectionFacts, ToolCallRequest } from './events.js';
 import { isDigest } from './hash.js';
 import { INJECTION_PATTERNS } from './injection.js';
+import { DIRECTIVE_CODE_SET } from './directives.js';
+import { MEMORY_SOURCES } from './content/read-back.js';
 
 /**
  * The `dunetrace.content.*` codec: the content facts (content/facts.ts) as span attributes, the wire contract
@@ -32,6 +34,9 @@ import { INJECTION_PATTERNS } from './injection.js';
  * | dunetrace.content.injection.input_length        | int       | length of the scanned input                       |
  * | dunetrace.content.injection.scanned_chars       | int       | present only when the scan was bounded            |
  * | dunetrace.content.documents.count / .top_score  | int / num | from gen_ai.retrieval.documents                   |
+ * | dunetrace.content.directives                    | str[]     | directive marker codes in read-back content       |
+ * | dunetrace.content.tools_in_input                | str[]     | offered tool names the user's input names         |
+ * | dunetrace.content.memory.source                 | str       | a memory write's declared source (closed set)     |
  *
  * Compatibility: a receiver decodes the versions it knows (here: 1). A span whose marker is anything else is treated
  * as carrying no facts: mapSpan maps it like a raw span (extractContent over its attributes as they are), and
@@ -67,6 +72,31 @@ const K = {
   docCount: 'dunetrace.content.documents.count',
   docTopScore: 'dunetrace.content.documents.top_score',
 } as const;
+
+// ---- read-back facts (RETRIEVED_CONTENT_INJECTION, MEMORY_POISONING, detectors-b) --------------------------------
+// Additive optional keys: an older receiver ignores them (its detectors do not read them), so no version bump.
+const RB = {
+  directives: 'dunetrace.content.directives',
+  toolsInInput: 'dunetrace.content.tools_in_input',
+  memorySource: 'dunetrace.content.memory.source',
+} as const;
+
+function encodeReadBack(facts: ContentFacts, out: Attributes): void {
+  if (facts.directives !== undefined && facts.directives.length > 0) out[RB.directives] = [...facts.directives];
+  if (facts.tools_in_input !== undefined && facts.tools_in_input.length > 0) out[RB.toolsInInput] = [...facts.tools_in_input];
+  if (facts.memory_source !== undefined) out[RB.memorySource] = facts.memory_source;
+}
+
+/** Only known marker codes, only tool names the span also offers, only a known memory source survive decoding. */
+function decodeReadBack(a: Attributes, tools: readonly string[], facts: ContentFacts): void {
+  const directives = stringsAt(a, RB.directives).filter((c) => DIRECTIVE_CODE_SET.has(c));
+  if (directives.length > 0) facts.directives = [...new Set(directives)];
+  const named = stringsAt(a, RB.toolsInInput).filter((t) => tools.includes(t));
+  if (named.length > 0) facts.tools_in_input = named;
+  const source = a[RB.memorySource];
+  if (typeof source === 'string' && MEMORY_SOURCES.has(source)) facts.memory_source = source;
+}
+// ---- end read-back facts ------------------------------------------------------------------------------------------
 
 /** True when the span carries encoded content facts of a version this code reads. */
 export function hasContentFacts(attrs: Attributes): boolean {
@@ -107,6 +137,7 @@ export function encodeContentFacts(facts: ContentFacts, out: Attributes): void {
     if (facts.documents.count !== null) out[K.docCount] = facts.documents.count;
     if (facts.documents.top_score !== null) out[K.docTopScore] = facts.documents.top_score;
   }
+  encodeReadBack(facts, out);
 }
 
 function hashAt(a: Attributes, key: string): string | null {
@@ -168,7 +199,8 @@ export function decodeContentFacts(a: Attributes): ContentFacts {
   const docCount = countAt(a, K.docCount);
   const topRaw = a[K.docTopScore];
   const docTop = typeof topRaw === 'number' && Number.isFinite(topRaw) ? topRaw : null;
-  return {
+  const tools = stringsAt(a, K.tools);
+  const facts: ContentFacts = {
     input: measuredAt(a, K.inputHash, K.inputLength),
     user: measuredAt(a, K.userHash, K.userLength),
     injection,
@@ -180,7 +212,9 @@ export function decodeContentFacts(a: Attributes): ContentFacts {
     error: hashAt(a, K.errorHash),
     finish_reasons: finish.length > 0 ? finish : null,
     tool_calls,
-    tools: stringsAt(a, K.tools),
+    tools,
     documents: docCount === null && docTop === null ? null : { count: docCount, top_score: docTop },
   };
+  decodeReadBack(a, tools, facts);
+  return facts;
 }

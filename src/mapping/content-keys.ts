@@ -18,6 +18,12 @@ export const CONTENT_ATTRIBUTE_KEYS: ReadonlySet<string> = new Set([
   'gen_ai.tool.call.result',
   'gen_ai.retrieval.query.text',
   'gen_ai.retrieval.documents',
+  // GenAI memory operations: the records written/returned and the search query
+  'gen_ai.memory.records',
+  'gen_ai.memory.query.text',
+  // the original's OTLP mapper reads retrieval content from these
+  'retrieval.documents',
+  'db.query.results',
   'gen_ai.prompt',
   'gen_ai.completion',
   // Traceloop

@@ -14,6 +14,7 @@
  */
 import type { Hasher } from './hash.js';
 import { scanForInjection } from './injection.js';
+import { POISON_MARKER_ORDER, firstMarker, scanDirectives } from './directives.js';
 import { normalizeFinishReason } from './content/index.js';
 import type { ExternalSignalPayload, MappedSpan, RootFacts, SpanCategory, SpanEvent } from './events.js';
 
@@ -174,6 +175,11 @@ export function mapDunetraceEvent(e: DunetraceEvent, runId: string, opts: EventM
         model: cleanName(p.model),
         ...(injection ? { injection_signal: injection } : {}),
       };
+      if (inputText !== null && span.tools_available.length > 0) {
+        const lower = inputText.toLowerCase();
+        const named = span.tools_available.filter((t) => lower.includes(t.toLowerCase()));
+        if (named.length > 0) span.root.tools_in_input = named;
+      }
       return span;
     }
     case 'run.completed':
@@ -279,6 +285,7 @@ export function mapDunetraceEvent(e: DunetraceEvent, runId: string, opts: EventM
             latency_ms: latency,
             error_type: success ? null : (cleanName(p.error_type) ?? 'Error'),
             error_hash: success ? null : error.hash,
+            ...directivesOf(p.output),
           },
         },
         'tool',
@@ -310,6 +317,7 @@ export function mapDunetraceEvent(e: DunetraceEvent, runId: string, opts: EventM
             top_score: num(p.top_score),
             latency_ms: latency,
             success: p.success !== false,
+            ...directivesOf(p.content),
           },
         },
         'retrieval',
@@ -350,8 +358,19 @@ function signalPayload(e: DunetraceEvent, p: Record<string, unknown>, hasher: Ha
     meta[`${k}_length`] = v.length;
     const injection = scanForInjection(v);
     if (injection) meta[`${k}_injection_patterns`] = injection.matched_patterns.join(',');
+    if (k === 'value' && e.event_type === 'memory.written') {
+      const marker = firstMarker(scanDirectives([v]) ?? [], POISON_MARKER_ORDER);
+      if (marker !== null) meta.poison_marker = marker.code;
+    }
   }
   return { signal_name: e.event_type, source: 'sdk', meta };
+}
+
+/** Directive marker codes of a raw read-back text (tool output, retrieval content), as a payload fragment. */
+function directivesOf(v: unknown): { directive_markers?: string[] } {
+  const t = text(v);
+  const markers = t === null ? null : scanDirectives([t]);
+  return markers === null ? {} : { directive_markers: markers };
 }
 
 /** A short identifier-like string (no whitespace, ≤ 64 chars) is a label, anything else free text. */

@@ -43,6 +43,8 @@ export interface RunStartedPayload {
   tools: string[];
   agent_name: string | null;
   injection_signal?: InjectionFacts;
+  /** Tools the run's input names (RETRIEVED_CONTENT_INJECTION's behaviour-deviation test); absent = none known. */
+  tools_in_input?: string[];
 }
 
 export interface LlmCalledPayload {
@@ -56,6 +58,8 @@ export interface LlmCalledPayload {
   /** Tool names offered to the model on this call (gen_ai.tool.definitions, llm.request.functions.N.name). */
   tools_offered: string[];
   injection_signal?: InjectionFacts;
+  /** Offered tools this call's user input names (case-insensitive substring); absent = none. */
+  tools_in_input?: string[];
   /**
    * Digest of the system instructions sent on this call (gen_ai.system_instructions, else system/developer-role
    * messages), null when not captured. Lets assembly fill run.started.system_prompt_hash. (Additive, mapping core.)
@@ -100,6 +104,8 @@ export interface ToolRespondedPayload {
   latency_ms: number;
   error_type: string | null;
   error_hash: string | null;
+  /** Directive marker codes found in the result (mapping/directives.ts); absent = none. */
+  directive_markers?: string[];
 }
 
 export interface RetrievalCalledPayload {
@@ -115,6 +121,8 @@ export interface RetrievalRespondedPayload {
   top_score: number | null;
   latency_ms: number;
   success: boolean;
+  /** Directive marker codes found in the retrieved documents (mapping/directives.ts); absent = none. */
+  directive_markers?: string[];
 }
 
 export interface ExternalSignalPayload {
@@ -173,6 +181,8 @@ export interface RootFacts {
   input_length: number | null;
   output_hash: string | null;
   injection_signal?: InjectionFacts;
+  /** Tools the run's input names (see RunStartedPayload.tools_in_input). */
+  tools_in_input?: string[];
   /**
    * Digest of the root's status message, else of its first exception.message; null when none. For
    * run.errored.error_hash. (Additive, mapping core; always set by mapSpan.)

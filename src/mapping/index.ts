@@ -8,6 +8,8 @@ export { redactSpan, redactAttributes, type RedactOptions, type RedactableSpan, 
 export { isContentAttribute, isContentEventAttribute, CONTENT_ATTRIBUTE_KEYS, CONTENT_ATTRIBUTE_FAMILIES } from './content-keys.js';
 export { hasContentFacts, encodeContentFacts, decodeContentFacts, CONTENT_FACTS_MARKER, CONTENT_FACTS_PREFIX, CONTENT_FACTS_VERSION } from './content-codec.js';
 export { scanForInjection, INJECTION_PATTERNS, SCAN_WHOLE_MAX, SCAN_HEAD_CHARS, SCAN_TAIL_CHARS } from './injection.js';
+export { scanDirectives, firstMarker, DIRECTIVE_CODES, INJECTION_MARKER_ORDER, POISON_MARKER_ORDER, INJECTION_PHRASES, POISON_PHRASES } from './directives.js';
+export { memoryOperation, MEMORY_SOURCES } from './content/read-back.js';
 export { classify, classifySpan, classifyName, vectorVendor, VECTOR_DB_SYSTEMS, type ClassifyHints } from './classify.js';
 export {
   extractContent,

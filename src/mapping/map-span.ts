@@ -6,6 +6,8 @@ import { extractContent, memoDigest, normalizeFinishReason, type ContentFacts } 
 import type { Hasher } from './hash.js';
 import { decodeContentFacts, hasContentFacts } from './content-codec.js';
 import { pushDeclaredSignals } from './declared.js';
+import { memoryOperation } from './content/read-back.js';
+import { POISON_MARKER_ORDER, firstMarker } from './directives.js';
 import { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION, TOOL_UNNAMED, withDialect } from './dialects/index.js';
 
 export interface MapOptions {
@@ -99,9 +101,12 @@ export function mapSpan(raw: OtlpSpan, opts: MapOptions): MappedSpan {
         });
       }
       break;
-    default:
-      // workflow / task / other: structure only, no span-level event.
+    default: {
+      // workflow / task / other: structure only, no span-level event — except a GenAI memory operation.
+      const memOp = memoryOperation(a);
+      if (memOp !== null) events.push(memorySignal(memOp, a, facts, memOp === 'write' ? end : start));
       break;
+    }
   }
 
   pushDeclaredSignals(events, span.events, SIGNAL_SOURCE, opts.hasher);
@@ -161,6 +166,34 @@ function spanGaps(span: OtlpSpan, category: SpanCategory, recognised: boolean, i
   return gaps;
 }
 
+/**
+ * A GenAI memory operation (semconv `create_memory`/`update_memory`/`upsert_memory`, `search_memory`) as the signal
+ * the original's SDKs send (`memory.written` / `memory.read`): the record or store id as the key (the store also as
+ * `store` when a record is named), the declared
+ * source, the first MEMORY_POISONING marker among the records' directive markers. Never the records.
+ */
+function memorySignal(op: 'write' | 'read', a: Attributes, facts: ContentFacts, at: number): SpanEvent {
+  const meta: Record<string, string | number | boolean | null> = {};
+  const store = str(a, 'gen_ai.memory.store.id');
+  const key = str(a, 'gen_ai.memory.record.id') ?? store;
+  if (key !== null) meta.key = key;
+  // A search names the store rather than a record: MEMORY_POISONING matches a read to a write by key or by store.
+  if (store !== null && store !== key) meta.store = store;
+  const count = firstNumber(a, ['gen_ai.memory.record.count']);
+  if (count !== null) meta.record_count = count;
+  if (op === 'write') {
+    if (facts.memory_source !== undefined) meta.source = facts.memory_source;
+    const marker = firstMarker(facts.directives ?? [], POISON_MARKER_ORDER);
+    if (marker !== null) meta.poison_marker = marker.code;
+  }
+  return {
+    event_type: 'external.signal',
+    seq: 0,
+    timestamp: at,
+    payload: { signal_name: op === 'write' ? 'memory.written' : 'memory.read', source: SIGNAL_SOURCE, meta },
+  };
+}
+
 function rootFacts(facts: ContentFacts, answered: AttrValue | undefined): RootFacts {
   const root: RootFacts = {
     input_hash: facts.user?.hash ?? null,
@@ -169,6 +202,7 @@ function rootFacts(facts: ContentFacts, answered: AttrValue | undefined): RootFa
     error_hash: facts.error,
   };
   if (facts.injection !== null) root.injection_signal = facts.injection;
+  if (facts.tools_in_input !== undefined) root.tools_in_input = facts.tools_in_input;
   if (typeof answered === 'boolean') root.answered = answered;
   return root;
 }
@@ -203,6 +237,7 @@ function pushLlm(
       tools_offered: facts.tools,
       system_prompt_hash: facts.system,
       ...(facts.injection !== null ? { injection_signal: facts.injection } : {}),
+      ...(facts.tools_in_input !== undefined ? { tools_in_input: facts.tools_in_input } : {}),
     },
   });
 
@@ -283,6 +318,7 @@ function pushTool(
       latency_ms: latency,
       error_type: success ? null : errorType,
       error_hash: success ? null : facts.error,
+      ...(facts.directives !== undefined ? { directive_markers: facts.directives } : {}),
     },
   });
 }
@@ -366,7 +402,14 @@ function pushRetrieval(
     event_type: 'retrieval.responded',
     seq: 1,
     timestamp: end,
-    payload: { index_name: indexName, result_count: resultCount, top_score: top, latency_ms: latency, success },
+    payload: {
+      index_name: indexName,
+      result_count: resultCount,
+      top_score: top,
+      latency_ms: latency,
+      success,
+      ...(facts.directives !== undefined ? { directive_markers: facts.directives } : {}),
+    },
   });
 }
 

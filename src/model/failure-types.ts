@@ -25,6 +25,9 @@ export const FAILURE_TYPES = [
   'RUNAWAY_ITERATION',
   'AGENT_HANDOFF_FAILURE',
   'DELEGATION_LOOP',
+  // issue 12, part B: read-back content
+  'RETRIEVED_CONTENT_INJECTION',
+  'MEMORY_POISONING',
 ] as const;
 export type FailureType = (typeof FAILURE_TYPES)[number];
 

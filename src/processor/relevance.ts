@@ -1,6 +1,6 @@
 import { INVALID_SPANID } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { classify, isRateLimited } from '../mapping/index.js';
+import { classify, isRateLimited, memoryOperation } from '../mapping/index.js';
 import type { Attributes } from '../otlp/model.js';
 
 const HTTP_STATUS_KEYS = ['http.response.status_code', 'http.status_code'] as const;
@@ -36,7 +36,7 @@ function hasVectorQueryKey(a: Attributes): boolean {
  * Whether a span matters to an agent run, i.e. whether the receiver derives anything from it: the mapping core's
  * category is an LLM call, tool, retrieval, agent, workflow or task; or it is the local root of the trace (the run's
  * start and end; a span whose parent is in another process counts as one); or it records a rate limit (an HTTP
- * client span answered 429 becomes a `rate_limit` signal). Cheap: attribute lookups and the span name, never
+ * client span answered 429 becomes a `rate_limit` signal), or it is a GenAI memory operation. Cheap: attribute lookups and the span name, never
  * content. Everything else (HTTP, DB, framework spans) is noise to the detectors and is not exported unless
  * `passThroughOtherSpans` is set.
  */
@@ -46,5 +46,7 @@ export function isAgentSpan(span: ReadableSpan): boolean {
   if (parent === undefined || parent.isRemote === true || parent.spanId === INVALID_SPANID || parent.spanId === '') return true;
   const a = span.attributes as Attributes;
   if (classify(span.name, a, { hasVectorQuery: hasVectorQueryKey(a) }) !== 'other') return true;
+  // A GenAI memory operation (create/update/upsert/search_memory) becomes a memory.written / memory.read signal.
+  if (memoryOperation(a) !== null) return true;
   return isRateLimited(httpStatus(a), errorType(span));
 }

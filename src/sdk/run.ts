@@ -1,5 +1,5 @@
 import { context, SpanKind, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
-import { isLabel, ROOT_ANSWERED, scanForInjection, type Hasher } from '../mapping/index.js';
+import { firstMarker, isLabel, POISON_MARKER_ORDER, ROOT_ANSWERED, scanDirectives, scanForInjection, type Hasher } from '../mapping/index.js';
 import { scopes } from './context.js';
 import { ATTR, CONTENT, finiteOrNull, textOf, toolDefinitions, userMessage, type LlmRequest, type RetrievedDocument } from './genai.js';
 import { parseLlmResult } from './wrappers/parse.js';
@@ -203,6 +203,7 @@ export class DunetraceRun {
         value_hash: this.core.hasher.digest(text),
         value_length: text.length,
         value_injection_patterns: injection?.matched_patterns.join(','),
+        poison_marker: firstMarker(scanDirectives([text]) ?? [], POISON_MARKER_ORDER)?.code,
       });
     });
   }

@@ -80,4 +80,14 @@ export const FIRING: Record<FailureType, () => Firing> = {
   }),
   AGENT_HANDOFF_FAILURE: () => ({ run: run().tool('transfer_to_refunds', { success: false }).llm().finalAnswer().build() }),
   DELEGATION_LOOP: () => ({ run: pingPong() }),
+  RETRIEVED_CONTENT_INJECTION: () => ({
+    run: run()
+      .retrieval('kb', { directive_markers: ['ignore_previous_instructions'] })
+      .llm()
+      .finalAnswer()
+      .build(),
+  }),
+  MEMORY_POISONING: () => ({
+    run: run().tool('fetch_page').memoryWrite('prefs', { source: 'tool_output', poison_marker: 'jailbreak' }).llm().finalAnswer().build(),
+  }),
 };

@@ -34,6 +34,8 @@ export interface LlmOpts extends SpanOpts {
   input_hash?: string | null;
   tools_offered?: string[];
   injection?: InjectionFacts;
+  /** Offered tools the call's user input names. */
+  tools_in_input?: string[];
 }
 
 export interface ToolOpts extends SpanOpts {
@@ -42,12 +44,16 @@ export interface ToolOpts extends SpanOpts {
   output_length?: number | null;
   error_type?: string | null;
   error_hash?: string | null;
+  /** Directive marker codes found in the result (mapping/directives.ts). */
+  directive_markers?: string[];
 }
 
 export interface RetrievalOpts extends SpanOpts {
   result_count?: number | null;
   top_score?: number | null;
   query_hash?: string | null;
+  /** Directive marker codes found in the documents. */
+  directive_markers?: string[];
 }
 
 export interface RunOpts {
@@ -56,6 +62,8 @@ export interface RunOpts {
   tools?: string[];
   agent_name?: string | null;
   injection?: InjectionFacts;
+  /** Tools the run's input names. */
+  tools_in_input?: string[];
   start?: number;
 }
 
@@ -95,6 +103,7 @@ export class RunBuilder {
         tools: opts.tools ?? [],
         agent_name: opts.agent_name ?? null,
         ...(opts.injection ? { injection_signal: opts.injection } : {}),
+        ...(opts.tools_in_input ? { tools_in_input: opts.tools_in_input } : {}),
       },
     });
     this.t += 0.01;
@@ -129,6 +138,7 @@ export class RunBuilder {
         max_tokens: o.max_tokens ?? null,
         tools_offered: o.tools_offered ?? [],
         ...(o.injection ? { injection_signal: o.injection } : {}),
+        ...(o.tools_in_input ? { tools_in_input: o.tools_in_input } : {}),
       },
     });
     if (o.open) return this;
@@ -188,6 +198,7 @@ export class RunBuilder {
         latency_ms: o.duration_ms ?? 100,
         error_type: o.error_type ?? (success ? null : 'ToolError'),
         error_hash: o.error_hash ?? (success ? null : HASH('9')),
+        ...(o.directive_markers ? { directive_markers: o.directive_markers } : {}),
       },
     });
     return this;
@@ -228,6 +239,7 @@ export class RunBuilder {
         top_score: o.top_score === undefined ? 0.82 : o.top_score,
         latency_ms: o.duration_ms ?? 100,
         success: true,
+        ...(o.directive_markers ? { directive_markers: o.directive_markers } : {}),
       },
     });
     return this;
@@ -256,6 +268,18 @@ export class RunBuilder {
       { agent_name: name, success: o.success ?? true, error_type: o.error_type ?? null },
       { span_id, parent: o.parent ?? this.rootSpanId },
     );
+  }
+
+  /** A memory write (the signal every way in derives from memory.written / a GenAI memory write span). */
+  memoryWrite(key: string, o: { source?: string; poison_marker?: string } = {}): this {
+    const meta: Record<string, string | number | boolean | null> = { key };
+    if (o.source !== undefined) meta.source = o.source;
+    if (o.poison_marker !== undefined) meta.poison_marker = o.poison_marker;
+    return this.signal('memory.written', meta);
+  }
+
+  memoryRead(key: string): this {
+    return this.signal('memory.read', { key });
   }
 
   /** Advance the clock without a step. */

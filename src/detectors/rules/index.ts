@@ -10,10 +10,12 @@ import { excessiveRetrieval } from './excessive-retrieval.js';
 import { firstStepFailure } from './first-step-failure.js';
 import { goalAbandonment } from './goal-abandonment.js';
 import { llmTruncationLoop } from './llm-truncation-loop.js';
+import { memoryPoisoning } from './memory-poisoning.js';
 import { modelFallbackDrift } from './model-fallback-drift.js';
 import { promptInjection } from './prompt-injection.js';
 import { ragEmptyRetrieval } from './rag-empty-retrieval.js';
 import { reasoningStall } from './reasoning-stall.js';
+import { retrievedContentInjection } from './retrieved-content-injection.js';
 import { retryStorm } from './retry-storm.js';
 import { runawayIteration } from './runaway-iteration.js';
 import { sessionLatency } from './session-latency.js';
@@ -48,6 +50,9 @@ export const DETECTORS: readonly AnyDetector[] = Object.freeze([
   runawayIteration,
   agentHandoffFailure,
   delegationLoop,
+  // issue 12, part B (read-back content)
+  retrievedContentInjection,
+  memoryPoisoning,
 ]);
 
 export {
@@ -61,10 +66,12 @@ export {
   firstStepFailure,
   goalAbandonment,
   llmTruncationLoop,
+  memoryPoisoning,
   modelFallbackDrift,
   promptInjection,
   ragEmptyRetrieval,
   reasoningStall,
+  retrievedContentInjection,
   retryStorm,
   runawayIteration,
   sessionLatency,

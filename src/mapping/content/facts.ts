@@ -43,6 +43,13 @@ export interface ContentFacts {
   tools: string[];
   /** From gen_ai.retrieval.documents (content): document count and best score. */
   documents: { count: number | null; top_score: number | null } | null;
+  // --- read-back facts (RETRIEVED_CONTENT_INJECTION, MEMORY_POISONING); absent = none found ---
+  /** Directive marker codes (directives.ts) in the span's read-back text: tool result, retrieved documents, memory records. */
+  directives?: string[];
+  /** Tool names offered on the span (`tools`) that the user's input names (case-insensitive substring). */
+  tools_in_input?: string[];
+  /** A memory write's declared source, when it is one of MEMORY_SOURCES. */
+  memory_source?: string;
 }
 
 export interface ContentContext {

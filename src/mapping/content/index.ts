@@ -1,5 +1,7 @@
 import type { Attributes } from '../../otlp/model.js';
 import { scanForInjection } from '../injection.js';
+import { scanDirectives } from '../directives.js';
+import { memoryOperation, memoryRecordTexts, memorySource, retrievalTexts, toolResultTexts } from './read-back.js';
 import { readDocuments } from './documents.js';
 import {
   ARGS_KEYS,
@@ -83,7 +85,11 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
       }
       userText ??= firstContent(a, ROOT_INPUT_FALLBACK_KEYS);
     }
-    if (userText !== null) facts.injection = scanForInjection(userText);
+    if (userText !== null) {
+      facts.injection = scanForInjection(userText);
+      const named = toolsNamedIn(userText, facts.tools);
+      if (named.length > 0) facts.tools_in_input = named;
+    }
     if (isRoot) facts.user = measure(userText);
   }
 
@@ -102,18 +108,36 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
     facts.output = measure(outText ?? firstContent(a, ENTITY_OUTPUT_KEYS));
   }
 
+  let readBack: string[] | null = null;
   if (category === 'tool') {
     facts.args = measure(firstContent(a, ARGS_KEYS));
     facts.result = measure(firstContent(a, RESULT_KEYS));
+    readBack = toolResultTexts(a);
   } else if (category === 'retrieval') {
     const q = firstContent(a, QUERY_KEYS);
     facts.query = q === null ? null : digest(q);
     facts.documents = readDocuments(a['gen_ai.retrieval.documents']);
+    readBack = retrievalTexts(a, index);
+  } else if (memoryOperation(a) === 'write') {
+    readBack = memoryRecordTexts(a);
+    const source = memorySource(a);
+    if (source !== null) facts.memory_source = source;
+  }
+  if (readBack !== null) {
+    const markers = scanDirectives(readBack);
+    if (markers !== null) facts.directives = markers;
   }
 
   const err = errorText(span);
   facts.error = err === null ? null : digest(err);
   return facts;
+}
+
+/** The tool names the text names (case-insensitive substring, as the original tests `name in input_text.lower()`). */
+function toolsNamedIn(text: string, tools: readonly string[]): string[] {
+  if (tools.length === 0 || text.length === 0) return [];
+  const lower = text.toLowerCase();
+  return tools.filter((t) => lower.includes(t.toLowerCase()));
 }
 
 /** Finish reasons and requested tool calls from output messages (names kept, arguments hashed). */

@@ -20,6 +20,7 @@ import {
   type SpanEvent,
 } from '../../src/mapping/index.js';
 import { memoDigest } from '../../src/mapping/content/index.js';
+import { DIRECTIVE_CODES } from '../../src/mapping/directives.js';
 import { CANARY, DIALECT_FIXTURES } from './fixtures.js';
 import { span, toJson } from './helpers.js';
 
@@ -50,6 +51,9 @@ const FULL: ContentFacts = {
   ],
   tools: ['now', 'search'],
   documents: { count: 3, top_score: 0.91 },
+  directives: [DIRECTIVE_CODES[0]],
+  tools_in_input: ['search'],
+  memory_source: 'tool_output',
 };
 
 /** No fact at all: what a span without content encodes. */
@@ -104,9 +108,14 @@ describe('version 1 round trip: decode(encode(f)) = f', () => {
 
   it('each fact alone', () => {
     for (const key of Object.keys(FULL) as Array<keyof ContentFacts>) {
-      const one: ContentFacts = { ...NONE, [key]: FULL[key] };
+      // A tool named in the input is only a fact about a tool the span offers.
+      const one: ContentFacts = { ...NONE, [key]: FULL[key], ...(key === 'tools_in_input' ? { tools: FULL.tools } : {}) };
       expect(decodeContentFacts(encode(one)), key).toEqual(one);
     }
+  });
+
+  it('a tool named in the input that the span does not offer is dropped on decode', () => {
+    expect(decodeContentFacts(encode({ ...NONE, tools_in_input: ['search'] })).tools_in_input).toBeUndefined();
   });
 
   it('an unbounded injection scan and a document list without scores', () => {

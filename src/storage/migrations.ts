@@ -1,4 +1,5 @@
 import type { Executor, Queryable } from './driver.js';
+import { stringDictionaryMigration } from './migration-strings.js';
 import { PACKED_SPANS_MIGRATION } from './migration-v4.js';
 
 /**
@@ -144,6 +145,7 @@ ALTER TABLE runs ADD COLUMN claimed_by TEXT;
 ALTER TABLE runs ADD COLUMN claimed_until BIGINT;
 `,
   },
+  stringDictionaryMigration(6),
 ];
 
 /** Arbitrary constant namespacing our advisory locks (first key of the two-int form). */

@@ -6,6 +6,7 @@
  */
 import type { Evidence, FailureType, Severity } from '../model/index.js';
 import type { MappedSpan } from '../mapping/events.js';
+import type { DecodeOptions } from './codec.js';
 import { decodeSpanRow } from './span-rows.js';
 import type { ExitReason, RunStatus } from '../runs/types.js';
 import type { AgentSummary, ApiKeyRow, RunClose, RunRow, RunSignal, RunSummary, SpanBatch, StoredSignal, StoredSpan } from './types.js';
@@ -126,8 +127,8 @@ export interface SpanDbRow {
 }
 
 /** A run's stored spans, in (start_time, span_id) order. */
-export function toStoredSpans(runId: string, rows: SpanDbRow[]): StoredSpan[] {
-  const out = rows.map((r) => decodeSpanRow(runId, r.span_key, r.late, r.body));
+export function toStoredSpans(runId: string, rows: SpanDbRow[], options?: DecodeOptions): StoredSpan[] {
+  const out = rows.map((r) => decodeSpanRow(runId, r.span_key, r.late, r.body, options));
   return out.sort((a, b) => a.span.start_time - b.span.start_time || (a.span.span_id < b.span.span_id ? -1 : a.span.span_id > b.span.span_id ? 1 : 0));
 }
 

@@ -3,6 +3,7 @@ import { toStorageError } from './errors.js';
 import { DEFAULT_RETENTION_S } from './migration-v4.js';
 import { MIGRATIONS, runMigrations, type Migration, type MigrationResult } from './migrations.js';
 import { covering, dropPartition, ensurePartition, firstKey, listPartitions, minuteAt, minuteStart, type PartitionRange } from './partitions.js';
+import { StringDictionary } from './strings.js';
 import { encodeSpanBody, insertSpanRows, SPAN_COPY_TARGET, spanCopyData, spanKeyBytes, type SpanRow } from './span-rows.js';
 import {
   closeRunInput,
@@ -86,6 +87,8 @@ export class SqlStorage implements Storage {
   private readonly now: () => number;
   private readonly retentionMs: number;
   private readonly retentionCache = new Map<string, { ms: number; until: number }>();
+  /** Names recurring across span bodies, stored once (strings.ts); this process's cache of the table. */
+  private readonly strings = new StringDictionary();
   private partitions: PartitionRange[] | null = null;
   private partitionWidth: number | null = null;
   private readonly claimQueue: {
@@ -183,7 +186,7 @@ export class SqlStorage implements Storage {
       const expiry = minuteAt(now + (await this.customerRetentionMs(batch.customer_id)));
       await this.ensurePartitionFor(expiry);
       // Rows are built before the transaction opens: it holds its locks only for the database's own work.
-      const rows = input.spans.map((u) => ({ spanKey: spanKeyBytes(u.span.span_id), body: encodeSpanBody(u.agent_id, now, u.span) }));
+      const rows = await this.encodeSpans(input, now);
       const write = (mode: 'copy' | 'insert') => this.writeBatch(batch.customer_id, input, rows, now, expiry, mode, result);
       if (this.db.copyFrom === undefined) await write('insert');
       else {
@@ -199,6 +202,21 @@ export class SqlStorage implements Storage {
       result.duplicates = input.duplicates + input.spans.length - result.inserted;
       return result;
     });
+  }
+
+  /**
+   * The batch's span rows, names in the string dictionary written as its ids. A batch holding recurring names the
+   * dictionary lacks interns them first (a statement of its own, committed before any body refers to them) and is
+   * encoded again; once the names are known (the steady state) this is one pass and no round trip.
+   */
+  private async encodeSpans(input: SpanWriteInput, now: number): Promise<{ spanKey: Buffer; body: Buffer }[]> {
+    const missed: string[] = [];
+    const options = { strings: this.strings, misses: (v: string) => missed.push(v) };
+    const encode = () => input.spans.map((u) => ({ spanKey: spanKeyBytes(u.span.span_id), body: encodeSpanBody(u.agent_id, now, u.span, options) }));
+    const rows = encode();
+    if (missed.length === 0 || !(await this.strings.intern(this.db, missed))) return rows;
+    missed.length = 0;
+    return encode();
   }
 
   private async writeBatch(
@@ -342,7 +360,15 @@ export class SqlStorage implements Storage {
     return this.run(async () => {
       const params = [customerId, runId];
       const spans = await this.db.query<SpanDbRow>(sql.LOAD_RUN_SPANS_SQL, params);
-      return toStoredSpans(runId, spans.rows);
+      // Names another receiver interned are not in this process's dictionary yet: load them and decode again.
+      const unknown = new Set<number>();
+      const options = { strings: this.strings, unknown: (id: number) => unknown.add(id) };
+      const out = toStoredSpans(runId, spans.rows, options);
+      if (unknown.size === 0) return out;
+      const absent = await this.strings.load(this.db, unknown);
+      if (absent.length > 0)
+        throw new Error(`run ${runId}: span bodies refer to dictionary strings ${absent.slice(0, 5).join(', ')} the database does not have`);
+      return toStoredSpans(runId, spans.rows, { strings: this.strings });
     });
   }
 

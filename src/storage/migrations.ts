@@ -1,4 +1,5 @@
 import type { Executor, Queryable } from './driver.js';
+import { claimsOnOpenRunsMigration } from './migration-claims.js';
 import { stringDictionaryMigration } from './migration-strings.js';
 import { PACKED_SPANS_MIGRATION } from './migration-v4.js';
 
@@ -146,6 +147,7 @@ ALTER TABLE runs ADD COLUMN claimed_until BIGINT;
 `,
   },
   stringDictionaryMigration(6),
+  claimsOnOpenRunsMigration(7),
 ];
 
 /** Arbitrary constant namespacing our advisory locks (first key of the two-int form). */

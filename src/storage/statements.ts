@@ -53,7 +53,8 @@ WITH input AS (
   FROM input i WHERE r.customer_id = $1 AND r.run_id = i.run_id
   -- A run another receiver is completing right now ('closing') takes these spans as late.
   RETURNING r.run_id, r.run_key,
-            CASE WHEN r.status = 'open' AND r.claimed_until > $3::int8 THEN 'closing' ELSE r.status END AS status, r.span_count
+            CASE WHEN r.status = 'open' AND (SELECT o.claimed_until FROM open_runs o WHERE o.run_key = r.run_key) > $3::int8
+                 THEN 'closing' ELSE r.status END AS status, r.span_count
 ), created AS (
   INSERT INTO runs (run_key, customer_id, run_id, agent_id, agent_version, status, span_count, root_seen, last_span_at, min_start)
   SELECT ($4::int8 << 32) | (nextval('run_key_seq') & 4294967295), $1, i.run_id, i.agent_id, i.agent_version, 'open', i.n,
@@ -119,15 +120,18 @@ export const CLAIM_RUNS_SQL = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(customer_id TEXT, run_id TEXT)
 ), cur AS (
-  SELECT i.customer_id, i.run_id, r.run_key, r.status, r.last_span_at, r.root_seen, r.span_count, r.claimed_by, r.claimed_until
+  SELECT i.customer_id, i.run_id, r.run_key, r.status, r.last_span_at, r.root_seen, r.span_count, o.claimed_by, o.claimed_until
   FROM input i LEFT JOIN runs r ON r.customer_id = i.customer_id AND r.run_id = i.run_id
+  LEFT JOIN open_runs o ON o.run_key = r.run_key
 ), claimed AS (
-  UPDATE runs r SET claimed_by = $2, claimed_until = $3::int8 + $4::int8
+  -- The claim lives on the run's narrow open_runs row (which its close deletes): claiming adds no version of the
+  -- wide runs row.
+  UPDATE open_runs o SET claimed_by = $2, claimed_until = $3::int8 + $4::int8
   FROM cur c
-  WHERE r.run_key = c.run_key AND c.status = 'open'
+  WHERE o.run_key = c.run_key AND c.status = 'open'
     AND (c.claimed_until IS NULL OR c.claimed_until <= $3::int8 OR c.claimed_by = $2)
     AND c.last_span_at <= $3::int8 - CASE WHEN c.root_seen THEN $5::int8 ELSE $6::int8 END
-  RETURNING r.run_key
+  RETURNING o.run_key
 )
 SELECT c.customer_id, c.run_id, c.status, c.last_span_at::text AS last_span_at, c.root_seen, c.span_count,
        c.claimed_until::text AS claimed_until, c.run_key IN (SELECT run_key FROM claimed) AS claimed
@@ -139,7 +143,7 @@ FROM cur c`;
  */
 export const OVERDUE_RUNS_SQL = `SELECT ${runColumns('r.')}
 FROM open_runs o JOIN runs r ON r.run_key = o.run_key
-WHERE r.status = 'open' AND (r.claimed_until IS NULL OR r.claimed_until <= $1::int8)
+WHERE r.status = 'open' AND (o.claimed_until IS NULL OR o.claimed_until <= $1::int8)
   AND r.last_span_at <= $1::int8 - $4::int8 - CASE WHEN r.root_seen THEN $2::int8 ELSE $3::int8 END
 ORDER BY r.last_span_at LIMIT $5`;
 

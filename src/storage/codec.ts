@@ -170,6 +170,20 @@ const KEYS = [
   'length',
   'content',
   'facts',
+  // closed-run stats (run_stats.packed, detectors/baseline.ts RunStats)
+  'eligible',
+  'steps',
+  'llm_calls',
+  'retrieval_calls',
+  'max_step_ms',
+  'first_prompt_tokens',
+  'last_prompt_tokens',
+  'prompt_growth',
+  'llm_tool_ratio',
+  'wall_clock_ms',
+  'llm',
+  'tool',
+  'retrieval',
 ] as const;
 
 /** Values that recur in most spans: event types, categories, statuses, sources, finish reasons. */
@@ -265,6 +279,22 @@ const SHAPES: readonly (readonly string[])[] = [
   ['index_name', 'result_count', 'top_score', 'latency_ms', 'success'],
   ['signal_name', 'source', 'meta'],
   ['name', 'args_hash'],
+  // RunStats and its max_step_ms, in runStats()'s key order
+  [
+    'eligible',
+    'steps',
+    'llm_calls',
+    'tool_calls',
+    'retrieval_calls',
+    'max_step_ms',
+    'first_prompt_tokens',
+    'last_prompt_tokens',
+    'prompt_growth',
+    'llm_tool_ratio',
+    'total_tokens',
+    'wall_clock_ms',
+  ],
+  ['llm', 'tool', 'retrieval'],
 ];
 /** Shapes by their first key, for a lookup without building a key string per object (the hot path). */
 const SHAPES_BY_FIRST = new Map<string, number[]>();

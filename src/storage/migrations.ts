@@ -1,5 +1,6 @@
 import type { Executor, Queryable } from './driver.js';
 import { claimsOnOpenRunsMigration } from './migration-claims.js';
+import { packedRunStatsMigration } from './migration-run-stats.js';
 import { stringDictionaryMigration } from './migration-strings.js';
 import { PACKED_SPANS_MIGRATION } from './migration-v4.js';
 
@@ -148,6 +149,7 @@ ALTER TABLE runs ADD COLUMN claimed_until BIGINT;
   },
   stringDictionaryMigration(6),
   claimsOnOpenRunsMigration(7),
+  packedRunStatsMigration(8),
 ];
 
 /** Arbitrary constant namespacing our advisory locks (first key of the two-int form). */

@@ -6,7 +6,7 @@
  */
 import type { Evidence, FailureType, Severity } from '../model/index.js';
 import type { MappedSpan } from '../mapping/events.js';
-import type { DecodeOptions } from './codec.js';
+import { decodeBody, encodeBody, type DecodeOptions } from './codec.js';
 import { decodeSpanRow } from './span-rows.js';
 import type { ExitReason, RunStatus } from '../runs/types.js';
 import type { AgentSummary, ApiKeyRow, RunClose, RunRow, RunSignal, RunSummary, SpanBatch, StoredSignal, StoredSpan } from './types.js';
@@ -77,7 +77,8 @@ export function closeRunInput(u: RunClose): Record<string, unknown> {
     started_at: u.started_at,
     ended_at: u.ended_at,
     step_count: u.step_count,
-    stats: u.stats ?? null,
+    // Packed like span bodies (codec.ts): a fraction of the jsonb, and every close writes a ring row version.
+    stats: u.stats === null || u.stats === undefined ? null : encodeBody(u.stats).toString('hex'),
   };
 }
 
@@ -194,6 +195,11 @@ export function toRun(r: RunDbRow): RunRow {
 /** A stats column value: jsonb arrives parsed from PGlite and pg, but as text when a driver does not parse it. */
 export function fromJsonb(v: unknown): unknown {
   return typeof v === 'string' ? JSON.parse(v) : v;
+}
+
+/** A run_stats row: packed (schema 8 on) or the jsonb of rows written before. */
+export function fromRunStatsRow(row: { stats: unknown; packed: Uint8Array | null }): unknown {
+  return row.packed === null ? fromJsonb(row.stats) : decodeBody(row.packed);
 }
 
 /** A count(*) or BIGINT column: a number from PGlite, a string from pg. */

@@ -7,7 +7,7 @@ import { StringDictionary } from './strings.js';
 import { encodeSpanBody, insertSpanRows, SPAN_COPY_TARGET, spanCopyData, spanKeyBytes, type SpanRow } from './span-rows.js';
 import {
   closeRunInput,
-  fromJsonb,
+  fromRunStatsRow,
   signalRefreshInput,
   signalsInput,
   toAgentSummary,
@@ -244,7 +244,7 @@ export class SqlStorage implements Storage {
         return { runKey: String(run.run_key), spanKey: prepared[i].spanKey, late: run.status !== 'open', body: prepared[i].body };
       });
       if (mode === 'copy' && tx.copyFrom) {
-        await tx.copyFrom(SPAN_COPY_TARGET, spanCopyData(rows));
+        await tx.copyFrom(SPAN_COPY_TARGET, spanCopyData(inKeyOrder(rows)));
         result.inserted = rows.length;
         return;
       }
@@ -455,8 +455,8 @@ export class SqlStorage implements Storage {
 
   listRecentRunStats(customerId: string, agentId: string, agentVersion: string, limit: number): Promise<unknown[]> {
     return this.run(async () => {
-      const r = await this.db.query<{ stats: unknown }>(sql.RECENT_RUN_STATS_SQL, [customerId, agentId, agentVersion, limit]);
-      return r.rows.map((row) => fromJsonb(row.stats));
+      const r = await this.db.query<{ stats: unknown; packed: Uint8Array | null }>(sql.RECENT_RUN_STATS_SQL, [customerId, agentId, agentVersion, limit]);
+      return r.rows.map(fromRunStatsRow);
     });
   }
 
@@ -571,4 +571,15 @@ function toClaim(row: ClaimDbRow | undefined, o: ClaimOptions, now: number): Com
   const dueAt = Number(row.last_span_at) + (row.root_seen ? o.graceMs : o.idleMs);
   const claimEnds = row.claimed_until === null ? 0 : Number(row.claimed_until);
   return { state: 'wait', retry_in_ms: Math.max(dueAt, claimEnds) - now + 1 };
+}
+
+/**
+ * Span rows by primary key (run_key, span_key). A batch's new runs get consecutive keys, so rows written in key order
+ * append at the right edge of the primary key index, whose pages then split full (90 %) instead of in the middle
+ * (half-empty pages): ~6 bytes a span less index on the benchmark mix.
+ */
+function inKeyOrder(rows: SpanRow[]): SpanRow[] {
+  const keyed = rows.map((r) => ({ r, run: BigInt(r.runKey), span: r.spanKey.readBigInt64BE(0) }));
+  keyed.sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : a.span < b.span ? -1 : a.span > b.span ? 1 : 0));
+  return keyed.map((k) => k.r);
 }

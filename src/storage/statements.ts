@@ -149,13 +149,13 @@ ORDER BY r.last_span_at LIMIT $5`;
 
 /**
  * $1 jsonb [{customer_id, run_id, status, exit_reason, agent_id, agent_version, started_at, ended_at, step_count,
- * stats}] (one entry per run). Closes the runs still open, in one statement; returns the ones it closed. Their stats
+ * stats (hex of the packed stats)}] (one entry per run). Closes the runs still open, in one statement; returns the ones it closed. Their stats
  * go to each agent version's baseline ring (run_stats: slot = count mod RUN_STATS_KEPT), outside the time partitions.
  */
 export const CLOSE_RUNS_SQL = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(customer_id TEXT, run_id TEXT, status TEXT, exit_reason TEXT,
-    agent_id TEXT, agent_version TEXT, started_at DOUBLE PRECISION, ended_at DOUBLE PRECISION, step_count INTEGER, stats JSONB)
+    agent_id TEXT, agent_version TEXT, started_at DOUBLE PRECISION, ended_at DOUBLE PRECISION, step_count INTEGER, stats TEXT)
 ), closed AS (
   UPDATE runs r SET status = i.status, exit_reason = i.exit_reason, agent_id = i.agent_id, agent_version = i.agent_version,
                     started_at = i.started_at, ended_at = i.ended_at, step_count = i.step_count, closed_at = now()
@@ -168,7 +168,7 @@ WITH input AS (
   SELECT i.customer_id, i.agent_id, i.agent_version, i.stats,
          row_number() OVER (w ORDER BY i.run_id) AS rn, count(*) OVER w AS k
   FROM closed c JOIN input i ON i.customer_id = c.customer_id AND i.run_id = c.run_id
-  WHERE i.stats IS NOT NULL AND i.stats <> 'null'::jsonb
+  WHERE i.stats IS NOT NULL
   WINDOW w AS (PARTITION BY i.customer_id, i.agent_id, i.agent_version)
 ), counter AS (
   INSERT INTO baseline_counters AS b (customer_id, agent_id, agent_version, n)
@@ -176,16 +176,16 @@ WITH input AS (
   ON CONFLICT (customer_id, agent_id, agent_version) DO UPDATE SET n = b.n + EXCLUDED.n
   RETURNING customer_id, agent_id, agent_version, n
 ), kept AS (
-  INSERT INTO run_stats AS s (customer_id, agent_id, agent_version, slot, n, stats)
-  SELECT x.customer_id, x.agent_id, x.agent_version, ((c.n - x.k + x.rn) % ${RUN_STATS_KEPT})::int, c.n - x.k + x.rn, x.stats
+  INSERT INTO run_stats AS s (customer_id, agent_id, agent_version, slot, n, packed)
+  SELECT x.customer_id, x.agent_id, x.agent_version, ((c.n - x.k + x.rn) % ${RUN_STATS_KEPT})::int, c.n - x.k + x.rn, decode(x.stats, 'hex')
   FROM stats x JOIN counter c ON c.customer_id = x.customer_id AND c.agent_id = x.agent_id AND c.agent_version = x.agent_version
   WHERE x.rn > x.k - ${RUN_STATS_KEPT}
-  ON CONFLICT (customer_id, agent_id, agent_version, slot) DO UPDATE SET n = EXCLUDED.n, stats = EXCLUDED.stats
+  ON CONFLICT (customer_id, agent_id, agent_version, slot) DO UPDATE SET n = EXCLUDED.n, stats = NULL, packed = EXCLUDED.packed
 )
 SELECT customer_id, run_id FROM closed`;
 
 /** $1 customer_id, $2 agent_id, $3 agent_version, $4 limit: the newest stats of the baseline ring. */
-export const RECENT_RUN_STATS_SQL = `SELECT stats FROM run_stats
+export const RECENT_RUN_STATS_SQL = `SELECT stats, packed FROM run_stats
          WHERE customer_id = $1 AND agent_id = $2 AND agent_version = $3
          ORDER BY n DESC LIMIT $4`;
 

@@ -92,7 +92,11 @@ const T_SHAPED = 13;
 /** (version 2) A string of the database's dictionary: its id. */
 const T_INTERNED = 14;
 
-/** Keys of MappedSpan, span events and their payloads (src/mapping/events.ts), plus the storage envelope's. */
+/**
+ * Keys of MappedSpan, span events and their payloads (src/mapping/events.ts), plus the storage envelope's. FROZEN at
+ * these 72: a literal key is written as KEYS.length + its byte length, so one key more would misread every stored body
+ * holding a literal key. New known keys go into SHAPES (which name their keys) instead.
+ */
 const KEYS = [
   // envelope
   'span',
@@ -170,20 +174,6 @@ const KEYS = [
   'length',
   'content',
   'facts',
-  // closed-run stats (run_stats.packed, detectors/baseline.ts RunStats)
-  'eligible',
-  'steps',
-  'llm_calls',
-  'retrieval_calls',
-  'max_step_ms',
-  'first_prompt_tokens',
-  'last_prompt_tokens',
-  'prompt_growth',
-  'llm_tool_ratio',
-  'wall_clock_ms',
-  'llm',
-  'tool',
-  'retrieval',
 ] as const;
 
 /** Values that recur in most spans: event types, categories, statuses, sources, finish reasons. */

@@ -70,6 +70,13 @@ describe('span body codec', () => {
     expect(spanKeyBytes('step-7/uuid')).toHaveLength(8);
   });
 
+  it('keeps the stored format: the key dictionary is frozen (literal keys are coded after it)', () => {
+    // version 2, object of 1 entry, literal key "zz" (72 dictionary keys + 2 bytes), then uint 1.
+    expect([...encodeBody({ zz: 1 })]).toEqual([2, 9, 1, 74, 0x7a, 0x7a, 3, 1]);
+    // A version-1 body (written before the string dictionary) still reads.
+    expect(decodeBody(Buffer.from([1, 9, 1, 74, 0x7a, 0x7a, 3, 1]))).toEqual({ zz: 1 });
+  });
+
   it('packs a closed run’s baseline stats as shape and values: a fraction of their JSON', () => {
     const stats = {
       eligible: true,

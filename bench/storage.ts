@@ -108,6 +108,9 @@ function batches(n: number, customer: string): SpanBatch[] {
 function copyStreams(all: SpanBatch[], keyBase: bigint): { runs: Buffer; spans: Buffer }[] {
   let seq = 0n;
   const now = Date.now();
+  // Bodies as the receiver writes them: recurring names as string dictionary ids (every name a candidate here).
+  const ids = new Map<string, number>();
+  const strings = { id: (v: string) => ids.get(v) ?? (ids.set(v, ids.size + 1), ids.size) };
   return all.map((b) => {
     const runs = new Map<string, { key: bigint; n: number; root: boolean; agent: string; version: string | null; min: number }>();
     for (const u of b.spans) {
@@ -137,7 +140,7 @@ function copyStreams(all: SpanBatch[], keyBase: bigint): { runs: Buffer; spans: 
         runKey: String(runs.get(u.run_id)!.key),
         spanKey: spanKeyBytes(u.span.span_id),
         late: false,
-        body: encodeSpanBody(u.agent_id, now, u.span),
+        body: encodeSpanBody(u.agent_id, now, u.span, { strings }),
       })),
     );
     return { runs: w.finish(), spans };

@@ -41,6 +41,8 @@ export interface E2eCase {
   bytes_per_span: number;
   /** Of which: per relation family (runs, spans, signals, other), bytes per span. */
   bytes_by_table: Record<string, number>;
+  /** Per relation outside the partitions, and per partitioned family (heap, indexes, TOAST), bytes per span. */
+  bytes_by_relation: Record<string, number>;
 }
 
 export interface SoakResult {
@@ -106,6 +108,9 @@ function batches(n: number, customer: string): SpanBatch[] {
 function copyStreams(all: SpanBatch[], keyBase: bigint): { runs: Buffer; spans: Buffer }[] {
   let seq = 0n;
   const now = Date.now();
+  // Bodies as the receiver writes them: recurring names as string dictionary ids (every name a candidate here).
+  const ids = new Map<string, number>();
+  const strings = { id: (v: string) => ids.get(v) ?? (ids.set(v, ids.size + 1), ids.size) };
   return all.map((b) => {
     const runs = new Map<string, { key: bigint; n: number; root: boolean; agent: string; version: string | null; min: number }>();
     for (const u of b.spans) {
@@ -135,7 +140,7 @@ function copyStreams(all: SpanBatch[], keyBase: bigint): { runs: Buffer; spans: 
         runKey: String(runs.get(u.run_id)!.key),
         spanKey: spanKeyBytes(u.span.span_id),
         late: false,
-        body: encodeSpanBody(u.agent_id, now, u.span),
+        body: encodeSpanBody(u.agent_id, now, u.span, { strings }),
       })),
     );
     return { runs: w.finish(), spans };
@@ -156,22 +161,27 @@ async function parallel<T>(items: T[], connections: number, work: (item: T) => P
   return (performance.now() - t0) / 1000;
 }
 
-async function schemaBytes(schema: BenchSchema): Promise<{ total: number; byTable: Record<string, number> }> {
+async function schemaBytes(schema: BenchSchema): Promise<{ total: number; byTable: Record<string, number>; byRelation: Record<string, number> }> {
   const db = openPgQueryable({ databaseUrl: schema.url });
   try {
-    const r = await db.query<{ name: string; bytes: string }>(
-      `SELECT c.relname AS name, pg_total_relation_size(c.oid)::text AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    const r = await db.query<{ name: string; bytes: string; heap: string; indexes: string }>(
+      `SELECT c.relname AS name, pg_total_relation_size(c.oid)::text AS bytes, pg_relation_size(c.oid)::text AS heap,
+              pg_indexes_size(c.oid)::text AS indexes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE n.nspname = $1 AND c.relkind = 'r'`,
       [schema.schema],
     );
     const byTable: Record<string, number> = {};
+    const byRelation: Record<string, number> = {};
     let total = 0;
     for (const row of r.rows) {
-      const family = /^(runs|spans|signals)_p\d+/.exec(row.name)?.[1] ?? 'other';
-      byTable[family] = (byTable[family] ?? 0) + Number(row.bytes);
+      const family = /^(runs|spans|signals)_p\d+/.exec(row.name)?.[1];
+      byTable[family ?? 'other'] = (byTable[family ?? 'other'] ?? 0) + Number(row.bytes);
+      const name = family ?? row.name;
+      const parts = { heap: Number(row.heap), indexes: Number(row.indexes), toast: Number(row.bytes) - Number(row.heap) - Number(row.indexes) };
+      for (const [part, n] of Object.entries(parts)) if (n > 0) byRelation[`${name}.${part}`] = (byRelation[`${name}.${part}`] ?? 0) + n;
       total += Number(row.bytes);
     }
-    return { total, byTable };
+    return { total, byTable, byRelation };
   } finally {
     await db.close();
   }
@@ -250,35 +260,7 @@ export async function runStorage(opts: { quick?: boolean; postgres: boolean; log
 
   // --- end to end ---
   const e2e: E2eCase[] = [];
-  const t = quick ? { duration: 4, warmup: 1 } : { duration: 15, warmup: 3 };
-  for (const format of ['protobuf', 'json'] as Format[]) {
-    const schema = await createBenchSchema(`_e2e_${format}`);
-    const rec = await startReceiverProcess({ DATABASE_URL: schema.url });
-    try {
-      log(`  storage: end to end, ${format}, ${SPANS}-span requests, 8 senders, ${t.duration} s`);
-      const spec: LoadSpec = { url: rec.url, format, connections: 8, ...t, shape: { kind: 'mixed', spansPerRequest: SPANS }, salt: ++salt, receiver: true };
-      const load = await runTsChild<LoadResult>('loadgen.ts', [JSON.stringify(spec)]);
-      await settle(rec.url, quick ? 20_000 : 120_000);
-      const accepted = (await health(rec.url)).spans.accepted;
-      const size = await schemaBytes(schema);
-      const perSpan: Record<string, number> = {};
-      for (const [k, v] of Object.entries(size.byTable)) perSpan[k] = v / accepted;
-      e2e.push({
-        format,
-        senders: 8,
-        load,
-        spans_per_s: load.spans_per_s,
-        ratio: load.spans_per_s / limit,
-        accepted_spans: accepted,
-        schema_bytes: size.total,
-        bytes_per_span: size.total / accepted,
-        bytes_by_table: perSpan,
-      });
-    } finally {
-      await rec.stop();
-      await schema.drop();
-    }
-  }
+  for (const format of ['protobuf', 'json'] as Format[]) e2e.push(await runE2e(format, quick, limit, log));
 
   const soak = await runSoak(quick, e2e[0]?.bytes_per_span ?? NaN, log);
   const best = e2e.length ? Math.min(...e2e.map((c) => c.ratio)) : null;
@@ -300,6 +282,43 @@ export async function runStorage(opts: { quick?: boolean; postgres: boolean; log
       bytes_met: worst === null ? null : worst <= 400,
     },
   };
+}
+
+/**
+ * End to end for one format: the receiver from dist/ in its own process under 8 senders of 1,000-span requests, then,
+ * once every run has closed, the schema's size ÷ accepted spans (tables + indexes + TOAST, every partition).
+ */
+export async function runE2e(format: Format, quick: boolean, limit: number, log: (m: string) => void): Promise<E2eCase> {
+  const t = quick ? { duration: 4, warmup: 1 } : { duration: 15, warmup: 3 };
+  const schema = await createBenchSchema(`_e2e_${format}`);
+  const rec = await startReceiverProcess({ DATABASE_URL: schema.url });
+  try {
+    log(`  storage: end to end, ${format}, ${SPANS}-span requests, 8 senders, ${t.duration} s`);
+    const spec: LoadSpec = { url: rec.url, format, connections: 8, ...t, shape: { kind: 'mixed', spansPerRequest: SPANS }, salt: ++salt, receiver: true };
+    const load = await runTsChild<LoadResult>('loadgen.ts', [JSON.stringify(spec)]);
+    await settle(rec.url, quick ? 20_000 : 120_000);
+    const accepted = (await health(rec.url)).spans.accepted;
+    const size = await schemaBytes(schema);
+    const perSpan: Record<string, number> = {};
+    for (const [k, v] of Object.entries(size.byTable)) perSpan[k] = v / accepted;
+    const perRelation: Record<string, number> = {};
+    for (const [k, v] of Object.entries(size.byRelation)) perRelation[k] = v / accepted;
+    return {
+      format,
+      senders: 8,
+      load,
+      spans_per_s: load.spans_per_s,
+      ratio: load.spans_per_s / limit,
+      accepted_spans: accepted,
+      schema_bytes: size.total,
+      bytes_per_span: size.total / accepted,
+      bytes_by_table: perSpan,
+      bytes_by_relation: perRelation,
+    };
+  } finally {
+    await rec.stop();
+    await schema.drop();
+  }
 }
 
 /** Steady load into a receiver keeping `retention` of data in 1-minute partitions; the schema size every 10 s. */

@@ -13,11 +13,64 @@
  * and read back without a change here. Semantics are JSON's (what the JSONB layout kept): undefined properties are
  * left out, NaN/±Infinity read back as null, -0 as 0. Key order is kept.
  *
- * Format version 1: byte 0 is the version, then one value. NEVER reorder or remove dictionary entries (stored bodies
- * refer to them by index); append only, and only together with a reader that knows the new entries.
+ * - (version 2) names that recur across spans — span, service, model, tool and provider names, agent versions — can
+ *   be numbers into the database's string dictionary (strings.ts) instead of their bytes: the writer is given the
+ *   dictionary's ids, the reader its values; a body holding such a number can only be read with that database.
+ *
+ * Byte 0 is the version (1: no dictionary references; 2: may hold them), then one value. NEVER reorder or remove
+ * dictionary entries (stored bodies refer to them by index); append only, and only together with a reader that
+ * knows the new entries.
  */
 
-export const CODEC_VERSION = 1;
+export const CODEC_VERSION = 2;
+
+/** The database's string dictionary as the writer sees it: the id of an interned string, if it has one. */
+export interface StringIds {
+  id(value: string): number | undefined;
+}
+/** The dictionary as the reader sees it: the string of an id, if known (else the caller loads it and reads again). */
+export interface StringValues {
+  value(id: number): string | undefined;
+}
+
+export interface EncodeOptions {
+  strings?: StringIds;
+  /** Receives the dictionary candidates that have no id yet (to intern them and encode again). */
+  misses?: (value: string) => void;
+}
+
+export interface DecodeOptions {
+  strings?: StringValues;
+  /** Receives ids the dictionary does not know; each reads back as '' (the caller loads them and decodes again). */
+  unknown?: (id: number) => void;
+}
+
+/**
+ * Keys whose string values (or arrays of strings) are names drawn from a small set — the dictionary's candidates.
+ * Ids, digests, free text and error messages are never interned (they do not repeat, or must not outlive retention).
+ */
+const INTERNED_KEYS = new Set([
+  'name',
+  'agent_id',
+  'agent_name',
+  'service_name',
+  'agent_version',
+  'tools_available',
+  'root_span_name',
+  'model',
+  'provider',
+  'operation',
+  'tools_offered',
+  'finish_reason',
+  'finish_reasons',
+  'tool_name',
+  'index_name',
+  'vendor',
+  'signal_name',
+]);
+/** A reference costs 2–3 bytes; shorter strings are cheaper literal. Longer than this is rarely a name. */
+const INTERN_MIN_BYTES = 4;
+export const INTERN_MAX_CHARS = 128;
 
 const T_NULL = 0;
 const T_FALSE = 1;
@@ -36,8 +89,14 @@ const T_STRREF = 11;
 const T_FLOATREF = 12;
 /** An object whose keys are exactly one of SHAPES, in that order: the shape's index, then the values only. */
 const T_SHAPED = 13;
+/** (version 2) A string of the database's dictionary: its id. */
+const T_INTERNED = 14;
 
-/** Keys of MappedSpan, span events and their payloads (src/mapping/events.ts), plus the storage envelope's. */
+/**
+ * Keys of MappedSpan, span events and their payloads (src/mapping/events.ts), plus the storage envelope's. FROZEN at
+ * these 72: a literal key is written as KEYS.length + its byte length, so one key more would misread every stored body
+ * holding a literal key. New known keys go into SHAPES (which name their keys) instead.
+ */
 const KEYS = [
   // envelope
   'span',
@@ -210,6 +269,22 @@ const SHAPES: readonly (readonly string[])[] = [
   ['index_name', 'result_count', 'top_score', 'latency_ms', 'success'],
   ['signal_name', 'source', 'meta'],
   ['name', 'args_hash'],
+  // RunStats and its max_step_ms, in runStats()'s key order
+  [
+    'eligible',
+    'steps',
+    'llm_calls',
+    'tool_calls',
+    'retrieval_calls',
+    'max_step_ms',
+    'first_prompt_tokens',
+    'last_prompt_tokens',
+    'prompt_growth',
+    'llm_tool_ratio',
+    'total_tokens',
+    'wall_clock_ms',
+  ],
+  ['llm', 'tool', 'retrieval'],
 ];
 /** Shapes by their first key, for a lookup without building a key string per object (the hot path). */
 const SHAPES_BY_FIRST = new Map<string, number[]>();
@@ -246,18 +321,19 @@ const VALUE_INDEX = new Map<string, number>(VALUES.map((v, i) => [v, i]));
 const HEX_RE = /^(?:[0-9a-f]{2}){8,127}$/;
 
 /** Encodes a JSON-like value (what JSON.stringify would keep) into a body. */
-export function encodeBody(value: unknown): Buffer {
-  const w = new Writer();
+export function encodeBody(value: unknown, options: EncodeOptions = {}): Buffer {
+  const w = new Writer(options);
   w.byte(CODEC_VERSION);
   w.value(value);
   return w.done();
 }
 
 /** Reads a body written by encodeBody. Throws on an unknown version or a truncated body. */
-export function decodeBody(buf: Uint8Array): unknown {
-  const r = new Reader(buf);
+export function decodeBody(buf: Uint8Array, options: DecodeOptions = {}): unknown {
+  const r = new Reader(buf, options);
   const version = r.byte();
-  if (version !== CODEC_VERSION) throw new Error(`span body: unknown codec version ${version}`);
+  if (version !== 1 && version !== CODEC_VERSION) throw new Error(`span body: unknown codec version ${version}`);
+  r.version = version;
   const v = r.value();
   if (r.pos !== buf.length) throw new Error('span body: trailing bytes');
   return v;
@@ -268,6 +344,9 @@ class Writer {
   private pos = 0;
   private readonly strings = new Map<string, number>();
   private readonly floats = new Map<number, number>();
+  /** The key whose value is being written (array items inherit it): decides whether a string may be interned. */
+  private key = '';
+  constructor(private readonly options: EncodeOptions) {}
 
   done(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.pos));
@@ -302,6 +381,22 @@ class Writer {
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 
+  /** Writes `v` as a dictionary reference when its key makes it a candidate and it has an id; reports misses. */
+  private interned(v: string): boolean {
+    const { strings, misses } = this.options;
+    if (strings === undefined || !INTERNED_KEYS.has(this.key) || v.length > INTERN_MAX_CHARS) return false;
+    if (Buffer.byteLength(v) < INTERN_MIN_BYTES) return false;
+    const id = strings.id(v);
+    if (id === undefined) {
+      misses?.(v);
+      return false;
+    }
+    this.strings.set(v, this.strings.size);
+    this.byte(T_INTERNED);
+    this.uint(id);
+    return true;
+  }
+
   value(v: unknown): void {
     switch (typeof v) {
       case 'string': {
@@ -313,6 +408,8 @@ class Writer {
         } else if (seen !== undefined) {
           this.byte(T_STRREF);
           this.uint(seen);
+        } else if (this.interned(v)) {
+          // written by interned()
         } else if ((this.strings.set(v, this.strings.size), v.length >= 16 && HEX_RE.test(v))) {
           this.byte(T_HEX);
           this.uint(v.length / 2);
@@ -366,16 +463,21 @@ class Writer {
           if (shape !== undefined) {
             this.byte(T_SHAPED);
             this.uint(shape);
+            const outer = this.key;
             for (const k of keys) {
               const x = obj[k];
+              this.key = k;
               if (x !== undefined && typeof x !== 'function') this.value(x);
             }
+            this.key = outer;
             return;
           }
           const entries = keys.map((k) => [k, obj[k]] as const).filter(([, x]) => x !== undefined && typeof x !== 'function');
           this.byte(T_OBJECT);
           this.uint(entries.length);
+          const outer = this.key;
           for (const [k, x] of entries) {
+            this.key = k;
             const i = KEY_INDEX.get(k);
             if (i !== undefined) this.uint(i);
             else {
@@ -387,6 +489,7 @@ class Writer {
             }
             this.value(x);
           }
+          this.key = outer;
         }
         return;
       default:
@@ -398,9 +501,13 @@ class Writer {
 
 class Reader {
   pos = 0;
+  version = CODEC_VERSION;
   private readonly strings: string[] = [];
   private readonly floats: number[] = [];
-  constructor(private readonly buf: Uint8Array) {}
+  constructor(
+    private readonly buf: Uint8Array,
+    private readonly options: DecodeOptions,
+  ) {}
 
   private ref<T>(table: T[], what: string): T {
     const i = this.uint();
@@ -463,6 +570,18 @@ class Reader {
       }
       case T_STRREF:
         return this.ref(this.strings, 'string');
+      case T_INTERNED: {
+        if (this.version < 2) throw new Error(`span body: unknown tag ${tag}`);
+        const id = this.uint();
+        let v = this.options.strings?.value(id);
+        if (v === undefined) {
+          if (!this.options.unknown) throw new Error(`span body: unknown dictionary string ${id}`);
+          this.options.unknown(id);
+          v = '';
+        }
+        this.strings.push(v);
+        return v;
+      }
       case T_DICT: {
         const i = this.uint();
         if (i >= VALUES.length) throw new Error(`span body: unknown dictionary value ${i}`);

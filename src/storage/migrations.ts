@@ -1,4 +1,7 @@
 import type { Executor, Queryable } from './driver.js';
+import { claimsOnOpenRunsMigration } from './migration-claims.js';
+import { packedRunStatsMigration } from './migration-run-stats.js';
+import { stringDictionaryMigration } from './migration-strings.js';
 import { PACKED_SPANS_MIGRATION } from './migration-v4.js';
 
 /**
@@ -154,6 +157,9 @@ ALTER TABLE runs ADD COLUMN claimed_until BIGINT;
 ALTER TABLE runs ADD COLUMN ingest_health JSONB;
 `,
   },
+  stringDictionaryMigration(7),
+  claimsOnOpenRunsMigration(8),
+  packedRunStatsMigration(9),
 ];
 
 /** Arbitrary constant namespacing our advisory locks (first key of the two-int form). */

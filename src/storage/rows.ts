@@ -6,6 +6,7 @@
  */
 import type { AgentIngestSummary, Evidence, FailureType, Severity } from '../model/index.js';
 import type { MappedSpan } from '../mapping/events.js';
+import { decodeBody, encodeBody, type DecodeOptions } from './codec.js';
 import { decodeSpanRow } from './span-rows.js';
 import type { ExitReason, RunStatus } from '../runs/types.js';
 import type { AgentSummary, ApiKeyRow, RunClose, RunRow, RunSignal, RunSummary, SpanBatch, StoredSignal, StoredSpan } from './types.js';
@@ -76,7 +77,8 @@ export function closeRunInput(u: RunClose): Record<string, unknown> {
     started_at: u.started_at,
     ended_at: u.ended_at,
     step_count: u.step_count,
-    stats: u.stats ?? null,
+    // Packed like span bodies (codec.ts): a fraction of the jsonb, and every close writes a ring row version.
+    stats: u.stats === null || u.stats === undefined ? null : encodeBody(u.stats).toString('hex'),
     ingest_health: u.ingest_health ?? null,
   };
 }
@@ -127,8 +129,8 @@ export interface SpanDbRow {
 }
 
 /** A run's stored spans, in (start_time, span_id) order. */
-export function toStoredSpans(runId: string, rows: SpanDbRow[]): StoredSpan[] {
-  const out = rows.map((r) => decodeSpanRow(runId, r.span_key, r.late, r.body));
+export function toStoredSpans(runId: string, rows: SpanDbRow[], options?: DecodeOptions): StoredSpan[] {
+  const out = rows.map((r) => decodeSpanRow(runId, r.span_key, r.late, r.body, options));
   return out.sort((a, b) => a.span.start_time - b.span.start_time || (a.span.span_id < b.span.span_id ? -1 : a.span.span_id > b.span.span_id ? 1 : 0));
 }
 
@@ -194,6 +196,11 @@ export function toRun(r: RunDbRow): RunRow {
 /** A stats column value: jsonb arrives parsed from PGlite and pg, but as text when a driver does not parse it. */
 export function fromJsonb(v: unknown): unknown {
   return typeof v === 'string' ? JSON.parse(v) : v;
+}
+
+/** A run_stats row: packed (schema 8 on) or the jsonb of rows written before. */
+export function fromRunStatsRow(row: { stats: unknown; packed: Uint8Array | null }): unknown {
+  return row.packed === null ? fromJsonb(row.stats) : decodeBody(row.packed);
 }
 
 /** A count(*) or BIGINT column: a number from PGlite, a string from pg. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PermanentError } from '../errors/index.js';
 import type { MappedSpan } from '../mapping/events.js';
-import { decodeBody, encodeBody } from './codec.js';
+import { decodeBody, encodeBody, type DecodeOptions, type EncodeOptions } from './codec.js';
 import { BinaryCopyWriter } from './copy-binary.js';
 import type { Executor } from './driver.js';
 import type { StoredSpan } from './types.js';
@@ -25,14 +25,14 @@ export function spanKeyText(spanId: string): string {
 }
 
 /** The body of a stored span: the resolved agent, when it was received, and the MappedSpan minus what the keys hold. */
-export function encodeSpanBody(agentId: string, receivedAtMs: number, span: MappedSpan): Buffer {
+export function encodeSpanBody(agentId: string, receivedAtMs: number, span: MappedSpan, options?: EncodeOptions): Buffer {
   // trace_id is the run's id (the run row has it); a 16-hex span id is the span_key.
   const { trace_id: _trace, span_id, ...rest } = span;
   rest.events = eventsInSeqOrder(span);
   const body: Record<string, unknown> = HEX16.test(span_id) ? rest : { span_id, ...rest };
   // The resolved agent is usually what the span names (its agent id, else its service): kept only when it is not.
   const derived = span.agent_id ?? span.service_name;
-  return encodeBody(agentId === derived ? { received_at: receivedAtMs, span: body } : { agent_id: agentId, received_at: receivedAtMs, span: body });
+  return encodeBody(agentId === derived ? { received_at: receivedAtMs, span: body } : { agent_id: agentId, received_at: receivedAtMs, span: body }, options);
 }
 
 /** A span's events by seq (they are read back in that order); two events with one seq are bad input. */
@@ -59,8 +59,8 @@ interface BodyEnvelope {
 }
 
 /** A stored span back from its row: spanKeyHex is `lpad(to_hex(span_key), 16, '0')`. */
-export function decodeSpanRow(runId: string, spanKeyHex: string, late: boolean, body: Uint8Array): StoredSpan {
-  const env = decodeBody(body) as BodyEnvelope;
+export function decodeSpanRow(runId: string, spanKeyHex: string, late: boolean, body: Uint8Array, options?: DecodeOptions): StoredSpan {
+  const env = decodeBody(body, options) as BodyEnvelope;
   const { span_id, ...rest } = env.span;
   return {
     span: { trace_id: runId, span_id: span_id ?? spanKeyHex, ...rest },

@@ -4,10 +4,12 @@ import { DEFAULT_RETENTION_S } from './migration-v4.js';
 import type { RunIngestHealth } from '../model/index.js';
 import { MIGRATIONS, runMigrations, type Migration, type MigrationResult } from './migrations.js';
 import { covering, dropPartition, ensurePartition, firstKey, listPartitions, minuteAt, minuteStart, type PartitionRange } from './partitions.js';
+import { StringDictionary } from './strings.js';
 import { encodeSpanBody, insertSpanRows, SPAN_COPY_TARGET, spanCopyData, spanKeyBytes, type SpanRow } from './span-rows.js';
 import {
   closeRunInput,
   fromJsonb,
+  fromRunStatsRow,
   signalRefreshInput,
   signalsInput,
   toAgentSummary,
@@ -87,6 +89,8 @@ export class SqlStorage implements Storage {
   private readonly now: () => number;
   private readonly retentionMs: number;
   private readonly retentionCache = new Map<string, { ms: number; until: number }>();
+  /** Names recurring across span bodies, stored once (strings.ts); this process's cache of the table. */
+  private readonly strings = new StringDictionary();
   private partitions: PartitionRange[] | null = null;
   private partitionWidth: number | null = null;
   private readonly claimQueue: {
@@ -184,7 +188,7 @@ export class SqlStorage implements Storage {
       const expiry = minuteAt(now + (await this.customerRetentionMs(batch.customer_id)));
       await this.ensurePartitionFor(expiry);
       // Rows are built before the transaction opens: it holds its locks only for the database's own work.
-      const rows = input.spans.map((u) => ({ spanKey: spanKeyBytes(u.span.span_id), body: encodeSpanBody(u.agent_id, now, u.span) }));
+      const rows = await this.encodeSpans(input, now);
       const write = (mode: 'copy' | 'insert') => this.writeBatch(batch.customer_id, input, rows, now, expiry, mode, result);
       if (this.db.copyFrom === undefined) await write('insert');
       else {
@@ -200,6 +204,21 @@ export class SqlStorage implements Storage {
       result.duplicates = input.duplicates + input.spans.length - result.inserted;
       return result;
     });
+  }
+
+  /**
+   * The batch's span rows, names in the string dictionary written as its ids. A batch holding recurring names the
+   * dictionary lacks interns them first (a statement of its own, committed before any body refers to them) and is
+   * encoded again; once the names are known (the steady state) this is one pass and no round trip.
+   */
+  private async encodeSpans(input: SpanWriteInput, now: number): Promise<{ spanKey: Buffer; body: Buffer }[]> {
+    const missed: string[] = [];
+    const options = { strings: this.strings, misses: (v: string) => missed.push(v) };
+    const encode = () => input.spans.map((u) => ({ spanKey: spanKeyBytes(u.span.span_id), body: encodeSpanBody(u.agent_id, now, u.span, options) }));
+    const rows = encode();
+    if (missed.length === 0 || !(await this.strings.intern(this.db, missed))) return rows;
+    missed.length = 0;
+    return encode();
   }
 
   private async writeBatch(
@@ -227,7 +246,7 @@ export class SqlStorage implements Storage {
         return { runKey: String(run.run_key), spanKey: prepared[i].spanKey, late: run.status !== 'open', body: prepared[i].body };
       });
       if (mode === 'copy' && tx.copyFrom) {
-        await tx.copyFrom(SPAN_COPY_TARGET, spanCopyData(rows));
+        await tx.copyFrom(SPAN_COPY_TARGET, spanCopyData(inKeyOrder(rows)));
         result.inserted = rows.length;
         return;
       }
@@ -343,7 +362,15 @@ export class SqlStorage implements Storage {
     return this.run(async () => {
       const params = [customerId, runId];
       const spans = await this.db.query<SpanDbRow>(sql.LOAD_RUN_SPANS_SQL, params);
-      return toStoredSpans(runId, spans.rows);
+      // Names another receiver interned are not in this process's dictionary yet: load them and decode again.
+      const unknown = new Set<number>();
+      const options = { strings: this.strings, unknown: (id: number) => unknown.add(id) };
+      const out = toStoredSpans(runId, spans.rows, options);
+      if (unknown.size === 0) return out;
+      const absent = await this.strings.load(this.db, unknown);
+      if (absent.length > 0)
+        throw new Error(`run ${runId}: span bodies refer to dictionary strings ${absent.slice(0, 5).join(', ')} the database does not have`);
+      return toStoredSpans(runId, spans.rows, { strings: this.strings });
     });
   }
 
@@ -430,8 +457,8 @@ export class SqlStorage implements Storage {
 
   listRecentRunStats(customerId: string, agentId: string, agentVersion: string, limit: number): Promise<unknown[]> {
     return this.run(async () => {
-      const r = await this.db.query<{ stats: unknown }>(sql.RECENT_RUN_STATS_SQL, [customerId, agentId, agentVersion, limit]);
-      return r.rows.map((row) => fromJsonb(row.stats));
+      const r = await this.db.query<{ stats: unknown; packed: Uint8Array | null }>(sql.RECENT_RUN_STATS_SQL, [customerId, agentId, agentVersion, limit]);
+      return r.rows.map(fromRunStatsRow);
     });
   }
 
@@ -558,4 +585,15 @@ function toClaim(row: ClaimDbRow | undefined, o: ClaimOptions, now: number): Com
   const dueAt = Number(row.last_span_at) + (row.root_seen ? o.graceMs : o.idleMs);
   const claimEnds = row.claimed_until === null ? 0 : Number(row.claimed_until);
   return { state: 'wait', retry_in_ms: Math.max(dueAt, claimEnds) - now + 1 };
+}
+
+/**
+ * Span rows by primary key (run_key, span_key). A batch's new runs get consecutive keys, so rows written in key order
+ * append at the right edge of the primary key index, whose pages then split full (90 %) instead of in the middle
+ * (half-empty pages): ~6 bytes a span less index on the benchmark mix.
+ */
+function inKeyOrder(rows: SpanRow[]): SpanRow[] {
+  const keyed = rows.map((r) => ({ r, run: BigInt(r.runKey), span: r.spanKey.readBigInt64BE(0) }));
+  keyed.sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : a.span < b.span ? -1 : a.span > b.span ? 1 : 0));
+  return keyed.map((k) => k.r);
 }

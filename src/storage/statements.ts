@@ -54,7 +54,8 @@ WITH input AS (
   FROM input i WHERE r.customer_id = $1 AND r.run_id = i.run_id
   -- A run another receiver is completing right now ('closing') takes these spans as late.
   RETURNING r.run_id, r.run_key,
-            CASE WHEN r.status = 'open' AND r.claimed_until > $3::int8 THEN 'closing' ELSE r.status END AS status, r.span_count
+            CASE WHEN r.status = 'open' AND (SELECT o.claimed_until FROM open_runs o WHERE o.run_key = r.run_key) > $3::int8
+                 THEN 'closing' ELSE r.status END AS status, r.span_count
 ), created AS (
   INSERT INTO runs (run_key, customer_id, run_id, agent_id, agent_version, status, span_count, root_seen, last_span_at, min_start)
   SELECT ($4::int8 << 32) | (nextval('run_key_seq') & 4294967295), $1, i.run_id, i.agent_id, i.agent_version, 'open', i.n,
@@ -120,15 +121,18 @@ export const CLAIM_RUNS_SQL = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(customer_id TEXT, run_id TEXT)
 ), cur AS (
-  SELECT i.customer_id, i.run_id, r.run_key, r.status, r.last_span_at, r.root_seen, r.span_count, r.claimed_by, r.claimed_until
+  SELECT i.customer_id, i.run_id, r.run_key, r.status, r.last_span_at, r.root_seen, r.span_count, o.claimed_by, o.claimed_until
   FROM input i LEFT JOIN runs r ON r.customer_id = i.customer_id AND r.run_id = i.run_id
+  LEFT JOIN open_runs o ON o.run_key = r.run_key
 ), claimed AS (
-  UPDATE runs r SET claimed_by = $2, claimed_until = $3::int8 + $4::int8
+  -- The claim lives on the run's narrow open_runs row (which its close deletes): claiming adds no version of the
+  -- wide runs row.
+  UPDATE open_runs o SET claimed_by = $2, claimed_until = $3::int8 + $4::int8
   FROM cur c
-  WHERE r.run_key = c.run_key AND c.status = 'open'
+  WHERE o.run_key = c.run_key AND c.status = 'open'
     AND (c.claimed_until IS NULL OR c.claimed_until <= $3::int8 OR c.claimed_by = $2)
     AND c.last_span_at <= $3::int8 - CASE WHEN c.root_seen THEN $5::int8 ELSE $6::int8 END
-  RETURNING r.run_key
+  RETURNING o.run_key
 )
 SELECT c.customer_id, c.run_id, c.status, c.last_span_at::text AS last_span_at, c.root_seen, c.span_count,
        c.claimed_until::text AS claimed_until, c.run_key IN (SELECT run_key FROM claimed) AS claimed
@@ -140,19 +144,19 @@ FROM cur c`;
  */
 export const OVERDUE_RUNS_SQL = `SELECT ${runColumns('r.')}
 FROM open_runs o JOIN runs r ON r.run_key = o.run_key
-WHERE r.status = 'open' AND (r.claimed_until IS NULL OR r.claimed_until <= $1::int8)
+WHERE r.status = 'open' AND (o.claimed_until IS NULL OR o.claimed_until <= $1::int8)
   AND r.last_span_at <= $1::int8 - $4::int8 - CASE WHEN r.root_seen THEN $2::int8 ELSE $3::int8 END
 ORDER BY r.last_span_at LIMIT $5`;
 
 /**
  * $1 jsonb [{customer_id, run_id, status, exit_reason, agent_id, agent_version, started_at, ended_at, step_count,
- * stats, ingest_health}] (one entry per run). Closes the runs still open, in one statement; returns the ones it closed. Their stats
+ * stats (hex of the packed stats), ingest_health}] (one entry per run). Closes the runs still open, in one statement; returns the ones it closed. Their stats
  * go to each agent version's baseline ring (run_stats: slot = count mod RUN_STATS_KEPT), outside the time partitions.
  */
 export const CLOSE_RUNS_SQL = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(customer_id TEXT, run_id TEXT, status TEXT, exit_reason TEXT,
-    agent_id TEXT, agent_version TEXT, started_at DOUBLE PRECISION, ended_at DOUBLE PRECISION, step_count INTEGER, stats JSONB, ingest_health JSONB)
+    agent_id TEXT, agent_version TEXT, started_at DOUBLE PRECISION, ended_at DOUBLE PRECISION, step_count INTEGER, stats TEXT, ingest_health JSONB)
 ), closed AS (
   UPDATE runs r SET status = i.status, exit_reason = i.exit_reason, agent_id = i.agent_id, agent_version = i.agent_version,
                     started_at = i.started_at, ended_at = i.ended_at, step_count = i.step_count, closed_at = now(),
@@ -166,7 +170,7 @@ WITH input AS (
   SELECT i.customer_id, i.agent_id, i.agent_version, i.stats,
          row_number() OVER (w ORDER BY i.run_id) AS rn, count(*) OVER w AS k
   FROM closed c JOIN input i ON i.customer_id = c.customer_id AND i.run_id = c.run_id
-  WHERE i.stats IS NOT NULL AND i.stats <> 'null'::jsonb
+  WHERE i.stats IS NOT NULL
   WINDOW w AS (PARTITION BY i.customer_id, i.agent_id, i.agent_version)
 ), counter AS (
   INSERT INTO baseline_counters AS b (customer_id, agent_id, agent_version, n)
@@ -174,16 +178,16 @@ WITH input AS (
   ON CONFLICT (customer_id, agent_id, agent_version) DO UPDATE SET n = b.n + EXCLUDED.n
   RETURNING customer_id, agent_id, agent_version, n
 ), kept AS (
-  INSERT INTO run_stats AS s (customer_id, agent_id, agent_version, slot, n, stats)
-  SELECT x.customer_id, x.agent_id, x.agent_version, ((c.n - x.k + x.rn) % ${RUN_STATS_KEPT})::int, c.n - x.k + x.rn, x.stats
+  INSERT INTO run_stats AS s (customer_id, agent_id, agent_version, slot, n, packed)
+  SELECT x.customer_id, x.agent_id, x.agent_version, ((c.n - x.k + x.rn) % ${RUN_STATS_KEPT})::int, c.n - x.k + x.rn, decode(x.stats, 'hex')
   FROM stats x JOIN counter c ON c.customer_id = x.customer_id AND c.agent_id = x.agent_id AND c.agent_version = x.agent_version
   WHERE x.rn > x.k - ${RUN_STATS_KEPT}
-  ON CONFLICT (customer_id, agent_id, agent_version, slot) DO UPDATE SET n = EXCLUDED.n, stats = EXCLUDED.stats
+  ON CONFLICT (customer_id, agent_id, agent_version, slot) DO UPDATE SET n = EXCLUDED.n, stats = NULL, packed = EXCLUDED.packed
 )
 SELECT customer_id, run_id FROM closed`;
 
 /** $1 customer_id, $2 agent_id, $3 agent_version, $4 limit: the newest stats of the baseline ring. */
-export const RECENT_RUN_STATS_SQL = `SELECT stats FROM run_stats
+export const RECENT_RUN_STATS_SQL = `SELECT stats, packed FROM run_stats
          WHERE customer_id = $1 AND agent_id = $2 AND agent_version = $3
          ORDER BY n DESC LIMIT $4`;
 

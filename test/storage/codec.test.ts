@@ -70,6 +70,36 @@ describe('span body codec', () => {
     expect(spanKeyBytes('step-7/uuid')).toHaveLength(8);
   });
 
+  it('keeps the stored format: the key dictionary is frozen (literal keys are coded after it)', () => {
+    // version 2, object of 1 entry, literal key "zz" (72 dictionary keys + 2 bytes), then uint 1.
+    expect([...encodeBody({ zz: 1 })]).toEqual([2, 9, 1, 74, 0x7a, 0x7a, 3, 1]);
+    // A version-1 body (written before the string dictionary) still reads.
+    expect(decodeBody(Buffer.from([1, 9, 1, 74, 0x7a, 0x7a, 3, 1]))).toEqual({ zz: 1 });
+  });
+
+  it('packs a closed run’s baseline stats as shape and values: a fraction of their JSON', () => {
+    const stats = {
+      eligible: true,
+      steps: 9,
+      llm_calls: 5,
+      tool_calls: 4,
+      retrieval_calls: 0,
+      max_step_ms: { llm: 734.512, tool: 200, retrieval: null },
+      first_prompt_tokens: 1200,
+      last_prompt_tokens: 1804,
+      prompt_growth: 1.5033333333333334,
+      llm_tool_ratio: 1.25,
+      total_tokens: 7435,
+      wall_clock_ms: 12345.678,
+    };
+    const packed = encodeBody(stats);
+    expect(decodeBody(packed)).toEqual(stats);
+    // Keys cost nothing: version + shape (3), the values (1–3 bytes each, 9 for each of the four float64s), the nested
+    // max_step_ms as a shape too: 63 bytes, where one literal key more would already make it 70+.
+    expect(packed.length).toBeLessThanOrEqual(63);
+    expect(packed.length * 4).toBeLessThan(JSON.stringify(stats).length);
+  });
+
   it('is several times smaller than the JSON it replaces', () => {
     const runId = newRunId();
     const span = llmSpan(runId, rootSpan(runId).span_id, 1);

@@ -13,6 +13,7 @@ import { describeWithPostgres, dropSchemas, freshSchema, PG_URL as url, probePos
 import { batchOf, newCustomer, newRunId, smallRun } from './fixtures.js';
 import { retentionSuite } from './retention-suite.js';
 import { storageContractSuite } from './suite.js';
+import { stringDictionarySuite } from './strings-suite.js';
 
 afterAll(dropSchemas);
 
@@ -26,6 +27,13 @@ await describeWithPostgres('Postgres server', () => {
     const db = openPgQueryable({ databaseUrl: url });
     await db.exec(`CREATE SCHEMA "${schema}"`).finally(() => db.close());
     return openPgStorage({ databaseUrl: url, schema, ...options });
+  });
+
+  stringDictionarySuite('Postgres server', async () => {
+    const schema = freshSchema();
+    const db = openPgQueryable({ databaseUrl: url });
+    await db.exec(`CREATE SCHEMA "${schema}"`).finally(() => db.close());
+    return openPgQueryable({ databaseUrl: url, schema });
   });
 
   describe('Postgres server specifics', () => {

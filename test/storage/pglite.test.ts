@@ -11,6 +11,7 @@ import { StorageUnavailableError } from '../../src/storage/types.js';
 import { batchOf, bySpanId, newCustomer, newRunId, smallRun } from './fixtures.js';
 import { retentionSuite } from './retention-suite.js';
 import { storageContractSuite } from './suite.js';
+import { stringDictionarySuite } from './strings-suite.js';
 
 const tempDirs: string[] = [];
 function tempDir(): string {
@@ -26,6 +27,7 @@ storageContractSuite('PGlite in memory', () => openPGliteStorage({ dataDir: 'mem
 // A fresh directory per instance (a nested one, to check parents are created).
 storageContractSuite('PGlite on disk', () => openPGliteStorage({ dataDir: join(tempDir(), 'nested', 'data') }));
 retentionSuite('PGlite', (options) => openPGliteStorage({ dataDir: 'memory://', ...options }));
+stringDictionarySuite('PGlite', () => openPGliteQueryable({ dataDir: 'memory://' }));
 
 describe('PGlite data directory', () => {
   it('keeps data across close and reopen; migrate on reopen applies nothing', async () => {

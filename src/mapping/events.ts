@@ -3,6 +3,8 @@
  * Every string that could carry user content is a SHA-256 (or HMAC-SHA256) hex digest by the time it is here.
  */
 
+import type { DigestSet, ReplyTerms, ToolTerms, TypedDigestSet } from './facts/index.js';
+
 export const EVENT_TYPES = [
   'run.started',
   'llm.called',
@@ -43,6 +45,8 @@ export interface RunStartedPayload {
   tools: string[];
   agent_name: string | null;
   injection_signal?: InjectionFacts;
+  /** Keyed digests of the tokens the run's input grounds (content facts, mapping/facts/). */
+  grounding?: DigestSet;
 }
 
 export interface LlmCalledPayload {
@@ -63,6 +67,8 @@ export interface LlmCalledPayload {
   system_prompt_hash?: string | null;
   /** The SDK's call index (Dunetrace SDK events), pairing this call with its response. */
   call_id?: string | null;
+  /** Keyed digests of the tokens the prompt's user/system text grounds (content facts, mapping/facts/). */
+  grounding?: DigestSet;
 }
 
 export interface LlmRespondedPayload {
@@ -83,6 +89,8 @@ export interface LlmRespondedPayload {
   error_type: string | null;
   /** The SDK's call index (Dunetrace SDK events), pairing this response with its call. */
   call_id?: string | null;
+  /** Completion / error-acknowledgement term bitmasks of the output and its code-point length (mapping/facts/). */
+  reply_terms?: ReplyTerms;
 }
 
 export interface ToolCalledPayload {
@@ -90,6 +98,10 @@ export interface ToolCalledPayload {
   tool_call_id: string | null;
   args_hash: string | null;
   args_length: number | null;
+  /** Keyed digests of the entities in the arguments (mapping/facts/). */
+  arg_entities?: TypedDigestSet;
+  /** Keyed digests of the email addresses / URL hosts in the arguments (mapping/facts/). */
+  arg_destinations?: TypedDigestSet;
 }
 
 export interface ToolRespondedPayload {
@@ -100,6 +112,10 @@ export interface ToolRespondedPayload {
   latency_ms: number;
   error_type: string | null;
   error_hash: string | null;
+  /** Error-marker bitmasks of the error text and of the result (mapping/facts/). */
+  tool_terms?: ToolTerms;
+  /** Keyed digests of the tokens the result grounds (mapping/facts/). */
+  grounding?: DigestSet;
 }
 
 export interface RetrievalCalledPayload {
@@ -115,6 +131,8 @@ export interface RetrievalRespondedPayload {
   top_score: number | null;
   latency_ms: number;
   success: boolean;
+  /** Keyed digests of the tokens the retrieved documents ground (mapping/facts/). */
+  grounding?: DigestSet;
 }
 
 export interface ExternalSignalPayload {
@@ -188,6 +206,8 @@ export interface RootFacts {
    * (Additive, mapping core.)
    */
   answered?: boolean;
+  /** Keyed digests of the tokens the run's input grounds (mapping/facts/). */
+  grounding?: DigestSet;
 }
 
 /**

@@ -5,11 +5,14 @@ import { classify, vectorVendor } from './classify.js';
 import { extractContent, memoDigest, normalizeFinishReason, type ContentFacts } from './content/index.js';
 import type { Hasher } from './hash.js';
 import { decodeContentFacts, hasContentFacts } from './content-codec.js';
+import { processFactSecret, type FactSecret } from './facts/index.js';
 import { pushDeclaredSignals } from './declared.js';
 import { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION, TOOL_UNNAMED, withDialect } from './dialects/index.js';
 
 export interface MapOptions {
   hasher: Hasher;
+  /** Secret the run keys of the keyed fact digests derive from (per trace id); defaults to this process's. */
+  facts?: FactSecret;
 }
 
 /** Signal `source` of the external signals this module derives. */
@@ -65,7 +68,9 @@ export function mapSpan(raw: OtlpSpan, opts: MapOptions): MappedSpan {
   const index = scanAttributes(a);
   const category = classify(span.name, a, { hasVectorQuery: index.hasVectorQuery });
   const isRoot = span.parentSpanId === '';
-  const facts = hasContentFacts(a) ? decodeContentFacts(a) : extractContent(span, { category, isRoot, index }, memoDigest(opts.hasher));
+  const facts = hasContentFacts(a)
+    ? decodeContentFacts(a)
+    : extractContent(span, { category, isRoot, index, keyer: (opts.facts ?? processFactSecret()).forRun(span.traceId) }, memoDigest(opts.hasher));
 
   const start = nanosToSeconds(span.startTimeUnixNano);
   const end = nanosToSeconds(span.endTimeUnixNano);
@@ -149,6 +154,7 @@ function rootFacts(facts: ContentFacts, answered: AttrValue | undefined): RootFa
     error_hash: facts.error,
   };
   if (facts.injection !== null) root.injection_signal = facts.injection;
+  if (facts.grounding) root.grounding = facts.grounding;
   if (typeof answered === 'boolean') root.answered = answered;
   return root;
 }
@@ -183,6 +189,7 @@ function pushLlm(
       tools_offered: facts.tools,
       system_prompt_hash: facts.system,
       ...(facts.injection !== null ? { injection_signal: facts.injection } : {}),
+      ...(facts.grounding ? { grounding: facts.grounding } : {}),
     },
   });
 
@@ -207,6 +214,7 @@ function pushLlm(
       tool_calls: facts.tool_calls,
       success,
       error_type: errorType,
+      ...(facts.reply_terms ? { reply_terms: facts.reply_terms } : {}),
     },
   });
 }
@@ -249,6 +257,8 @@ function pushTool(
       tool_call_id: firstString(span.attributes, TOOL_CALL_ID),
       args_hash: facts.args?.hash ?? null,
       args_length: facts.args?.length ?? null,
+      ...(facts.arg_entities ? { arg_entities: facts.arg_entities } : {}),
+      ...(facts.arg_destinations ? { arg_destinations: facts.arg_destinations } : {}),
     },
   });
   events.push({
@@ -263,6 +273,8 @@ function pushTool(
       latency_ms: latency,
       error_type: success ? null : errorType,
       error_hash: success ? null : facts.error,
+      ...(facts.tool_terms ? { tool_terms: facts.tool_terms } : {}),
+      ...(facts.grounding ? { grounding: facts.grounding } : {}),
     },
   });
 }
@@ -335,7 +347,14 @@ function pushRetrieval(
     event_type: 'retrieval.responded',
     seq: 1,
     timestamp: end,
-    payload: { index_name: indexName, result_count: resultCount, top_score: top, latency_ms: latency, success },
+    payload: {
+      index_name: indexName,
+      result_count: resultCount,
+      top_score: top,
+      latency_ms: latency,
+      success,
+      ...(facts.grounding ? { grounding: facts.grounding } : {}),
+    },
   });
 }
 

@@ -68,6 +68,7 @@ export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): Assem
         tools,
         agent_name: root?.agent_name ?? onTime.find((s) => s.agent_name)?.agent_name ?? null,
         ...(injection ? { injection_signal: injection } : {}),
+        ...(startFacts?.grounding ? { grounding: startFacts.grounding } : {}),
       },
     });
   }

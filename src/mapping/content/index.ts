@@ -1,4 +1,5 @@
 import type { Attributes } from '../../otlp/model.js';
+import { contentString } from '../attributes.js';
 import { scanForInjection } from '../injection.js';
 import { readDocuments } from './documents.js';
 import {
@@ -19,6 +20,7 @@ import { inputMessages, outputMessages } from './formats/index.js';
 import { parseMessageList } from './formats/genai-messages.js';
 import { isSystem, isUser, joinText, type Msg } from './messages.js';
 import { collectTools } from './tools.js';
+import { argumentEntitySet, destinationSet, groundingSet, replyTerms, toolTerms } from '../facts/index.js';
 
 /**
  * Content extraction: composes the message formats (formats/), the whole-value keys (entity-values.ts), tool
@@ -38,6 +40,7 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
   const measure = (text: string | null): Measured | null => (text === null ? null : { hash: digest(text), length: text.length });
   const a = span.attributes;
   const { category, isRoot, index } = ctx;
+  const keyer = ctx.keyer ?? null;
   const isLlm = category === 'llm';
 
   const facts: ContentFacts = {
@@ -59,6 +62,8 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
   // Input side: the prompt (LLM spans) and the user's own input (injection scan; digest for roots).
   if (isLlm || isRoot) {
     let userText: string | null;
+    // What the prompt grounds (user + system text; never assistant or tool messages): for keyed grounding digests.
+    let groundText: string | null = null;
     if (isLlm) {
       const msgs = inputMessages(span, index);
       if (msgs?.raw !== undefined) {
@@ -74,6 +79,7 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
       }
       const sys = systemText(a, msgs?.captured ? msgs.messages : null);
       if (sys !== null) facts.system = digest(sys);
+      groundText = sys === null ? userText : userText === null ? sys : userText + '\n' + sys;
     } else {
       userText = firstContent(a, ROOT_INPUT_KEYS);
       if (userText === null) {
@@ -85,6 +91,7 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
     }
     if (userText !== null) facts.injection = scanForInjection(userText);
     if (isRoot) facts.user = measure(userText);
+    if (keyer !== null) facts.grounding = groundingSet([isLlm ? groundText : userText], keyer);
   }
 
   // Output side: the reply (LLM spans) and the run's output (roots).
@@ -99,20 +106,34 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
         if (isLlm) readReply(msgs.messages, facts, digest);
       }
     }
-    facts.output = measure(outText ?? firstContent(a, ENTITY_OUTPUT_KEYS));
-  }
-
-  if (category === 'tool') {
-    facts.args = measure(firstContent(a, ARGS_KEYS));
-    facts.result = measure(firstContent(a, RESULT_KEYS));
-  } else if (category === 'retrieval') {
-    const q = firstContent(a, QUERY_KEYS);
-    facts.query = q === null ? null : digest(q);
-    facts.documents = readDocuments(a['gen_ai.retrieval.documents']);
+    const reply = outText ?? firstContent(a, ENTITY_OUTPUT_KEYS);
+    facts.output = measure(reply);
+    if (isLlm && reply !== null) facts.reply_terms = replyTerms(reply);
   }
 
   const err = errorText(span);
   facts.error = err === null ? null : digest(err);
+
+  if (category === 'tool') {
+    const args = firstContent(a, ARGS_KEYS);
+    const result = firstContent(a, RESULT_KEYS);
+    facts.args = measure(args);
+    facts.result = measure(result);
+    facts.tool_terms = toolTerms(err, result);
+    if (keyer !== null) {
+      if (args !== null) {
+        facts.arg_entities = argumentEntitySet(args, keyer);
+        facts.arg_destinations = destinationSet(args, keyer);
+      }
+      facts.grounding = groundingSet([result], keyer);
+    }
+  } else if (category === 'retrieval') {
+    const q = firstContent(a, QUERY_KEYS);
+    facts.query = q === null ? null : digest(q);
+    const docs = a['gen_ai.retrieval.documents'];
+    facts.documents = readDocuments(docs);
+    if (keyer !== null) facts.grounding = groundingSet([contentString(docs), firstContent(a, ENTITY_OUTPUT_KEYS)], keyer);
+  }
   return facts;
 }
 

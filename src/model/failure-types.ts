@@ -25,6 +25,12 @@ export const FAILURE_TYPES = [
   'RUNAWAY_ITERATION',
   'AGENT_HANDOFF_FAILURE',
   'DELEGATION_LOOP',
+  // --- content-aware, from content facts (mapping/facts/) ---
+  'PREMATURE_TERMINATION',
+  'UNREAD_TOOL_ERROR',
+  'TOOL_ARGUMENT_FABRICATION',
+  'UNGROUNDED_DESTINATION',
+  // --- end content-aware ---
 ] as const;
 export type FailureType = (typeof FAILURE_TYPES)[number];
 

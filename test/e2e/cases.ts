@@ -104,6 +104,27 @@ export const EVIDENCE_KEYS: Record<FailureType, string[]> = {
   RUNAWAY_ITERATION: ['ceiling', 'steps', 'max_steps', 'total_tokens', 'max_total_tokens', 'status'],
   AGENT_HANDOFF_FAILURE: ['handoff_kind', 'name', 'target_agent', 'failure', 'error_type', 'failed_handoffs', 'total_handoffs', 'recovered'],
   DELEGATION_LOOP: ['agents', 'cycle_length', 'cycles', 'min_cycles', 'delegations', 'distinct_agents', 'via'],
+  PREMATURE_TERMINATION: [
+    'failed_tool',
+    'failed_tool_step',
+    'matched_error_marker',
+    'failure_source',
+    'claim_step',
+    'matched_completion_term',
+    'is_final_message',
+  ],
+  UNREAD_TOOL_ERROR: ['failed_tool', 'failed_tool_step', 'matched_error_marker', 'failure_source', 'next_action_step', 'next_action_type', 'unread_count'],
+  TOOL_ARGUMENT_FABRICATION: ['tool_name', 'tool_step', 'fabricated_entity_digest', 'entity_type', 'is_destructive_tool', 'argument_entity_count'],
+  UNGROUNDED_DESTINATION: [
+    'destination_digest',
+    'destination_type',
+    'tool_name',
+    'tool_step',
+    'grounding_verdict',
+    'output_visibility',
+    'candidate_count',
+    'ungrounded_count',
+  ],
 };
 
 /**
@@ -581,6 +602,97 @@ export const CASES: Case[] = [
     severity: 'HIGH',
     step_index: 1,
     evidence: { agents: ['billing', 'triage'], cycle_length: 2, cycles: 4, min_cycles: 4, delegations: 5, distinct_agents: 2, via: 'agent_span' },
+    status: 'completed',
+    exit_reason: 'final_answer',
+  },
+  // --- content-aware (content facts computed from the raw content the receiver got, then only facts stored) ---
+  {
+    id: 'PREMATURE_TERMINATION',
+    failure_type: 'PREMATURE_TERMINATION',
+    // The booking tool fails; the final answer says "booked" and acknowledges nothing.
+    scenario: {
+      root: agentRoot('concierge', ['book_table']),
+      steps: [
+        llm(M, { tool_calls: ['book_table'] }),
+        tool('book_table', { error: 'ServiceUnavailable' }),
+        llm(M, { output_text: 'Your table for two is booked for 7pm tonight.' }),
+      ],
+    },
+    severity: 'CRITICAL',
+    step_index: 3,
+    evidence: {
+      failed_tool: 'book_table',
+      failed_tool_step: 2,
+      matched_error_marker: 'failed',
+      failure_source: 'declared',
+      claim_step: 3,
+      matched_completion_term: 'booked',
+      is_final_message: true,
+    },
+    allowed: ['UNREAD_TOOL_ERROR'],
+    status: 'completed',
+    exit_reason: 'final_answer',
+  },
+  {
+    id: 'UNREAD_TOOL_ERROR',
+    failure_type: 'UNREAD_TOOL_ERROR',
+    // The lookup fails and the agent refunds anyway; its answer does acknowledge the problem (so no premature claim).
+    scenario: {
+      root: agentRoot('support', ['lookup_order', 'refund']),
+      steps: [
+        llm(M, { tool_calls: ['lookup_order', 'refund'] }),
+        tool('lookup_order', { error: 'NotFound' }),
+        tool('refund'),
+        llm(M, { output_text: 'Sorry, I could not find that order.' }),
+      ],
+    },
+    severity: 'MEDIUM',
+    step_index: 3,
+    evidence: {
+      failed_tool: 'lookup_order',
+      failed_tool_step: 2,
+      failure_source: 'declared',
+      next_action_step: 3,
+      next_action_type: 'tool_call',
+      unread_count: 1,
+    },
+    status: 'completed',
+    exit_reason: 'final_answer',
+  },
+  {
+    id: 'TOOL_ARGUMENT_FABRICATION',
+    failure_type: 'TOOL_ARGUMENT_FABRICATION',
+    // The order number 99812 appears in no input, prompt or earlier result.
+    scenario: {
+      root: agentRoot('orders', ['delete_order']),
+      steps: [llm(M, { tool_calls: ['delete_order'] }), tool('delete_order', { args: 'delete order 99812' }), llm(M)],
+    },
+    severity: 'CRITICAL',
+    step_index: 2,
+    evidence: { tool_name: 'delete_order', tool_step: 2, entity_type: 'int', is_destructive_tool: true },
+    status: 'completed',
+    exit_reason: 'final_answer',
+  },
+  {
+    id: 'UNGROUNDED_DESTINATION',
+    failure_type: 'UNGROUNDED_DESTINATION',
+    // The address appears nowhere in the run's input, prompts or tool results (it is also an invented argument).
+    scenario: {
+      root: agentRoot('reporter', ['send_email']),
+      steps: [llm(M, { tool_calls: ['send_email'] }), tool('send_email', { args: 'to ceo@rival-corp.com' }), llm(M)],
+    },
+    severity: 'HIGH',
+    step_index: 2,
+    evidence: {
+      destination_type: 'email',
+      tool_name: 'send_email',
+      tool_step: 2,
+      grounding_verdict: 'ungrounded',
+      output_visibility: 'complete',
+      candidate_count: 1,
+      ungrounded_count: 1,
+    },
+    allowed: ['TOOL_ARGUMENT_FABRICATION'],
     status: 'completed',
     exit_reason: 'final_answer',
   },

@@ -91,7 +91,7 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
     }
     if (userText !== null) facts.injection = scanForInjection(userText);
     if (isRoot) facts.user = measure(userText);
-    if (keyer !== null) facts.grounding = groundingSet([isLlm ? groundText : userText], keyer);
+    if (keyer !== null) setFact(facts, 'grounding', groundingSet([isLlm ? groundText : userText], keyer));
   }
 
   // Output side: the reply (LLM spans) and the run's output (roots).
@@ -119,22 +119,29 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
     const result = firstContent(a, RESULT_KEYS);
     facts.args = measure(args);
     facts.result = measure(result);
-    facts.tool_terms = toolTerms(err, result);
+    setFact(facts, 'tool_terms', toolTerms(err, result));
     if (keyer !== null) {
       if (args !== null) {
-        facts.arg_entities = argumentEntitySet(args, keyer);
-        facts.arg_destinations = destinationSet(args, keyer);
+        setFact(facts, 'arg_entities', argumentEntitySet(args, keyer));
+        setFact(facts, 'arg_destinations', destinationSet(args, keyer));
       }
-      facts.grounding = groundingSet([result], keyer);
+      setFact(facts, 'grounding', groundingSet([result], keyer));
     }
   } else if (category === 'retrieval') {
     const q = firstContent(a, QUERY_KEYS);
     facts.query = q === null ? null : digest(q);
     const docs = a['gen_ai.retrieval.documents'];
     facts.documents = readDocuments(docs);
-    if (keyer !== null) facts.grounding = groundingSet([contentString(docs), firstContent(a, ENTITY_OUTPUT_KEYS)], keyer);
+    if (keyer !== null) setFact(facts, 'grounding', groundingSet([contentString(docs), firstContent(a, ENTITY_OUTPUT_KEYS)], keyer));
   }
   return facts;
+}
+
+type OptionalFact = 'reply_terms' | 'tool_terms' | 'arg_entities' | 'arg_destinations' | 'grounding';
+
+/** The content-aware facts are set only when they exist (absent, not null: the codec decodes them that way). */
+function setFact<K extends OptionalFact>(facts: ContentFacts, key: K, value: ContentFacts[K]): void {
+  if (value !== null && value !== undefined) facts[key] = value;
 }
 
 /** Finish reasons and requested tool calls from output messages (names kept, arguments hashed). */

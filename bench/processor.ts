@@ -31,6 +31,8 @@ import type { DunetraceSpanProcessor } from '../src/index.js';
 // it; tsx-transformed sources carry per-closure helper calls that would bias the comparison. BENCH_SRC=1 uses src/.
 const entry = process.env.BENCH_SRC ? '../src/index.js' : '../dist/index.js';
 const { DunetraceSpanProcessor: Processor } = (await import(entry)) as typeof import('../src/index.js');
+const mappingEntry = process.env.BENCH_SRC ? '../src/mapping/index.js' : '../dist/mapping/index.js';
+const { redactAttributes, createHasher } = (await import(mappingEntry)) as typeof import('../src/mapping/index.js');
 
 const TRACES_PER_ROUND = 150;
 const STEPS = 10;
@@ -336,9 +338,78 @@ async function main(): Promise<void> {
     console.log(`DunetraceSpanProcessor stats: ${JSON.stringify(dt.stats)}`);
     for (const s of all) await s.provider.shutdown();
   }
+  contentFactsCost();
   console.log('\ntarget: ≤ 1.20× the plain batch processor, CPU per span');
   for (const [name, ratio] of results) console.log(`  ${name.padEnd(24)} ${ratio.toFixed(2)}× ${ratio <= 1.2 ? 'met' : 'NOT met'}`);
   sink.close();
+}
+
+/**
+ * The content facts' share of the processor's per-span work (redaction, in onEnd): the same chat and tool spans of
+ * the workload (tool arguments and results given ids, emails and URLs to extract), redacted with the keyed
+ * grounding/entity/destination digest sets (the span's trace id given) and without them (no trace id: term bitmasks
+ * only, which is the version 1 work plus a few substring tests), interleaved in one run. The ratio is the facts' cost.
+ */
+function contentFactsCost(): void {
+  const hasher = createHasher({});
+  const mk = (i: number) => {
+    const chat = {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.system_instructions': pick(P.system),
+      'gen_ai.input.messages': pick(P.input),
+      'gen_ai.output.messages': pick(P.output),
+      'gen_ai.tool.definitions': P.tools,
+    };
+    const tool = {
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 'search_docs',
+      'gen_ai.tool.call.arguments': JSON.stringify({ query: sentence(60), order_id: `ORD-${1000 + i}`, notify: `user${i}@example.com` }),
+      'gen_ai.tool.call.result': JSON.stringify({
+        hits: [sentence(150), sentence(150)],
+        ids: [`DOC-${i}`, `DOC-${i + 1}`],
+        url: `https://docs.example.com/p/${i}`,
+      }),
+    };
+    return [chat, tool].map((attributes) => ({
+      name: 'span',
+      parentSpanId: 'ab'.repeat(8),
+      attributes,
+      events: [],
+      status: { code: 0 as const, message: '' },
+    }));
+  };
+  const spans = Array.from({ length: 256 }, (_, i) => mk(i)).flat();
+  const N = 20_000;
+  const time = (withFacts: boolean) => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < N; i++) {
+      const s = spans[i % spans.length];
+      redactAttributes(withFacts ? { ...s, traceId: (i >> 5).toString(16).padStart(32, '0') } : s, { hasher });
+    }
+    return Number(process.hrtime.bigint() - t0) / N;
+  };
+  time(true);
+  time(false);
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    if (r % 2 === 0) {
+      a.push(time(true));
+      b.push(time(false));
+    } else {
+      b.push(time(false));
+      a.push(time(true));
+    }
+  }
+  const withFacts = median(a);
+  const without = median(b);
+  console.log('\nContent facts (redaction of the workload chat + tool spans, per span, median of rounds)');
+  console.log(`| redaction                                   | ns/span |`);
+  console.log(`|---------------------------------------------|--------:|`);
+  console.log(`| without keyed digest sets (term masks only) | ${without.toFixed(0).padStart(7)} |`);
+  console.log(`| with keyed digest sets (grounding, entities) | ${withFacts.toFixed(0).padStart(7)} |`);
+  console.log(`content facts cost: ${(withFacts / without).toFixed(2)}× the redaction without them (+${(withFacts - without).toFixed(0)} ns/span)`);
 }
 
 main().catch((err) => {

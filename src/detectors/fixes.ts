@@ -47,3 +47,29 @@ function handoff(ctx: { hops: number }, to: string) {
 export const TIMEOUT = `function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error('timeout')), ms))]);
 }`;
+
+export const CHECK_BEFORE_CLAIM = `if (toolResults.some((r) => !r.ok)) {
+  // never let the model announce success after a failed action
+  return answerWithFailure(toolResults.filter((r) => !r.ok));
+}`;
+
+export const TOOL_ERROR_MESSAGE = `try {
+  result = await tool.run(args);
+} catch (err) {
+  // the model must see the failure, not a blank result
+  result = { error: String(err instanceof Error ? err.message : err), retryable: isRetryable(err) };
+}
+messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(result) });`;
+
+export const GROUND_ARGUMENTS = `// resolve ids from what the user or a tool actually returned, never from the model's guess
+const known = new Set([...idsIn(userInput), ...toolResults.flatMap(idsIn)]);
+for (const id of idsIn(JSON.stringify(call.args))) {
+  if (!known.has(id)) throw new Error('argument ' + id + ' was not given by the user or a tool: ask, or look it up first');
+}`;
+
+export const DESTINATION_ALLOWLIST = `const ALLOWED_DOMAINS = ['example.com'];
+function checkRecipient(address: string, grounded: Set<string>) {
+  const domain = address.split('@').pop()!.toLowerCase();
+  const ok = grounded.has(address.toLowerCase()) || ALLOWED_DOMAINS.some((d) => domain === d || domain.endsWith('.' + d));
+  if (!ok) throw new Error('recipient was not provided by the user: confirm before sending');
+}`;

@@ -5,6 +5,17 @@ import { isDigest } from './hash.js';
 import { INJECTION_PATTERNS } from './injection.js';
 import { DIRECTIVE_CODE_SET } from './directives.js';
 import { MEMORY_SOURCES } from './content/read-back.js';
+import {
+  ENTITY_TYPES,
+  VOCABULARIES,
+  isFactDigest,
+  isKeyId,
+  type DigestSet,
+  type EntityType,
+  type ReplyTerms,
+  type ToolTerms,
+  type TypedDigestSet,
+} from './facts/index.js';
 
 /**
  * The `dunetrace.content.*` codec: the content facts (content/facts.ts) as span attributes, the wire contract
@@ -38,14 +49,18 @@ import { MEMORY_SOURCES } from './content/read-back.js';
  * | dunetrace.content.tools_in_input                | str[]     | offered tool names the user's input names         |
  * | dunetrace.content.memory.source                 | str       | a memory write's declared source (closed set)     |
  *
- * Compatibility: a receiver decodes the versions it knows (here: 1). A span whose marker is anything else is treated
+ * Version 2 adds the content-aware detector facts (mapping/facts/), see the K2 block below and docs/content-codec.md.
+ *
+ * Compatibility: a receiver decodes the versions it knows (here: 1 and 2). A span whose marker is anything else is treated
  * as carrying no facts: mapSpan maps it like a raw span (extractContent over its attributes as they are), and
  * redaction drops its `dunetrace.content.*` keys and redacts it afresh.
  */
 
 export const CONTENT_FACTS_PREFIX = 'dunetrace.content.';
 export const CONTENT_FACTS_MARKER = 'dunetrace.content.v';
-export const CONTENT_FACTS_VERSION = 1;
+export const CONTENT_FACTS_VERSION = 2;
+/** Every version decodeContentFacts reads (a v1 span simply has none of the version 2 facts). */
+export const KNOWN_CONTENT_FACTS_VERSIONS: readonly number[] = [1, 2];
 
 const K = {
   inputHash: 'dunetrace.content.input.hash',
@@ -97,10 +112,30 @@ function decodeReadBack(a: Attributes, tools: readonly string[], facts: ContentF
   if (typeof source === 'string' && MEMORY_SOURCES.has(source)) facts.memory_source = source;
 }
 // ---- end read-back facts ------------------------------------------------------------------------------------------
+// --- version 2: content-aware detector facts (terms, keyed digest sets). Owned by mapping/facts/. ---
+const K2 = {
+  termsVersion: 'dunetrace.content.terms.v',
+  replyCompletion: 'dunetrace.content.reply.completion_terms',
+  replyAck: 'dunetrace.content.reply.ack_terms',
+  replyLength: 'dunetrace.content.reply.length',
+  toolError: 'dunetrace.content.tool.error_markers',
+  toolOutput: 'dunetrace.content.tool.output_markers',
+  factKey: 'dunetrace.content.fact_key',
+  grounding: 'dunetrace.content.grounding',
+  groundingTruncated: 'dunetrace.content.grounding.truncated',
+  argEntities: 'dunetrace.content.arg_entities',
+  argEntityTypes: 'dunetrace.content.arg_entities.types',
+  argEntitiesTruncated: 'dunetrace.content.arg_entities.truncated',
+  destinations: 'dunetrace.content.destinations',
+  destinationTypes: 'dunetrace.content.destinations.types',
+  destinationsTruncated: 'dunetrace.content.destinations.truncated',
+} as const;
+// --- end version 2 block ---
 
 /** True when the span carries encoded content facts of a version this code reads. */
 export function hasContentFacts(attrs: Attributes): boolean {
-  return attrs[CONTENT_FACTS_MARKER] === CONTENT_FACTS_VERSION;
+  const v = attrs[CONTENT_FACTS_MARKER];
+  return v === 1 || v === 2;
 }
 
 function putMeasured(out: Attributes, hashKey: string, lengthKey: string, m: Measured | null): void {
@@ -138,6 +173,34 @@ export function encodeContentFacts(facts: ContentFacts, out: Attributes): void {
     if (facts.documents.top_score !== null) out[K.docTopScore] = facts.documents.top_score;
   }
   encodeReadBack(facts, out);
+  encodeV2(facts, out);
+}
+
+/** Version 2 facts. All digest sets of one span share one key (the run's), written once. */
+function encodeV2(facts: ContentFacts, out: Attributes): void {
+  const reply = facts.reply_terms ?? null;
+  const tool = facts.tool_terms ?? null;
+  if (reply !== null || tool !== null) out[K2.termsVersion] = (reply ?? tool)!.v;
+  if (reply !== null) {
+    out[K2.replyCompletion] = reply.completion;
+    out[K2.replyAck] = reply.ack;
+    out[K2.replyLength] = reply.length;
+  }
+  if (tool !== null) {
+    if (tool.error !== null) out[K2.toolError] = tool.error;
+    if (tool.output !== null) out[K2.toolOutput] = tool.output;
+  }
+  const putSet = (set: DigestSet | null | undefined, key: string, truncKey: string): void => {
+    if (set === null || set === undefined) return;
+    out[K2.factKey] = set.key;
+    out[key] = [...set.digests];
+    if (set.truncated) out[truncKey] = true;
+  };
+  putSet(facts.grounding, K2.grounding, K2.groundingTruncated);
+  putSet(facts.arg_entities, K2.argEntities, K2.argEntitiesTruncated);
+  if (facts.arg_entities) out[K2.argEntityTypes] = [...facts.arg_entities.types];
+  putSet(facts.arg_destinations, K2.destinations, K2.destinationsTruncated);
+  if (facts.arg_destinations) out[K2.destinationTypes] = [...facts.arg_destinations.types];
 }
 
 function hashAt(a: Attributes, key: string): string | null {
@@ -214,7 +277,63 @@ export function decodeContentFacts(a: Attributes): ContentFacts {
     tool_calls,
     tools,
     documents: docCount === null && docTop === null ? null : { count: docCount, top_score: docTop },
+    ...(a[CONTENT_FACTS_MARKER] === 2 ? decodeV2(a) : {}),
   };
   decodeReadBack(a, tools, facts);
   return facts;
+}
+
+/** A bitmask of a vocabulary with `size` words: a non-negative integer below 2^size; else null. */
+function maskAt(a: Attributes, key: string, size: number): number | null {
+  const v = a[key];
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 2 ** size ? v : null;
+}
+
+/** A digest set: only 16-hex digests under a valid key id are kept. Absent (null) without the list or the key. */
+function setAt(a: Attributes, key: string, truncKey: string): DigestSet | null {
+  const keyId = a[K2.factKey];
+  const list = a[key];
+  if (!isKeyId(keyId) || !Array.isArray(list)) return null;
+  const digests: string[] = [];
+  let dropped = false;
+  for (const d of list) {
+    if (isFactDigest(d)) digests.push(d);
+    else dropped = true;
+  }
+  // A set missing members it was sent with is not a complete set: the rules must fail open on it.
+  return { key: keyId, digests, truncated: a[truncKey] === true || dropped };
+}
+
+function typedSetAt(a: Attributes, key: string, typesKey: string, truncKey: string): TypedDigestSet | null {
+  const set = setAt(a, key, truncKey);
+  if (set === null) return null;
+  const rawTypes = a[typesKey];
+  const types: EntityType[] = set.digests.map((_, i) => {
+    const t = Array.isArray(rawTypes) ? rawTypes[i] : undefined;
+    return typeof t === 'string' && (ENTITY_TYPES as readonly string[]).includes(t) ? (t as EntityType) : 'ident';
+  });
+  return { ...set, types };
+}
+
+/** Version 2 facts, validated: masks of a known vocabulary version, digests of the fact-digest shape. */
+function decodeV2(a: Attributes): Partial<ContentFacts> {
+  const out: Partial<ContentFacts> = {};
+  const v = a[K2.termsVersion];
+  const vocab = typeof v === 'number' && Object.hasOwn(VOCABULARIES, v) ? VOCABULARIES[v] : null;
+  if (vocab !== null) {
+    const completion = maskAt(a, K2.replyCompletion, vocab.completion.length);
+    const ack = maskAt(a, K2.replyAck, vocab.ack.length);
+    const length = countAt(a, K2.replyLength);
+    if (completion !== null && ack !== null && length !== null) out.reply_terms = { v: v as number, completion, ack, length } satisfies ReplyTerms;
+    const error = maskAt(a, K2.toolError, vocab.markers.length);
+    const output = maskAt(a, K2.toolOutput, vocab.markers.length);
+    if (error !== null || output !== null) out.tool_terms = { v: v as number, error, output } satisfies ToolTerms;
+  }
+  const grounding = setAt(a, K2.grounding, K2.groundingTruncated);
+  if (grounding !== null) out.grounding = grounding;
+  const ents = typedSetAt(a, K2.argEntities, K2.argEntityTypes, K2.argEntitiesTruncated);
+  if (ents !== null) out.arg_entities = ents;
+  const dests = typedSetAt(a, K2.destinations, K2.destinationTypes, K2.destinationsTruncated);
+  if (dests !== null) out.arg_destinations = dests;
+  return out;
 }

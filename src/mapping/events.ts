@@ -3,6 +3,8 @@
  * Every string that could carry user content is a SHA-256 (or HMAC-SHA256) hex digest by the time it is here.
  */
 
+import type { DigestSet, ReplyTerms, ToolTerms, TypedDigestSet } from './facts/index.js';
+
 export const EVENT_TYPES = [
   'run.started',
   'llm.called',
@@ -45,6 +47,8 @@ export interface RunStartedPayload {
   injection_signal?: InjectionFacts;
   /** Tools the run's input names (RETRIEVED_CONTENT_INJECTION's behaviour-deviation test); absent = none known. */
   tools_in_input?: string[];
+  /** Keyed digests of the tokens the run's input grounds (content facts, mapping/facts/). */
+  grounding?: DigestSet;
 }
 
 export interface LlmCalledPayload {
@@ -67,6 +71,8 @@ export interface LlmCalledPayload {
   system_prompt_hash?: string | null;
   /** The SDK's call index (Dunetrace SDK events), pairing this call with its response. */
   call_id?: string | null;
+  /** Keyed digests of the tokens the prompt's user/system text grounds (content facts, mapping/facts/). */
+  grounding?: DigestSet;
 }
 
 export interface LlmRespondedPayload {
@@ -87,6 +93,8 @@ export interface LlmRespondedPayload {
   error_type: string | null;
   /** The SDK's call index (Dunetrace SDK events), pairing this response with its call. */
   call_id?: string | null;
+  /** Completion / error-acknowledgement term bitmasks of the output and its code-point length (mapping/facts/). */
+  reply_terms?: ReplyTerms;
 }
 
 export interface ToolCalledPayload {
@@ -94,6 +102,10 @@ export interface ToolCalledPayload {
   tool_call_id: string | null;
   args_hash: string | null;
   args_length: number | null;
+  /** Keyed digests of the entities in the arguments (mapping/facts/). */
+  arg_entities?: TypedDigestSet;
+  /** Keyed digests of the email addresses / URL hosts in the arguments (mapping/facts/). */
+  arg_destinations?: TypedDigestSet;
 }
 
 export interface ToolRespondedPayload {
@@ -106,6 +118,10 @@ export interface ToolRespondedPayload {
   error_hash: string | null;
   /** Directive marker codes found in the result (mapping/directives.ts); absent = none. */
   directive_markers?: string[];
+  /** Error-marker bitmasks of the error text and of the result (mapping/facts/). */
+  tool_terms?: ToolTerms;
+  /** Keyed digests of the tokens the result grounds (mapping/facts/). */
+  grounding?: DigestSet;
 }
 
 export interface RetrievalCalledPayload {
@@ -123,6 +139,8 @@ export interface RetrievalRespondedPayload {
   success: boolean;
   /** Directive marker codes found in the retrieved documents (mapping/directives.ts); absent = none. */
   directive_markers?: string[];
+  /** Keyed digests of the tokens the retrieved documents ground (mapping/facts/). */
+  grounding?: DigestSet;
 }
 
 export interface ExternalSignalPayload {
@@ -198,6 +216,8 @@ export interface RootFacts {
    * (Additive, mapping core.)
    */
   answered?: boolean;
+  /** Keyed digests of the tokens the run's input grounds (mapping/facts/). */
+  grounding?: DigestSet;
 }
 
 /**

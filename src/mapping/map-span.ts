@@ -5,6 +5,7 @@ import { classifySpan, vectorVendor } from './classify.js';
 import { extractContent, memoDigest, normalizeFinishReason, type ContentFacts } from './content/index.js';
 import type { Hasher } from './hash.js';
 import { decodeContentFacts, hasContentFacts } from './content-codec.js';
+import { processFactSecret, type FactSecret } from './facts/index.js';
 import { pushDeclaredSignals } from './declared.js';
 import { memoryOperation } from './content/read-back.js';
 import { POISON_MARKER_ORDER, firstMarker } from './directives.js';
@@ -12,6 +13,8 @@ import { ROOT_ANSWERED, SPAN_AGENT_ID, SPAN_AGENT_VERSION, TOOL_UNNAMED, withDia
 
 export interface MapOptions {
   hasher: Hasher;
+  /** Secret the run keys of the keyed fact digests derive from (per trace id); defaults to this process's. */
+  facts?: FactSecret;
 }
 
 /** Signal `source` of the external signals this module derives. */
@@ -67,7 +70,9 @@ export function mapSpan(raw: OtlpSpan, opts: MapOptions): MappedSpan {
   const index = scanAttributes(a);
   const { category, recognised } = classifySpan(span.name, a, { hasVectorQuery: index.hasVectorQuery });
   const isRoot = span.parentSpanId === '';
-  const facts = hasContentFacts(a) ? decodeContentFacts(a) : extractContent(span, { category, isRoot, index }, memoDigest(opts.hasher));
+  const facts = hasContentFacts(a)
+    ? decodeContentFacts(a)
+    : extractContent(span, { category, isRoot, index, keyer: (opts.facts ?? processFactSecret()).forRun(span.traceId) }, memoDigest(opts.hasher));
 
   const start = nanosToSeconds(span.startTimeUnixNano);
   const end = nanosToSeconds(span.endTimeUnixNano);
@@ -203,6 +208,7 @@ function rootFacts(facts: ContentFacts, answered: AttrValue | undefined): RootFa
   };
   if (facts.injection !== null) root.injection_signal = facts.injection;
   if (facts.tools_in_input !== undefined) root.tools_in_input = facts.tools_in_input;
+  if (facts.grounding) root.grounding = facts.grounding;
   if (typeof answered === 'boolean') root.answered = answered;
   return root;
 }
@@ -238,6 +244,7 @@ function pushLlm(
       system_prompt_hash: facts.system,
       ...(facts.injection !== null ? { injection_signal: facts.injection } : {}),
       ...(facts.tools_in_input !== undefined ? { tools_in_input: facts.tools_in_input } : {}),
+      ...(facts.grounding ? { grounding: facts.grounding } : {}),
     },
   });
 
@@ -262,6 +269,7 @@ function pushLlm(
       tool_calls: facts.tool_calls,
       success,
       error_type: errorType,
+      ...(facts.reply_terms ? { reply_terms: facts.reply_terms } : {}),
     },
   });
 }
@@ -304,6 +312,8 @@ function pushTool(
       tool_call_id: firstString(span.attributes, TOOL_CALL_ID),
       args_hash: facts.args?.hash ?? null,
       args_length: facts.args?.length ?? null,
+      ...(facts.arg_entities ? { arg_entities: facts.arg_entities } : {}),
+      ...(facts.arg_destinations ? { arg_destinations: facts.arg_destinations } : {}),
     },
   });
   events.push({
@@ -319,6 +329,8 @@ function pushTool(
       error_type: success ? null : errorType,
       error_hash: success ? null : facts.error,
       ...(facts.directives !== undefined ? { directive_markers: facts.directives } : {}),
+      ...(facts.tool_terms ? { tool_terms: facts.tool_terms } : {}),
+      ...(facts.grounding ? { grounding: facts.grounding } : {}),
     },
   });
 }
@@ -409,6 +421,7 @@ function pushRetrieval(
       latency_ms: latency,
       success,
       ...(facts.directives !== undefined ? { directive_markers: facts.directives } : {}),
+      ...(facts.grounding ? { grounding: facts.grounding } : {}),
     },
   });
 }

@@ -6,6 +6,7 @@ import { isContentAttribute, isContentEventAttribute } from './content-keys.js';
 import { extractContent, memoDigest } from './content/index.js';
 import { dialectView } from './dialects/index.js';
 import type { Hasher } from './hash.js';
+import { processFactSecret, type FactSecret } from './facts/index.js';
 
 /**
  * Redaction for the in-process SpanProcessor: nothing that leaves the process may carry raw content.
@@ -21,10 +22,15 @@ import type { Hasher } from './hash.js';
 
 export interface RedactOptions {
   hasher: Hasher;
+  /** Secret of the run keys of the keyed fact digests (per trace id); defaults to this process's. */
+  facts?: FactSecret;
 }
 
 /** What redaction needs of a span (the SpanProcessor can pass a view without ids/times). */
-export type RedactableSpan = Pick<OtlpSpan, 'name' | 'parentSpanId' | 'attributes' | 'events' | 'status'>;
+export type RedactableSpan = Pick<OtlpSpan, 'name' | 'parentSpanId' | 'attributes' | 'events' | 'status'> & {
+  /** The trace id (the run the keyed fact digests are keyed for); without it no digest sets are computed. */
+  traceId?: string;
+};
 
 export interface RedactedContent {
   /** Content attributes replaced by digests, `dunetrace.content.*` facts and the marker added. */
@@ -52,7 +58,8 @@ export function redactAttributes(span: RedactableSpan, opts: RedactOptions): Red
   const { view, structural } = dialectView(span.name, attrs);
   const index = scanAttributes(view);
   const category = classify(span.name, view, { hasVectorQuery: index.hasVectorQuery });
-  const facts = extractContent(view === attrs ? span : { ...span, attributes: view }, { category, isRoot: span.parentSpanId === '', index }, digest);
+  const keyer = span.traceId !== undefined && span.traceId.length > 0 ? (opts.facts ?? processFactSecret()).forRun(span.traceId) : null;
+  const facts = extractContent(view === attrs ? span : { ...span, attributes: view }, { category, isRoot: span.parentSpanId === '', index, keyer }, digest);
 
   const out: Attributes = {};
   for (const key in attrs) {

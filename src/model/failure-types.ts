@@ -28,6 +28,12 @@ export const FAILURE_TYPES = [
   // issue 12, part B: read-back content
   'RETRIEVED_CONTENT_INJECTION',
   'MEMORY_POISONING',
+  // --- content-aware, from content facts (mapping/facts/) ---
+  'PREMATURE_TERMINATION',
+  'UNREAD_TOOL_ERROR',
+  'TOOL_ARGUMENT_FABRICATION',
+  'UNGROUNDED_DESTINATION',
+  // --- end content-aware ---
 ] as const;
 export type FailureType = (typeof FAILURE_TYPES)[number];
 

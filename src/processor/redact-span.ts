@@ -68,7 +68,14 @@ export function createSpanRedactor(opts: SpanRedactorOptions): (span: ReadableSp
     const sourceEvents = span.events;
     const events: OtlpSpanEvent[] = sourceEvents.length === 0 ? NO_EVENTS : sourceEvents.map(toOtlpEvent);
     const r = redactAttributes(
-      { name: span.name, parentSpanId: exportedParentId(span), attributes, events, status: { code: span.status.code, message: span.status.message ?? '' } },
+      {
+        name: span.name,
+        parentSpanId: exportedParentId(span),
+        traceId: span.spanContext().traceId,
+        attributes,
+        events,
+        status: { code: span.status.code, message: span.status.message ?? '' },
+      },
       { hasher },
     );
 

@@ -69,6 +69,7 @@ export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): Assem
         agent_name: root?.agent_name ?? onTime.find((s) => s.agent_name)?.agent_name ?? null,
         ...(injection ? { injection_signal: injection } : {}),
         ...(startFacts?.tools_in_input?.length ? { tools_in_input: startFacts.tools_in_input } : {}),
+        ...(startFacts?.grounding ? { grounding: startFacts.grounding } : {}),
       },
     });
   }

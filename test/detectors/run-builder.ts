@@ -6,6 +6,10 @@
 import type { InjectionFacts, RunEvent } from '../../src/mapping/events.js';
 import type { AssembledRun, RunStatus } from '../../src/runs/types.js';
 import { DETECTORS, type AnyDetector, type Baseline, type Signal } from '../../src/detectors/index.js';
+import { argumentEntitySet, createFactSecret, destinationSet, groundingSet, replyTerms, toolTerms } from '../../src/mapping/facts/index.js';
+
+/** Content facts in fixtures are computed from text by the real extractors, under one fixed run key. */
+export const TEST_KEYER = createFactSecret(Buffer.from('run-builder')).forRun('run');
 
 export const HASH = (c: string): string => c.repeat(64).slice(0, 64);
 
@@ -36,6 +40,10 @@ export interface LlmOpts extends SpanOpts {
   injection?: InjectionFacts;
   /** Offered tools the call's user input names. */
   tools_in_input?: string[];
+  /** Reply text: its content facts (term bitmasks, code-point length) go on llm.responded. */
+  reply?: string;
+  /** User/system text of the prompt: its grounding digests go on llm.called. */
+  prompt?: string;
 }
 
 export interface ToolOpts extends SpanOpts {
@@ -46,6 +54,12 @@ export interface ToolOpts extends SpanOpts {
   error_hash?: string | null;
   /** Directive marker codes found in the result (mapping/directives.ts). */
   directive_markers?: string[];
+  /** Argument text (entity and destination digests on tool.called). */
+  args?: string;
+  /** Result text (error markers and grounding digests on tool.responded; output_length from it). */
+  result?: string;
+  /** Error message text (error markers). */
+  error?: string;
 }
 
 export interface RetrievalOpts extends SpanOpts {
@@ -65,6 +79,13 @@ export interface RunOpts {
   /** Tools the run's input names. */
   tools_in_input?: string[];
   start?: number;
+  /** The user's input text (grounding digests on run.started); input_hash null when set to null. */
+  input?: string | null;
+}
+
+/** `{ [key]: set }` when the set exists (an empty set is omitted, as the mapping core omits it). */
+function withSet<K extends string, S>(key: K, set: S | null): Partial<Record<K, S>> {
+  return set === null ? {} : ({ [key]: set } as Record<K, S>);
 }
 
 export class RunBuilder {
@@ -96,8 +117,9 @@ export class RunBuilder {
       payload: {
         source: 'otlp',
         root_span_name: 'agent_run',
-        input_hash: HASH('a'),
+        input_hash: opts.input === null ? null : HASH('a'),
         input_length: 42,
+        ...(typeof opts.input === 'string' ? withSet('grounding', groundingSet([opts.input], TEST_KEYER)) : {}),
         system_prompt_hash: HASH('b'),
         model: 'gpt-4o',
         tools: opts.tools ?? [],
@@ -139,6 +161,7 @@ export class RunBuilder {
         tools_offered: o.tools_offered ?? [],
         ...(o.injection ? { injection_signal: o.injection } : {}),
         ...(o.tools_in_input ? { tools_in_input: o.tools_in_input } : {}),
+        ...(o.prompt !== undefined ? withSet('grounding', groundingSet([o.prompt], TEST_KEYER)) : {}),
       },
     });
     if (o.open) return this;
@@ -165,6 +188,7 @@ export class RunBuilder {
         tool_calls: (o.tool_calls ?? []).map((name) => ({ name, args_hash: HASH('d') })),
         success: o.success ?? true,
         error_type: o.error_type ?? null,
+        ...(o.reply !== undefined ? { reply_terms: replyTerms(o.reply) } : {}),
       },
     });
     return this;
@@ -179,7 +203,14 @@ export class RunBuilder {
       step_index: s.step,
       span_id: s.span_id,
       parent_span_id: s.parent_span_id,
-      payload: { tool_name: name, tool_call_id: null, args_hash: o.args_hash === undefined ? HASH('e') : o.args_hash, args_length: 20 },
+      payload: {
+        tool_name: name,
+        tool_call_id: null,
+        args_hash: o.args_hash === undefined ? HASH('e') : o.args_hash,
+        args_length: 20,
+        ...(o.args !== undefined ? withSet('arg_entities', argumentEntitySet(o.args, TEST_KEYER)) : {}),
+        ...(o.args !== undefined ? withSet('arg_destinations', destinationSet(o.args, TEST_KEYER)) : {}),
+      },
     });
     if (o.open) return this;
     const success = o.success ?? true;
@@ -194,11 +225,13 @@ export class RunBuilder {
         tool_name: name,
         success,
         output_hash: HASH('f'),
-        output_length: o.output_length === undefined ? 80 : o.output_length,
+        output_length: o.output_length !== undefined ? o.output_length : o.result !== undefined ? o.result.length : 80,
         latency_ms: o.duration_ms ?? 100,
         error_type: o.error_type ?? (success ? null : 'ToolError'),
         error_hash: o.error_hash ?? (success ? null : HASH('9')),
         ...(o.directive_markers ? { directive_markers: o.directive_markers } : {}),
+        ...(o.result !== undefined || o.error !== undefined ? { tool_terms: toolTerms(o.error ?? null, o.result ?? null)! } : {}),
+        ...(o.result !== undefined ? withSet('grounding', groundingSet([o.result], TEST_KEYER)) : {}),
       },
     });
     return this;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { processFactSecret } from '../../src/mapping/facts/index.js';
 import { describe, expect, it } from 'vitest';
 import type { Attributes, OtlpSpan } from '../../src/otlp/model.js';
 import {
@@ -54,7 +55,16 @@ const FULL: ContentFacts = {
   directives: [DIRECTIVE_CODES[0]],
   tools_in_input: ['search'],
   memory_source: 'tool_output',
+  // version 2: content-aware detector facts
+  reply_terms: { v: 1, completion: 0b10, ack: 0b1000_0000, length: 44 },
+  tool_terms: { v: 1, error: 0b1001, output: 0 },
+  grounding: { key: '0a1b2c3d', digests: ['00112233445566ff', 'ffeeddccbbaa9988'], truncated: true },
+  arg_entities: { key: '0a1b2c3d', digests: ['0123456789abcdef'], types: ['int'], truncated: true },
+  arg_destinations: { key: '0a1b2c3d', digests: ['fedcba9876543210'], types: ['email'], truncated: true },
 };
+
+/** The version 2 facts of FULL. */
+const V2_KEYS = ['reply_terms', 'tool_terms', 'grounding', 'arg_entities', 'arg_destinations'] as const;
 
 /** No fact at all: what a span without content encodes. */
 const NONE: ContentFacts = {
@@ -82,7 +92,7 @@ function encode(facts: ContentFacts): Attributes {
 function factsOf(s: OtlpSpan): ContentFacts {
   const index = scanAttributes(s.attributes);
   const category = classify(s.name, s.attributes, { hasVectorQuery: index.hasVectorQuery });
-  return extractContent(s, { category, isRoot: s.parentSpanId === '', index }, memoDigest(hasher));
+  return extractContent(s, { category, isRoot: s.parentSpanId === '', index, keyer: processFactSecret().forRun(s.traceId) }, memoDigest(hasher));
 }
 
 function ev<T extends SpanEvent['event_type']>(m: MappedSpan, type: T): PayloadByType[T] {
@@ -91,18 +101,60 @@ function ev<T extends SpanEvent['event_type']>(m: MappedSpan, type: T): PayloadB
   return e.payload as PayloadByType[T];
 }
 
+const V2_ATTRS = new Set([
+  'dunetrace.content.terms.v',
+  'dunetrace.content.reply.completion_terms',
+  'dunetrace.content.reply.ack_terms',
+  'dunetrace.content.reply.length',
+  'dunetrace.content.tool.error_markers',
+  'dunetrace.content.tool.output_markers',
+  'dunetrace.content.fact_key',
+  'dunetrace.content.grounding',
+  'dunetrace.content.grounding.truncated',
+  'dunetrace.content.arg_entities',
+  'dunetrace.content.arg_entities.types',
+  'dunetrace.content.arg_entities.truncated',
+  'dunetrace.content.destinations',
+  'dunetrace.content.destinations.types',
+  'dunetrace.content.destinations.truncated',
+]);
+
 const withoutFacts = (a: Attributes): Attributes => Object.fromEntries(Object.entries(a).filter(([k]) => !k.startsWith(CONTENT_FACTS_PREFIX)));
 
-describe('version 1 round trip: decode(encode(f)) = f', () => {
+describe('version 2 round trip: decode(encode(f)) = f', () => {
+  it('a version 1 span (no version 2 keys, marker 1) still decodes, without the version 2 facts', () => {
+    const v1 = Object.fromEntries(Object.entries(encode(FULL)).filter(([k]) => !V2_ATTRS.has(k)));
+    const a = { ...v1, [CONTENT_FACTS_MARKER]: 1 };
+    expect(hasContentFacts(a)).toBe(true);
+    const expected: Record<string, unknown> = { ...FULL };
+    for (const k of V2_KEYS) delete expected[k];
+    expect(decodeContentFacts(a)).toEqual(expected);
+    // A marker-1 span's version 2 keys are not read either.
+    expect(decodeContentFacts({ ...encode(FULL), [CONTENT_FACTS_MARKER]: 1 })).toEqual(expected);
+  });
+
+  it('masks outside their vocabulary, unknown vocabulary versions and malformed digests are dropped or fail open', () => {
+    const a = encode(FULL);
+    const f = decodeContentFacts({
+      ...a,
+      'dunetrace.content.reply.completion_terms': 2 ** 20,
+      'dunetrace.content.arg_entities': ['0123456789abcdef', `raw ${CANARY}`],
+    });
+    expect(f.reply_terms).toBeUndefined();
+    expect(f.arg_entities).toEqual({ key: '0a1b2c3d', digests: ['0123456789abcdef'], types: ['int'], truncated: true });
+    expect(decodeContentFacts({ ...a, 'dunetrace.content.terms.v': 99 }).tool_terms).toBeUndefined();
+    expect(toJson(f)).not.toContain(CANARY);
+  });
+
   it('every fact present', () => {
     const a = encode(FULL);
-    expect(a[CONTENT_FACTS_MARKER]).toBe(1);
+    expect(a[CONTENT_FACTS_MARKER]).toBe(2);
     expect(hasContentFacts(a)).toBe(true);
     expect(decodeContentFacts(a)).toEqual(FULL);
   });
 
   it('no fact: only the marker is written', () => {
-    expect(encode(NONE)).toEqual({ 'dunetrace.content.v': 1 });
+    expect(encode(NONE)).toEqual({ 'dunetrace.content.v': 2 });
     expect(decodeContentFacts(encode(NONE))).toEqual(NONE);
   });
 
@@ -139,8 +191,8 @@ describe('the keys are the documented ones (docs/content-codec.md)', () => {
   const doc = readFileSync(new URL('../../docs/content-codec.md', import.meta.url), 'utf8');
   const documented = new Set([...doc.matchAll(/^\| `(dunetrace\.content\.[a-z_.]+)` \|/gm)].map((m) => m[1]));
 
-  it('the encoder writes exactly the keys of the version 1 table', () => {
-    expect(CONTENT_FACTS_VERSION).toBe(1);
+  it('the encoder writes exactly the keys of the version 1 and 2 tables', () => {
+    expect(CONTENT_FACTS_VERSION).toBe(2);
     expect(new Set(Object.keys(encode(FULL)))).toEqual(documented);
   });
 
@@ -151,7 +203,7 @@ describe('the keys are the documented ones (docs/content-codec.md)', () => {
 
 describe('compatibility: unknown versions are ignored', () => {
   it.each([
-    ['2', 2],
+    ['3', 3],
     ['0', 0],
     ['the string "1"', '1'],
     ['true', true],
@@ -167,7 +219,7 @@ describe('compatibility: unknown versions are ignored', () => {
   it('a redacted span with an unknown marker is mapped like a raw span of its attributes as they are (facts about digests)', () => {
     const raw = DIALECT_FIXTURES.semconvChat;
     const redacted = redactSpan(raw, { hasher });
-    const future = { ...redacted, attributes: { ...redacted.attributes, [CONTENT_FACTS_MARKER]: 2, 'dunetrace.content.future_fact': 'x' } };
+    const future = { ...redacted, attributes: { ...redacted.attributes, [CONTENT_FACTS_MARKER]: 3, 'dunetrace.content.future_fact': 'x' } };
     const mapped = mapSpan(future, { hasher });
     // The facts are ignored: the same as the span with every dunetrace.content.* key removed.
     expect(mapped).toEqual(mapSpan({ ...redacted, attributes: withoutFacts(redacted.attributes) }, { hasher }));
@@ -180,12 +232,12 @@ describe('compatibility: unknown versions are ignored', () => {
     expect(toJson(mapped)).not.toContain(CANARY);
   });
 
-  it('redacting a span with an unknown marker drops its facts, digests again and encodes version 1', () => {
+  it('redacting a span with an unknown marker drops its facts, digests again and encodes version 2', () => {
     const once = redactSpan(DIALECT_FIXTURES.semconvChat, { hasher });
-    const future: OtlpSpan = { ...once, attributes: { ...once.attributes, [CONTENT_FACTS_MARKER]: 2, 'dunetrace.content.future_fact': 'x' } };
+    const future: OtlpSpan = { ...once, attributes: { ...once.attributes, [CONTENT_FACTS_MARKER]: 3, 'dunetrace.content.future_fact': 'x' } };
     const again = redactSpan(future, { hasher });
     expect(again).not.toBe(future);
-    expect(again.attributes[CONTENT_FACTS_MARKER]).toBe(1);
+    expect(again.attributes[CONTENT_FACTS_MARKER]).toBe(2);
     expect(again.attributes['dunetrace.content.future_fact']).toBeUndefined();
     expect(again.attributes['gen_ai.input.messages']).toBe(d(once.attributes['gen_ai.input.messages'] as string));
     expect(decodeContentFacts(again.attributes)).toEqual(factsOf(future));

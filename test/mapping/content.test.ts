@@ -167,11 +167,11 @@ describe('hashing discipline', () => {
     expect(ev(a, 'llm.responded').payload.output_length).toBe(ev(plain, 'llm.responded').payload.output_length);
   });
 
-  it('redactAttributes works on a view without ids or times (what the SpanProcessor has)', () => {
+  it('redactAttributes works on a view without span ids or times (what the SpanProcessor has: name, parent, trace id)', () => {
     const s = DIALECT_FIXTURES.openllmetryChat;
-    const view = { name: s.name, parentSpanId: s.parentSpanId, attributes: s.attributes, events: s.events, status: s.status };
+    const view = { name: s.name, parentSpanId: s.parentSpanId, traceId: s.traceId, attributes: s.attributes, events: s.events, status: s.status };
     const r = redactAttributes(view, { hasher });
-    expect(r.attributes['dunetrace.content.v']).toBe(1);
+    expect(r.attributes['dunetrace.content.v']).toBe(2);
     expect(map({ ...s, attributes: r.attributes, events: r.events, status: { code: s.status.code, message: r.statusMessage } })).toEqual(map(s));
   });
 });

@@ -3,11 +3,11 @@ import type { AttrValue, Attributes } from '../../src/otlp/model.js';
 import { createHasher, mapSpan, type MappedSpan, type SpanEvent } from '../../src/mapping/index.js';
 import * as F from './fixtures.js';
 import { CANARY } from './fixtures.js';
-import { ROOT_ID, T0, event, span } from './helpers.js';
+import { ROOT_ID, T0, event, span, withoutContentFacts } from './helpers.js';
 
 const hasher = createHasher();
 const d = (t: string): string => hasher.digest(t);
-const map = (s: Parameters<typeof mapSpan>[0]): MappedSpan => mapSpan(s, { hasher });
+const map = (s: Parameters<typeof mapSpan>[0]): MappedSpan => withoutContentFacts(mapSpan(s, { hasher }));
 
 function ev<T extends SpanEvent['event_type']>(m: MappedSpan, type: T): Extract<SpanEvent, { event_type: T }> {
   const e = m.events.find((x) => x.event_type === type);

@@ -4,7 +4,7 @@ import { createHasher, mapSpan, redactSpan, type MappedSpan, type RunEvent } fro
 import { decodeExport } from '../../src/otlp/index.js';
 import type { OtlpSpan } from '../../src/otlp/model.js';
 import { assembleRun } from '../../src/runs/assemble.js';
-import { toJson } from './helpers.js';
+import { toJson, withoutContentFacts } from './helpers.js';
 
 /**
  * The framework captures (test/fixtures/framework-captures, written by test/frameworks/capture.ts from the real
@@ -78,13 +78,13 @@ function sharedChecks(spans: OtlpSpan[], mapped: MappedSpan[]): void {
   for (let i = 0; i < spans.length; i++) {
     const redacted = redactSpan(spans[i], { hasher });
     expect(toJson(redacted), spans[i].name).not.toContain(CANARY);
-    expect(mapSpan(redacted, { hasher }), spans[i].name).toEqual(mapped[i]);
+    expect(withoutContentFacts(mapSpan(redacted, { hasher })), spans[i].name).toEqual(mapped[i]);
   }
 }
 
 describe.each(['vercel-ai6', 'vercel-ai5'])('capture %s (generateText, experimental_telemetry)', (name) => {
   const spans = load(name);
-  const mapped = spans.map((s) => mapSpan(s, { hasher }));
+  const mapped = spans.map((s) => withoutContentFacts(mapSpan(s, { hasher })));
   const run = assemble(mapped);
   const of = <T extends RunEvent['event_type']>(t: T) => run.events.filter((e): e is Extract<RunEvent, { event_type: T }> => e.event_type === t);
   const major = name === 'vercel-ai6' ? 6 : 5;
@@ -153,7 +153,7 @@ describe.each(['vercel-ai6', 'vercel-ai5'])('capture %s (generateText, experimen
     // A step limit hit on tool calls is no answer: the SDK call's finish reason is tool-calls.
     const root = spans.find((x) => x.parentSpanId === '');
     if (!root) throw new Error('no root');
-    const cut = mapSpan({ ...root, attributes: { ...root.attributes, 'ai.response.finishReason': 'tool-calls' } }, { hasher });
+    const cut = withoutContentFacts(mapSpan({ ...root, attributes: { ...root.attributes, 'ai.response.finishReason': 'tool-calls' } }, { hasher }));
     expect(cut.root?.answered).toBe(false);
   });
 
@@ -162,7 +162,7 @@ describe.each(['vercel-ai6', 'vercel-ai5'])('capture %s (generateText, experimen
 
 describe('capture genkit (flow, ai.generate with tools, the turn retried on a tool error)', () => {
   const spans = load('genkit');
-  const mapped = spans.map((s) => mapSpan(s, { hasher }));
+  const mapped = spans.map((s) => withoutContentFacts(mapSpan(s, { hasher })));
   const run = assemble(mapped);
   const of = <T extends RunEvent['event_type']>(t: T) => run.events.filter((e): e is Extract<RunEvent, { event_type: T }> => e.event_type === t);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHasher, mapSpan, type MappedSpan, type SpanEvent } from '../../src/mapping/index.js';
-import { loadCapture } from './helpers.js';
+import { loadCapture, withoutContentFacts } from './helpers.js';
 
 /** The three real Python captures (shared/fixtures/emitter-captures), decoded by the project's OTLP/JSON decoder. */
 const hasher = createHasher();
@@ -9,7 +9,7 @@ const d = (t: string): string => hasher.digest(t);
 function only(file: string): MappedSpan {
   const spans = loadCapture(file);
   expect(spans).toHaveLength(1);
-  return mapSpan(spans[0], { hasher });
+  return withoutContentFacts(mapSpan(spans[0], { hasher }));
 }
 
 function event<T extends SpanEvent['event_type']>(m: MappedSpan, type: T): Extract<SpanEvent, { event_type: T }> {

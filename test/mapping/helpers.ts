@@ -64,3 +64,18 @@ export function loadCapture(file: string): OtlpSpan[] {
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
+
+const CONTENT_FACT_KEYS = ['grounding', 'reply_terms', 'tool_terms', 'arg_entities', 'arg_destinations'];
+
+/**
+ * The mapped span without the content-aware detector facts (mapping/facts/: keyed digests under this process's
+ * random run keys, term bitmasks), for goldens that pin the structural payloads. Those facts have their own tests.
+ */
+export function withoutContentFacts<T extends { events: { payload: object }[]; root: object | null }>(m: T): T {
+  const strip = <O extends object>(o: O): O => {
+    const out = { ...o } as Record<string, unknown>;
+    for (const k of CONTENT_FACT_KEYS) delete out[k];
+    return out as O;
+  };
+  return { ...m, root: m.root === null ? null : strip(m.root), events: m.events.map((e) => ({ ...e, payload: strip(e.payload) })) };
+}

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createHasher, mapSpan, redactSpan, type RunEvent } from '../../src/mapping/index.js';
 import { decodeExport } from '../../src/otlp/index.js';
 import { assembleRun } from '../../src/runs/assemble.js';
-import { toJson } from './helpers.js';
+import { toJson, withoutContentFacts } from './helpers.js';
 
 /**
  * Python frameworks through captured OTLP exports (test/fixtures/python-captures, provenance in its README): the
@@ -15,7 +15,7 @@ const d = (t: string): string => hasher.digest(t);
 function runOf(name: string) {
   const decoded = decodeExport(readFileSync(new URL(`../fixtures/python-captures/${name}.json`, import.meta.url)), 'json');
   expect(decoded.rejectedSpans).toBe(0);
-  const mapped = decoded.spans.map((s) => mapSpan(s, { hasher }));
+  const mapped = decoded.spans.map((s) => withoutContentFacts(mapSpan(s, { hasher })));
   const run = assembleRun(
     mapped.map((span) => ({ span })),
     { runId: mapped[0].trace_id, agentId: 'a', status: 'completed' },
@@ -115,7 +115,7 @@ describe('OpenAI Agents SDK (Python) via OpenInference: openai-cs-agents-demo', 
     for (let i = 0; i < spans.length; i++) {
       const redacted = redactSpan(spans[i], { hasher });
       expect(toJson(redacted)).not.toContain('IR-D204');
-      expect(mapSpan(redacted, { hasher }), spans[i].name).toEqual(mapped[i]);
+      expect(withoutContentFacts(mapSpan(redacted, { hasher })), spans[i].name).toEqual(mapped[i]);
     }
     expect(toJson(mapped)).not.toContain('IR-D204');
   });
@@ -219,7 +219,7 @@ describe('LangGraph (Python) via OpenInference: open_deep_research', () => {
       const redacted = redactSpan(spans[i], { hasher });
       expect(toJson(redacted)).not.toContain('one paragraph');
       expect(toJson(redacted)).not.toContain('langgraph_node');
-      expect(mapSpan(redacted, { hasher }), spans[i].name).toEqual(mapped[i]);
+      expect(withoutContentFacts(mapSpan(redacted, { hasher })), spans[i].name).toEqual(mapped[i]);
     }
   });
 });

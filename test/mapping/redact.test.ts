@@ -78,12 +78,12 @@ describe('redaction details', () => {
     }
     const added = Object.keys(r.attributes).filter((k) => !(k in s.attributes));
     expect(added.every((k) => k.startsWith('dunetrace.content.'))).toBe(true);
-    expect(r.attributes[CONTENT_FACTS_MARKER]).toBe(1);
+    expect(r.attributes[CONTENT_FACTS_MARKER]).toBe(2);
   });
 
   it('encodes the facts in the documented keys', () => {
     expect(r.attributes).toMatchObject({
-      'dunetrace.content.v': 1,
+      'dunetrace.content.v': 2,
       'dunetrace.content.input.length': 51,
       'dunetrace.content.output.length': `Checking the forecast ${CANARY}`.length,
       'dunetrace.content.output.hash': hasher.digest(`Checking the forecast ${CANARY}`),
@@ -121,7 +121,7 @@ describe('redaction details', () => {
   it('a span with no content gets only the marker', () => {
     const plain = span({ name: 'GET /health', attributes: { 'http.request.method': 'GET' } });
     const out = redactAttributes(plain, { hasher });
-    expect(out.attributes).toEqual({ 'http.request.method': 'GET', 'dunetrace.content.v': 1 });
+    expect(out.attributes).toEqual({ 'http.request.method': 'GET', 'dunetrace.content.v': 2 });
     expect(out.events).toBe(plain.events);
     expect(out.statusMessage).toBe('');
   });

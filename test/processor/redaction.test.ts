@@ -67,7 +67,7 @@ describe('DunetraceSpanProcessor redaction: span → hashed span, every dialect'
         if (key in derived) expect(out.attributes[key], key).toEqual(derived[key]);
         else expect(key.startsWith('dunetrace.content.'), key).toBe(true);
       }
-      expect(out.attributes['dunetrace.content.v']).toBe(1);
+      expect(out.attributes['dunetrace.content.v']).toBe(2);
 
       // Events: content attributes digested, the rest unchanged.
       expect(out.events.map((e) => e.name)).toEqual(src.events.map((e) => e.name));

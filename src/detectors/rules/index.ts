@@ -25,6 +25,11 @@ import { stepCountInflation } from './step-count-inflation.js';
 import { toolAvoidance } from './tool-avoidance.js';
 import { toolLoop } from './tool-loop.js';
 import { toolThrashing } from './tool-thrashing.js';
+// content-aware (content facts, mapping/facts/)
+import { prematureTermination } from './premature-termination.js';
+import { toolArgumentFabrication } from './tool-argument-fabrication.js';
+import { ungroundedDestination } from './ungrounded-destination.js';
+import { unreadToolError } from './unread-tool-error.js';
 
 export const DETECTORS: readonly AnyDetector[] = Object.freeze([
   toolLoop,
@@ -53,6 +58,11 @@ export const DETECTORS: readonly AnyDetector[] = Object.freeze([
   // issue 12, part B (read-back content)
   retrievedContentInjection,
   memoryPoisoning,
+  // content-aware
+  prematureTermination,
+  unreadToolError,
+  toolArgumentFabrication,
+  ungroundedDestination,
 ]);
 
 export {
@@ -81,4 +91,9 @@ export {
   toolAvoidance,
   toolLoop,
   toolThrashing,
+  // content-aware
+  prematureTermination,
+  unreadToolError,
+  toolArgumentFabrication,
+  ungroundedDestination,
 };

@@ -1,6 +1,7 @@
 import type { OtlpSpan } from '../../otlp/model.js';
 import type { AttributeIndex } from '../attributes.js';
 import type { InjectionFacts, SpanCategory, ToolCallRequest } from '../events.js';
+import type { DigestSet, FactKeyer, ReplyTerms, ToolTerms, TypedDigestSet } from '../facts/index.js';
 
 /**
  * Content facts: everything the mapping derives from content (prompts, completions, tool arguments/results,
@@ -50,12 +51,28 @@ export interface ContentFacts {
   tools_in_input?: string[];
   /** A memory write's declared source, when it is one of MEMORY_SOURCES. */
   memory_source?: string;
+  // --- content-aware detector facts (mapping/facts/; codec version 2). Absent = not computed / no such text. ---
+  /** LLM spans with captured output: completion/acknowledgement term bitmasks and the code-point length. */
+  reply_terms?: ReplyTerms | null;
+  /** Tool spans: error-marker bitmasks over the error text and over the result. */
+  tool_terms?: ToolTerms | null;
+  /** Tool spans: keyed digests of the entities in the arguments (TOOL_ARGUMENT_FABRICATION). */
+  arg_entities?: TypedDigestSet | null;
+  /** Tool spans: keyed digests of email addresses / URL hosts in the arguments (UNGROUNDED_DESTINATION). */
+  arg_destinations?: TypedDigestSet | null;
+  /**
+   * Keyed digests of the tokens this span's text grounds: the user input (roots), the prompt's user/system text
+   * (LLM spans), the result (tool spans), the documents (retrieval spans).
+   */
+  grounding?: DigestSet | null;
 }
 
 export interface ContentContext {
   category: SpanCategory;
   isRoot: boolean;
   index: AttributeIndex;
+  /** The run's fact keyer (keyed digests); without one, no digest sets are computed (term bitmasks still are). */
+  keyer?: FactKeyer | null;
 }
 
 /** What content extraction reads from a span. */

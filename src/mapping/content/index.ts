@@ -1,4 +1,5 @@
 import type { Attributes } from '../../otlp/model.js';
+import { contentString } from '../attributes.js';
 import { scanForInjection } from '../injection.js';
 import { scanDirectives } from '../directives.js';
 import { memoryOperation, memoryRecordTexts, memorySource, retrievalTexts, toolResultTexts } from './read-back.js';
@@ -21,6 +22,7 @@ import { inputMessages, outputMessages } from './formats/index.js';
 import { parseMessageList } from './formats/genai-messages.js';
 import { isSystem, isUser, joinText, type Msg } from './messages.js';
 import { collectTools } from './tools.js';
+import { argumentEntitySet, destinationSet, groundingSet, replyTerms, toolTerms } from '../facts/index.js';
 
 /**
  * Content extraction: composes the message formats (formats/), the whole-value keys (entity-values.ts), tool
@@ -40,6 +42,7 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
   const measure = (text: string | null): Measured | null => (text === null ? null : { hash: digest(text), length: text.length });
   const a = span.attributes;
   const { category, isRoot, index } = ctx;
+  const keyer = ctx.keyer ?? null;
   const isLlm = category === 'llm';
 
   const facts: ContentFacts = {
@@ -61,6 +64,8 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
   // Input side: the prompt (LLM spans) and the user's own input (injection scan; digest for roots).
   if (isLlm || isRoot) {
     let userText: string | null;
+    // What the prompt grounds (user + system text; never assistant or tool messages): for keyed grounding digests.
+    let groundText: string | null = null;
     if (isLlm) {
       const msgs = inputMessages(span, index);
       if (msgs?.raw !== undefined) {
@@ -76,6 +81,7 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
       }
       const sys = systemText(a, msgs?.captured ? msgs.messages : null);
       if (sys !== null) facts.system = digest(sys);
+      groundText = sys === null ? userText : userText === null ? sys : userText + '\n' + sys;
     } else {
       userText = firstContent(a, ROOT_INPUT_KEYS);
       if (userText === null) {
@@ -91,6 +97,7 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
       if (named.length > 0) facts.tools_in_input = named;
     }
     if (isRoot) facts.user = measure(userText);
+    if (keyer !== null) setFact(facts, 'grounding', groundingSet([isLlm ? groundText : userText], keyer));
   }
 
   // Output side: the reply (LLM spans) and the run's output (roots).
@@ -105,31 +112,46 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
         if (isLlm) readReply(msgs.messages, facts, digest);
       }
     }
-    facts.output = measure(outText ?? firstContent(a, ENTITY_OUTPUT_KEYS));
+    const reply = outText ?? firstContent(a, ENTITY_OUTPUT_KEYS);
+    facts.output = measure(reply);
+    if (isLlm && reply !== null) facts.reply_terms = replyTerms(reply);
   }
+
+  const err = errorText(span);
+  facts.error = err === null ? null : digest(err);
 
   let readBack: string[] | null = null;
   if (category === 'tool') {
-    facts.args = measure(firstContent(a, ARGS_KEYS));
-    facts.result = measure(firstContent(a, RESULT_KEYS));
+    const args = firstContent(a, ARGS_KEYS);
+    const result = firstContent(a, RESULT_KEYS);
+    facts.args = measure(args);
+    facts.result = measure(result);
+    setFact(facts, 'tool_terms', toolTerms(err, result));
+    if (keyer !== null) {
+      if (args !== null) {
+        setFact(facts, 'arg_entities', argumentEntitySet(args, keyer));
+        setFact(facts, 'arg_destinations', destinationSet(args, keyer));
+      }
+      setFact(facts, 'grounding', groundingSet([result], keyer));
+    }
     readBack = toolResultTexts(a);
   } else if (category === 'retrieval') {
     const q = firstContent(a, QUERY_KEYS);
     facts.query = q === null ? null : digest(q);
-    facts.documents = readDocuments(a['gen_ai.retrieval.documents']);
+    const docs = a['gen_ai.retrieval.documents'];
+    facts.documents = readDocuments(docs);
+    if (keyer !== null) setFact(facts, 'grounding', groundingSet([contentString(docs), firstContent(a, ENTITY_OUTPUT_KEYS)], keyer));
     readBack = retrievalTexts(a, index);
   } else if (memoryOperation(a) === 'write') {
     readBack = memoryRecordTexts(a);
     const source = memorySource(a);
     if (source !== null) facts.memory_source = source;
   }
+  // Read-back content (RETRIEVED_CONTENT_INJECTION, MEMORY_POISONING): the directive marker scan.
   if (readBack !== null) {
     const markers = scanDirectives(readBack);
     if (markers !== null) facts.directives = markers;
   }
-
-  const err = errorText(span);
-  facts.error = err === null ? null : digest(err);
   return facts;
 }
 
@@ -138,6 +160,13 @@ function toolsNamedIn(text: string, tools: readonly string[]): string[] {
   if (tools.length === 0 || text.length === 0) return [];
   const lower = text.toLowerCase();
   return tools.filter((t) => lower.includes(t.toLowerCase()));
+}
+
+type OptionalFact = 'reply_terms' | 'tool_terms' | 'arg_entities' | 'arg_destinations' | 'grounding';
+
+/** The content-aware facts are set only when they exist (absent, not null: the codec decodes them that way). */
+function setFact<K extends OptionalFact>(facts: ContentFacts, key: K, value: ContentFacts[K]): void {
+  if (value !== null && value !== undefined) facts[key] = value;
 }
 
 /** Finish reasons and requested tool calls from output messages (names kept, arguments hashed). */

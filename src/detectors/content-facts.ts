@@ -1,0 +1,149 @@
+/**
+ * The content facts of a run (mapping/facts/: term bitmasks and keyed digest sets) beside RunFacts, read defensively
+ * from the stored payloads: a malformed value reads as absent, never as "empty". Kept apart from facts.ts so the
+ * content-aware rules share one pass without touching the structural one. Memoised per RunFacts object.
+ */
+import {
+  ENTITY_TYPES,
+  VOCABULARIES,
+  isFactDigest,
+  isKeyId,
+  type DigestSet,
+  type EntityType,
+  type ReplyTerms,
+  type ToolTerms,
+  type TypedDigestSet,
+} from '../mapping/facts/index.js';
+import type { AssembledRun } from '../runs/types.js';
+import { runFacts, type RunFacts } from './facts.js';
+
+type Obj = Record<string, unknown>;
+
+export interface ToolContent {
+  entities: TypedDigestSet | null;
+  destinations: TypedDigestSet | null;
+  terms: ToolTerms | null;
+  /** Tokens the result grounds; null when there were none (or no result: see ToolCallFact.output_length). */
+  grounding: DigestSet | null;
+}
+
+export interface LlmContent {
+  reply: ReplyTerms | null;
+  /** Tokens the prompt's user/system text grounds. */
+  grounding: DigestSet | null;
+}
+
+export interface RunContent {
+  /** Parallel to RunFacts.tools / .llm / .retrievals. */
+  tools: ToolContent[];
+  llm: LlmContent[];
+  retrievals: (DigestSet | null)[];
+  /** Tokens the run's input grounds (run.started). */
+  input: DigestSet | null;
+}
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function maskOf(v: unknown, size: number): number | null {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 2 ** size ? v : null;
+}
+
+function vocabOf(v: unknown): (typeof VOCABULARIES)[number] | null {
+  return typeof v === 'number' && Object.hasOwn(VOCABULARIES, v) ? VOCABULARIES[v] : null;
+}
+
+export function replyTermsOf(v: unknown): ReplyTerms | null {
+  if (!isObj(v)) return null;
+  const vocab = vocabOf(v.v);
+  if (vocab === null) return null;
+  const completion = maskOf(v.completion, vocab.completion.length);
+  const ack = maskOf(v.ack, vocab.ack.length);
+  const length = typeof v.length === 'number' && Number.isInteger(v.length) && v.length >= 0 ? v.length : null;
+  return completion === null || ack === null || length === null ? null : { v: v.v as number, completion, ack, length };
+}
+
+export function toolTermsOf(v: unknown): ToolTerms | null {
+  if (!isObj(v)) return null;
+  const vocab = vocabOf(v.v);
+  if (vocab === null) return null;
+  const error = maskOf(v.error, vocab.markers.length);
+  const output = maskOf(v.output, vocab.markers.length);
+  return error === null && output === null ? null : { v: v.v as number, error, output };
+}
+
+export function digestSetOf(v: unknown): DigestSet | null {
+  if (!isObj(v) || !isKeyId(v.key) || !Array.isArray(v.digests)) return null;
+  const digests = v.digests.filter(isFactDigest);
+  return { key: v.key, digests, truncated: v.truncated === true || digests.length !== v.digests.length };
+}
+
+function typedSetOf(v: unknown): TypedDigestSet | null {
+  const set = digestSetOf(v);
+  if (set === null || !isObj(v)) return null;
+  const raw = Array.isArray(v.types) ? v.types : [];
+  const types = set.digests.map((_, i): EntityType => {
+    const t: unknown = raw[i];
+    return typeof t === 'string' && (ENTITY_TYPES as readonly string[]).includes(t) ? (t as EntityType) : 'ident';
+  });
+  return { ...set, types };
+}
+
+const cache = new WeakMap<RunFacts, RunContent>();
+
+export function runContent(run: AssembledRun): RunContent {
+  const facts = runFacts(run);
+  const hit = cache.get(facts);
+  if (hit) return hit;
+  const content = build(facts);
+  cache.set(facts, content);
+  return content;
+}
+
+/** The responded payload of each call: the next responded event of the same span after its first event. */
+function respondedPayloads(facts: RunFacts, calls: readonly { ordinal: number; span_id: string }[], type: string): (Obj | null)[] {
+  const bySpan = new Map<string, number[]>();
+  facts.events.forEach((e, i) => {
+    if (e.event_type !== type) return;
+    const q = bySpan.get(e.span_id);
+    if (q) q.push(i);
+    else bySpan.set(e.span_id, [i]);
+  });
+  return calls.map((c) => {
+    const q = bySpan.get(c.span_id);
+    while (q && q.length > 0 && q[0] < c.ordinal) q.shift();
+    const i = q?.shift();
+    const p = i === undefined ? undefined : facts.events[i].payload;
+    return isObj(p) ? p : null;
+  });
+}
+
+function calledPayload(facts: RunFacts, ordinal: number, type: string): Obj | null {
+  const e = facts.events[ordinal];
+  return e?.event_type === type && isObj(e.payload) ? e.payload : null;
+}
+
+function build(facts: RunFacts): RunContent {
+  const toolResp = respondedPayloads(facts, facts.tools, 'tool.responded');
+  const llmResp = respondedPayloads(facts, facts.llm, 'llm.responded');
+  const retResp = respondedPayloads(facts, facts.retrievals, 'retrieval.responded');
+  return {
+    tools: facts.tools.map((t, i) => {
+      const called = calledPayload(facts, t.ordinal, 'tool.called');
+      // An orphan response (no called event) is the fact's first event: its payload is the responded one.
+      const resp = toolResp[i] ?? (called === null ? calledPayload(facts, t.ordinal, 'tool.responded') : null);
+      return {
+        entities: typedSetOf(called?.arg_entities),
+        destinations: typedSetOf(called?.arg_destinations),
+        terms: toolTermsOf(resp?.tool_terms),
+        grounding: digestSetOf(resp?.grounding),
+      };
+    }),
+    llm: facts.llm.map((c, i) => {
+      const called = calledPayload(facts, c.ordinal, 'llm.called');
+      const resp = llmResp[i] ?? (called === null ? calledPayload(facts, c.ordinal, 'llm.responded') : null);
+      return { reply: replyTermsOf(resp?.reply_terms), grounding: digestSetOf(called?.grounding) };
+    }),
+    retrievals: facts.retrievals.map((r, i) => digestSetOf((retResp[i] ?? calledPayload(facts, r.ordinal, 'retrieval.responded'))?.grounding)),
+    input: digestSetOf((facts.started?.payload as Obj | undefined)?.grounding),
+  };
+}

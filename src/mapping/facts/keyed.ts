@@ -1,0 +1,62 @@
+import { createHmac, randomBytes } from 'node:crypto';
+
+/**
+ * Keyed digests of short tokens (ids, numbers, emails, hosts) for set membership within one run. A six-digit id's
+ * plain SHA-256 is one brute-force away from the id, so these are HMAC-SHA256 under a PER-RUN key, truncated to 64
+ * bits: equal tokens of one run give equal digests, digests of different runs cannot be linked, and nobody holding
+ * only stored data can test a guess. The run key is derived from a secret that lives in one process (the agent's
+ * SpanProcessor/SDK, or the receiver) and is never stored or exported.
+ */
+
+/** Digests one run's tokens. `keyId` names the key (not the secret): facts made under different keys never compare. */
+export interface FactKeyer {
+  readonly keyId: string;
+  /** 16 lowercase hex (HMAC-SHA256, first 64 bits). */
+  digest(token: string): string;
+}
+
+/** Gives the keyer of a run (trace id / run id). */
+export interface FactSecret {
+  forRun(runId: string): FactKeyer;
+}
+
+const MAX_CACHED_RUNS = 4096;
+
+/** A secret from the given bytes, or 32 fresh random bytes (the default: the secret dies with the process). */
+export function createFactSecret(secret?: Uint8Array): FactSecret {
+  const material = secret !== undefined && secret.length > 0 ? Buffer.from(secret) : randomBytes(32);
+  const cache = new Map<string, FactKeyer>();
+  return {
+    forRun(runId) {
+      let k = cache.get(runId);
+      if (k !== undefined) return k;
+      const key = createHmac('sha256', material).update(`dunetrace.facts.run:${runId}`, 'utf8').digest();
+      k = {
+        keyId: createHmac('sha256', key).update('dunetrace.facts.key-id', 'utf8').digest('hex').slice(0, 8),
+        digest: (token) => createHmac('sha256', key).update(token, 'utf8').digest('hex').slice(0, 16),
+      };
+      // Runs end; a long-lived process must not keep every run's key.
+      if (cache.size >= MAX_CACHED_RUNS) cache.clear();
+      cache.set(runId, k);
+      return k;
+    },
+  };
+}
+
+let processSecret: FactSecret | null = null;
+
+/** This process's secret (random, created on first use): the default of the mapping core, processor and receiver. */
+export function processFactSecret(): FactSecret {
+  processSecret ??= createFactSecret();
+  return processSecret;
+}
+
+/** True for a 16-hex fact digest. */
+export function isFactDigest(v: unknown): v is string {
+  return typeof v === 'string' && /^[0-9a-f]{16}$/.test(v);
+}
+
+/** True for an 8-hex key id. */
+export function isKeyId(v: unknown): v is string {
+  return typeof v === 'string' && /^[0-9a-f]{8}$/.test(v);
+}

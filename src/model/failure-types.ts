@@ -25,6 +25,10 @@ export const FAILURE_TYPES = [
   'RUNAWAY_ITERATION',
   'AGENT_HANDOFF_FAILURE',
   'DELEGATION_LOOP',
+  // structural, from the original's 34
+  'OVERSIZED_TOOL_ARGUMENTS',
+  'SCATTERSHOT_TOOL_USE',
+  'INSTRUMENTATION_DEGRADED',
 ] as const;
 export type FailureType = (typeof FAILURE_TYPES)[number];
 

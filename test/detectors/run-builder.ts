@@ -39,6 +39,7 @@ export interface LlmOpts extends SpanOpts {
 export interface ToolOpts extends SpanOpts {
   success?: boolean;
   args_hash?: string | null;
+  args_length?: number | null;
   output_length?: number | null;
   error_type?: string | null;
   error_hash?: string | null;
@@ -169,7 +170,12 @@ export class RunBuilder {
       step_index: s.step,
       span_id: s.span_id,
       parent_span_id: s.parent_span_id,
-      payload: { tool_name: name, tool_call_id: null, args_hash: o.args_hash === undefined ? HASH('e') : o.args_hash, args_length: 20 },
+      payload: {
+        tool_name: name,
+        tool_call_id: null,
+        args_hash: o.args_hash === undefined ? HASH('e') : o.args_hash,
+        args_length: o.args_length === undefined ? 20 : o.args_length,
+      },
     });
     if (o.open) return this;
     const success = o.success ?? true;

@@ -97,26 +97,43 @@ export const EVIDENCE_KEYS: Record<FailureType, string[]> = {
     'truncated_calls',
     'retried_calls',
   ],
-  MODEL_FALLBACK_DRIFT: ['trigger', 'from_model', 'to_model', 'from_tier', 'to_tier', 'switch_step', 'failure'],
+  MODEL_FALLBACK_DRIFT: ['from_model', 'to_model', 'from_tier', 'to_tier', 'tier_delta', 'downgrade_step', 'served_downgrade', 'preceded_by_rate_limit'],
   COST_SPIKE: ['total_tokens', 'threshold_tokens', 'ratio', 'mode', 'baseline_p75', 'llm_calls', 'calls_with_token_counts'],
   SESSION_LATENCY: ['wall_clock_ms', 'threshold_ms', 'ratio', 'mode', 'baseline_p75_ms', 'steps', 'llm_calls', 'tool_calls'],
   EXCESSIVE_RETRIEVAL: ['retrieval_count', 'threshold', 'distinct_indexes', 'distinct_queries', 'repeated_queries', 'empty_results', 'first_step'],
   RUNAWAY_ITERATION: ['ceiling', 'steps', 'max_steps', 'total_tokens', 'max_total_tokens', 'status'],
   AGENT_HANDOFF_FAILURE: ['handoff_kind', 'name', 'target_agent', 'failure', 'error_type', 'failed_handoffs', 'total_handoffs', 'recovered'],
   DELEGATION_LOOP: ['agents', 'cycle_length', 'cycles', 'min_cycles', 'delegations', 'distinct_agents', 'via'],
+  OVERSIZED_TOOL_ARGUMENTS: ['step_index', 'tool_name', 'arg_length', 'threshold', 'oversized_calls'],
+  SCATTERSHOT_TOOL_USE: [
+    'distinct_tool_count',
+    'tools',
+    'total_calls',
+    'repeat_ratio',
+    'min_distinct_tools',
+    'min_total_calls',
+    'min_repeat_ratio',
+    'first_step',
+    'last_step',
+    'scan_truncated',
+  ],
+  INSTRUMENTATION_DEGRADED: [
+    'reason',
+    'affected_calls',
+    'total_llm_calls',
+    'total_tool_calls',
+    'providers',
+    'models',
+    'anonymous_llm_calls',
+    'unnamed_tools',
+    'first_step',
+    'suppressed_detectors',
+    'unmeasurable',
+  ],
 };
 
-/**
- * Shipped in shadow mode (detectors.yml): the heuristic later detectors. COST_SPIKE, SESSION_LATENCY and
- * RUNAWAY_ITERATION are plain ceilings and alert like the original fifteen.
- */
-export const SHADOW_BY_DEFAULT: ReadonlySet<FailureType> = new Set([
-  'SILENT_TRUNCATION',
-  'MODEL_FALLBACK_DRIFT',
-  'EXCESSIVE_RETRIEVAL',
-  'AGENT_HANDOFF_FAILURE',
-  'DELEGATION_LOOP',
-]);
+/** Shipped in shadow mode (detectors.yml), as the original ships them: the other 30 alert. */
+export const SHADOW_BY_DEFAULT: ReadonlySet<FailureType> = new Set(['OVERSIZED_TOOL_ARGUMENTS', 'SCATTERSHOT_TOOL_USE', 'INSTRUMENTATION_DEGRADED']);
 
 const M = 'gpt-4o';
 const agentRoot = (name: string, tools?: string[]) => ({ kind: 'agent' as const, name, ...(tools ? { tools } : {}) });
@@ -423,13 +440,14 @@ export const CASES: Case[] = [
     severity: 'MEDIUM',
     step_index: 4,
     evidence: {
-      trigger: 'fallback_after_failure',
       from_model: 'gpt-4o',
       to_model: 'gpt-4o-mini',
-      from_tier: 0,
-      to_tier: 1,
-      switch_step: 4,
-      failure: 'llm_error',
+      from_tier: 3,
+      to_tier: 2,
+      tier_delta: 1,
+      downgrade_step: 4,
+      served_downgrade: false,
+      preceded_by_rate_limit: true,
     },
     status: 'completed',
     exit_reason: 'final_answer',
@@ -443,8 +461,15 @@ export const CASES: Case[] = [
     },
     severity: 'MEDIUM',
     step_index: 1,
-    evidence: { trigger: 'served_downgrade', from_model: 'gpt-4o', to_model: 'gpt-4o-mini-2024-07-18', from_tier: 0, to_tier: 1, switch_step: 1 },
-    evidence_keys: ['trigger', 'from_model', 'to_model', 'from_tier', 'to_tier', 'switch_step'],
+    evidence: {
+      from_model: 'gpt-4o',
+      to_model: 'gpt-4o-mini-2024-07-18',
+      from_tier: 3,
+      to_tier: 2,
+      downgrade_step: 1,
+      served_downgrade: true,
+      preceded_by_rate_limit: false,
+    },
     status: 'completed',
     exit_reason: 'final_answer',
   },

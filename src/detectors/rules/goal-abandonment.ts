@@ -20,6 +20,7 @@ export const goalAbandonment = defineDetector<Params>()({
   live: false,
   defaults: { stall_steps: 4 },
   schema,
+  reads: [],
   detect(run, { params }) {
     const f = runFacts(run);
     if (run?.status !== 'stalled' || f.tools.length === 0) return null;

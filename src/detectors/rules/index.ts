@@ -9,13 +9,16 @@ import { emptyLlmResponse } from './empty-llm-response.js';
 import { excessiveRetrieval } from './excessive-retrieval.js';
 import { firstStepFailure } from './first-step-failure.js';
 import { goalAbandonment } from './goal-abandonment.js';
+import { instrumentationDegraded } from './instrumentation-degraded.js';
 import { llmTruncationLoop } from './llm-truncation-loop.js';
 import { modelFallbackDrift } from './model-fallback-drift.js';
+import { oversizedToolArguments } from './oversized-tool-arguments.js';
 import { promptInjection } from './prompt-injection.js';
 import { ragEmptyRetrieval } from './rag-empty-retrieval.js';
 import { reasoningStall } from './reasoning-stall.js';
 import { retryStorm } from './retry-storm.js';
 import { runawayIteration } from './runaway-iteration.js';
+import { scattershotToolUse } from './scattershot-tool-use.js';
 import { sessionLatency } from './session-latency.js';
 import { silentTruncation } from './silent-truncation.js';
 import { slowStep } from './slow-step.js';
@@ -48,6 +51,9 @@ export const DETECTORS: readonly AnyDetector[] = Object.freeze([
   runawayIteration,
   agentHandoffFailure,
   delegationLoop,
+  oversizedToolArguments,
+  scattershotToolUse,
+  instrumentationDegraded,
 ]);
 
 export {
@@ -60,13 +66,16 @@ export {
   excessiveRetrieval,
   firstStepFailure,
   goalAbandonment,
+  instrumentationDegraded,
   llmTruncationLoop,
   modelFallbackDrift,
+  oversizedToolArguments,
   promptInjection,
   ragEmptyRetrieval,
   reasoningStall,
   retryStorm,
   runawayIteration,
+  scattershotToolUse,
   sessionLatency,
   silentTruncation,
   slowStep,

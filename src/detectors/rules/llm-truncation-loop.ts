@@ -19,6 +19,7 @@ export const llmTruncationLoop = defineDetector<Params>()({
   live: false,
   defaults: { threshold: 2 },
   schema,
+  reads: [],
   detect(run, { params }) {
     const f = runFacts(run);
     const cut = f.llm.filter(isTruncated);

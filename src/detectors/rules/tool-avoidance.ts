@@ -20,6 +20,7 @@ export const toolAvoidance = defineDetector<Params>()({
   live: false,
   defaults: { min_llm_calls: 2 },
   schema,
+  reads: [],
   detect(run, { params }) {
     const f = runFacts(run);
     if (f.exit !== 'final_answer') return null;

@@ -72,6 +72,7 @@ describe('registry', () => {
       expect(mine, `${type} fired, once`).toHaveLength(1);
       const s = mine[0];
       expect(s.shadow).toBe(getDetector(type)?.shadowByDefault === true);
+      expect(getDetector(type)?.severities, 'declared severities').toContain(s.severity);
       expect(s.confidence).toBeGreaterThan(0);
       expect(s.confidence).toBeLessThanOrEqual(1);
       expect(Number.isInteger(s.step_index) && s.step_index >= 0).toBe(true);

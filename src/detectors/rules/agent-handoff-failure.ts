@@ -43,6 +43,7 @@ export const agentHandoffFailure = defineDetector<Params>()({
   live: false,
   defaults: { handoff_tool_patterns: [...DEFAULT_HANDOFF_TOOL_PATTERNS], empty_is_failure: true },
   schema,
+  severities: ['MEDIUM', 'HIGH'],
   reads: ['tool.output_length'],
   detect(run, { params }) {
     const all = handoffs(runFacts(run), params.handoff_tool_patterns);

@@ -56,6 +56,7 @@ export const delegationLoop = defineDetector<Params>()({
   live: false,
   defaults: { min_cycles: 4, handoff_tool_patterns: [...DEFAULT_HANDOFF_TOOL_PATTERNS] },
   schema,
+  severities: ['HIGH', 'CRITICAL'],
   reads: [],
   detect(run, { params }) {
     const f = runFacts(run);

@@ -20,6 +20,7 @@ export const emptyLlmResponse = defineDetector<Params>()({
   live: false,
   defaults: { min_occurrences: 1 },
   schema,
+  severities: ['HIGH'],
   reads: ['llm.output_length'],
   detect(run, { params }) {
     const f = runFacts(run);

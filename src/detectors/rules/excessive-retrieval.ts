@@ -18,6 +18,7 @@ export const excessiveRetrieval = defineDetector<Params>()({
   live: false,
   defaults: { threshold: 8 },
   schema,
+  severities: ['MEDIUM'],
   reads: ['retrieval.query_hash'],
   detect(run, { params }) {
     const r = runFacts(run).retrievals;

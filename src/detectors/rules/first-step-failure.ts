@@ -39,6 +39,7 @@ export const firstStepFailure = defineDetector<Params>()({
   live: false,
   defaults: { max_step: 2 },
   schema,
+  severities: ['MEDIUM'],
   reads: ['llm.output_length'],
   detect(run, { params }) {
     const f = runFacts(run);

@@ -20,6 +20,7 @@ export const goalAbandonment = defineDetector<Params>()({
   live: false,
   defaults: { stall_steps: 4 },
   schema,
+  severities: ['MEDIUM'],
   reads: [],
   detect(run, { params }) {
     const f = runFacts(run);

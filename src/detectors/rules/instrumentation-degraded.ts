@@ -34,6 +34,7 @@ export const instrumentationDegraded = defineDetector<Params>()({
   shadowByDefault: true,
   defaults: { min_calls: 2, min_unidentified_share: 0.5 },
   schema,
+  severities: ['MEDIUM'],
   reads: ['llm.output_length'],
   detect(run, { params }) {
     if (!isFinished(run)) return null;

@@ -57,6 +57,7 @@ export const modelFallbackDrift = defineDetector<Params>()({
   live: false,
   defaults: { model_tiers: {} },
   schema,
+  severities: ['MEDIUM'],
   reads: [],
   detect(run, { params }) {
     const f = runFacts(run);

@@ -23,6 +23,7 @@ export const oversizedToolArguments = defineDetector<Params>()({
   shadowByDefault: true,
   defaults: { max_arg_length: 10_000 },
   schema,
+  severities: ['MEDIUM'],
   reads: ['tool.args_length'],
   detect(run, { params }) {
     const over = runFacts(run).tools.filter((t) => t.args_length !== null && t.args_length > params.max_arg_length);

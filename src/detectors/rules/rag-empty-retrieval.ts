@@ -21,6 +21,7 @@ export const ragEmptyRetrieval = defineDetector<Params>()({
   live: false,
   defaults: { min_score: 0.3, min_results: 1 },
   schema,
+  severities: ['MEDIUM'],
   reads: [],
   detect(run, { params }) {
     const f = runFacts(run);

@@ -26,6 +26,7 @@ export const runawayIteration = defineDetector<Params>()({
   live: true,
   defaults: { max_steps: 50, max_total_tokens: 200_000, critical_factor: 2 },
   schema,
+  severities: ['HIGH', 'CRITICAL'],
   reads: [],
   detect(run, { params }) {
     const f = runFacts(run);

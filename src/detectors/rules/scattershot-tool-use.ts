@@ -27,6 +27,7 @@ export const scattershotToolUse = defineDetector<Params>()({
   shadowByDefault: true,
   defaults: { min_distinct_tools: 6, min_total_calls: 8, min_repeat_ratio: 1.5, scan_limit: 250 },
   schema,
+  severities: ['MEDIUM'],
   reads: [],
   detect(run, { params }) {
     const f = runFacts(run);

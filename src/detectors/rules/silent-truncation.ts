@@ -34,6 +34,7 @@ export const silentTruncation = defineDetector<Params>()({
   live: false,
   defaults: { count_max_tokens_hit: true },
   schema,
+  severities: ['MEDIUM', 'HIGH'],
   reads: ['llm.input_hash'],
   detect(run, { params }) {
     const calls = runFacts(run).llm.filter((c) => c.responded);

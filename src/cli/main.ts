@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { readAdminHandle } from '../receiver/admin-handle.js';
 import { loadConfig, ConfigError } from '../receiver/config.js';
 import { alertsCommand } from './alerts.js';
+import { detectorsCommand } from './detectors.js';
 import { CliError, DEFAULT_ENDPOINT, EXIT } from './http.js';
 import { pruneCommand } from './prune.js';
 import { runsCommand } from './runs.js';
@@ -25,8 +26,10 @@ Usage:
                                            runs, newest first (status: open, completed, errored, stalled)
   dunetrace runs show RUN_ID               a run: header, step timeline (type, name/model, latency, tokens, ✓/✗),
                                            each signal with its explanation and suggested fixes
+  dunetrace detectors [--agent A]          every detector: live/shadow/disabled as detectors.yml sets it now,
+                                           severities, in-flight or not, content facts it reads
 
-Options of alerts and runs:
+Options of alerts, runs and detectors:
   --json              one JSON document (the API's); alerts --follow --json prints one signal per line (NDJSON)
   --endpoint URL      the receiver; DUNETRACE_ENDPOINT, default ${DEFAULT_ENDPOINT}
   --api-key KEY       DUNETRACE_API_KEY; without one the CLI sends a dev key (accepted only in AUTH_MODE=dev)
@@ -47,6 +50,8 @@ export async function main(argv: string[]): Promise<number> {
         return await alertsCommand(argv.slice(1));
       case 'runs':
         return await runsCommand(sub, rest);
+      case 'detectors':
+        return await detectorsCommand(argv.slice(1));
       case 'prune':
         return await pruneCommand(argv.slice(1), adminClient);
       case undefined:

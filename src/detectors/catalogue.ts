@@ -79,3 +79,27 @@ export function detectorCatalogue(config: DetectorConfig, agentId: string | null
     detectors,
   };
 }
+
+/**
+ * The README's detector table (between `<!-- detectors:start -->` and `<!-- detectors:end -->`), from the registry
+ * and the built-in defaults; a test keeps README.md equal to it.
+ */
+export function detectorTableMarkdown(): string {
+  const { detectors } = detectorCatalogue({ source: { kind: 'defaults', path: null, reason: 'built-in defaults' }, default: {}, agents: [] });
+  const rows = detectors.map((d) =>
+    [
+      `\`${d.failure_type}\``,
+      d.mode,
+      d.severities.join(', '),
+      d.in_flight ? 'yes' : '',
+      d.needs_baseline ? 'yes' : '',
+      d.reads.length > 0 ? d.reads.map((r) => `\`${r}\``).join(', ') : '—',
+      d.description.replace(/\|/g, '\\|'),
+    ].join(' | '),
+  );
+  return [
+    '| Detector | Default | Severity | In flight | Baseline | Content facts read | Rule |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r} |`),
+  ].join('\n');
+}

@@ -609,6 +609,47 @@ export const CASES: Case[] = [
     status: 'completed',
     exit_reason: 'final_answer',
   },
+  {
+    id: 'OVERSIZED_TOOL_ARGUMENTS',
+    failure_type: 'OVERSIZED_TOOL_ARGUMENTS',
+    scenario: {
+      root: agentRoot('writer', ['write_file']),
+      steps: [llm(M, { tool_calls: ['write_file'] }), tool('write_file', { args: 'x'.repeat(10_500) }), llm(M)],
+    },
+    severity: 'MEDIUM',
+    step_index: 2,
+    evidence: { step_index: 2, tool_name: 'write_file', threshold: 10_000, oversized_calls: 1 },
+    status: 'completed',
+    exit_reason: 'final_answer',
+  },
+  {
+    id: 'SCATTERSHOT_TOOL_USE',
+    failure_type: 'SCATTERSHOT_TOOL_USE',
+    // 12 calls over 6 tools, and the run ends on a tool request instead of an answer
+    scenario: {
+      root: agentRoot('explorer', ['t0', 't1', 't2', 't3', 't4', 't5']),
+      steps: [...act('t0', 't1', 't2'), ...act('t3', 't4', 't5'), ...act('t0', 't1', 't2'), ...act('t3', 't4', 't5')],
+    },
+    severity: 'MEDIUM',
+    step_index: 16,
+    evidence: { distinct_tool_count: 6, total_calls: 12, repeat_ratio: 2, first_step: 2, last_step: 16, scan_truncated: false },
+    status: 'completed',
+    exit_reason: 'completed',
+  },
+  {
+    id: 'INSTRUMENTATION_DEGRADED',
+    failure_type: 'INSTRUMENTATION_DEGRADED',
+    // Responses with no usage and no captured text: blank, so EMPTY_LLM_RESPONSE does not judge them either.
+    scenario: {
+      root: agentRoot('blind'),
+      steps: [llm(M, { input_tokens: 0, output_tokens: 0, output_text: null }), llm(M, { input_tokens: 0, output_tokens: 0, output_text: null })],
+    },
+    severity: 'MEDIUM',
+    step_index: 1,
+    evidence: { reason: 'all_calls_structurally_blank', affected_calls: 2, total_llm_calls: 2, first_step: 1 },
+    status: 'completed',
+    exit_reason: 'final_answer',
+  },
 ];
 
 /** Uses tools, retrieves, delegates, answers: nothing wrong. */

@@ -474,6 +474,25 @@ export const CASES: Case[] = [
     exit_reason: 'final_answer',
   },
   {
+    id: 'MODEL_FALLBACK_DRIFT (held-out: gpt-4o, gpt-4o, then gpt-4o-mini)',
+    failure_type: 'MODEL_FALLBACK_DRIFT',
+    scenario: { root: agentRoot('router', ['search']), steps: [...act('search'), ...act('search'), llm('gpt-4o-mini')] },
+    severity: 'MEDIUM',
+    step_index: 5,
+    evidence: {
+      from_model: 'gpt-4o',
+      to_model: 'gpt-4o-mini',
+      from_tier: 3,
+      to_tier: 2,
+      tier_delta: 1,
+      downgrade_step: 5,
+      served_downgrade: false,
+      preceded_by_rate_limit: false,
+    },
+    status: 'completed',
+    exit_reason: 'final_answer',
+  },
+  {
     id: 'COST_SPIKE',
     failure_type: 'COST_SPIKE',
     scenario: {

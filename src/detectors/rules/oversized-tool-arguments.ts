@@ -4,6 +4,10 @@
  * costs tokens, hits tool limits and often means it lost track of what the tool needs. The length is the args
  * length fact, measured before any capping where the raw arguments were seen (tool spans with content capture
  * off carry none, and never fire). Step: the first oversized call.
+ * Precision: the args length fact counts UTF-16 code units today (mapping/content/index.ts, dunetrace-events.ts,
+ * sdk/run.ts); the original counts code points (Python len). They differ only for characters outside the BMP
+ * (emoji, rare CJK), which count twice here, so arguments of such characters fire from 5,000 of them. Issue 12
+ * item 2 moves every length fact to code points.
  */
 import { z } from 'zod';
 import { runFacts } from '../facts.js';

@@ -3,6 +3,7 @@ import { readAdminHandle } from '../receiver/admin-handle.js';
 import { loadConfig, ConfigError } from '../receiver/config.js';
 import { alertsCommand } from './alerts.js';
 import { doctorCommand } from './doctor.js';
+import { detectorsCommand } from './detectors.js';
 import { CliError, DEFAULT_ENDPOINT, EXIT } from './http.js';
 import { pruneCommand } from './prune.js';
 import { runsCommand } from './runs.js';
@@ -29,8 +30,10 @@ Usage:
   dunetrace doctor [--agent A]             what the receiver accepted but did not understand (unrecognised spans by
                                            name and scope, LLM calls without tokens, unnamed tools, broken parent
                                            links) and what to change; exit 5 when something is not understood
+  dunetrace detectors [--agent A]          every detector: live/shadow/disabled as detectors.yml sets it now,
+                                           severities, in-flight or not, content facts it reads
 
-Options of alerts, runs and doctor:
+Options of alerts, runs, doctor and detectors:
   --json              one JSON document (the API's); alerts --follow --json prints one signal per line (NDJSON)
   --endpoint URL      the receiver; DUNETRACE_ENDPOINT, default ${DEFAULT_ENDPOINT}
   --api-key KEY       DUNETRACE_API_KEY; without one the CLI sends a dev key (accepted only in AUTH_MODE=dev)
@@ -53,6 +56,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runsCommand(sub, rest);
       case 'doctor':
         return await doctorCommand(argv.slice(1));
+      case 'detectors':
+        return await detectorsCommand(argv.slice(1));
       case 'prune':
         return await pruneCommand(argv.slice(1), adminClient);
       case undefined:

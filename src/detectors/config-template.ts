@@ -38,11 +38,15 @@ const EXAMPLES = `
 #   slow_step:
 #     enabled: false
 #   model_fallback_drift:
+#     model_tiers: { "my-gpt4o-deployment": 3, "my-mini-deployment": 2 }
+#   oversized_tool_arguments:
 #     shadow: false
 `;
 
 function yamlValue(v: unknown, field: z.ZodType | undefined): string {
   if (Array.isArray(v)) return `[${v.map((x) => JSON.stringify(x)).join(', ')}]`;
+  // Maps (e.g. model_tiers) in YAML flow style, which JSON is.
+  if (typeof v === 'object' && v !== null) return JSON.stringify(v);
   // Ratios and scores keep a decimal point so they read as such (3.0, not 3).
   if (typeof v === 'number' && Number.isInteger(v) && (field as z.ZodNumber | undefined)?.isInt === false) return v.toFixed(1);
   return String(v);

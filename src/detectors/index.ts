@@ -19,3 +19,5 @@ export { defaultDetectorsYaml } from './config-template.js';
 export type { DetectedSignal, RunDetectorsOptions } from './registry.js';
 export { DETECTORS, getDetector, runDetectors } from './registry.js';
 export { explainSignal, summarizeEvidence } from './explain.js';
+export type { Catalogue, CatalogueEntry, CatalogueParameter, DetectorMode } from './catalogue.js';
+export { detectorCatalogue, detectorTableMarkdown } from './catalogue.js';

@@ -4,7 +4,7 @@
  * No I/O, no clock, never throws on odd input.
  */
 import type { z } from 'zod';
-import type { Evidence, Explanation, FailureType, Signal } from '../model/index.js';
+import type { Evidence, Explanation, FailureType, Severity, Signal } from '../model/index.js';
 import type { AssembledRun } from '../runs/types.js';
 import type { Baseline } from './baseline.js';
 import type { EvidenceReader } from './evidence-reader.js';
@@ -34,6 +34,14 @@ export interface Detector<P extends object = Record<string, unknown>, E extends 
   /** Signals are stored but not alerted unless detectors.yml says `shadow: false`. */
   shadowByDefault?: boolean;
   defaults: Readonly<P>;
+  /** Every severity its signals can carry, lowest first (most rules have one; some escalate). */
+  severities: readonly Severity[];
+  /**
+   * The content-derived facts the rule reads (lengths, keyed digests, marker labels, term masks), e.g.
+   * `tool.args_hash`; [] when it reads structure only (names, counts, status, timing, tokens). Listed by
+   * GET /v1/detectors and the README table, so a reader sees what each rule needs from the content.
+   */
+  reads: readonly string[];
   /** Strict zod object describing every parameter (snake_case); `.describe()` texts document units. */
   schema: z.ZodObject;
   /** Cross-parameter rule (e.g. threshold ≤ window); returns a message when the combination is invalid. */

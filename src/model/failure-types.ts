@@ -34,6 +34,10 @@ export const FAILURE_TYPES = [
   'TOOL_ARGUMENT_FABRICATION',
   'UNGROUNDED_DESTINATION',
   // --- end content-aware ---
+  // structural, from the original's 34
+  'OVERSIZED_TOOL_ARGUMENTS',
+  'SCATTERSHOT_TOOL_USE',
+  'INSTRUMENTATION_DEGRADED',
 ] as const;
 export type FailureType = (typeof FAILURE_TYPES)[number];
 

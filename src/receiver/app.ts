@@ -12,6 +12,7 @@ import type { ReceiverContext } from './context.js';
 import { loadDetectorConfig, watchDetectorConfig } from './detector-config.js';
 import { sendJsonError } from './http-errors.js';
 import { apiRoutes } from './routes/api.js';
+import { detectorRoutes } from './routes/detectors.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -114,6 +115,7 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
     storage: gate,
     auth: new Authenticator(storage, { mode: config.authMode, cacheMs: config.keyCacheMs }),
     pipeline,
+    detectors: detectorConfig,
     signals: hub,
     log: app.log,
     warnOnce: (m) => {
@@ -129,6 +131,7 @@ export async function createReceiver(config: ReceiverConfig, deps: ReceiverDeps 
   ingestRoutes(app, ctx);
   runRoutes(app, ctx);
   apiRoutes(app, ctx);
+  detectorRoutes(app, ctx);
   dashboardRoutes(app);
   const adminToken = newAdminToken();
   adminRoutes(app, ctx, adminToken);

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Pipeline } from '../pipeline/index.js';
+import type { DetectorConfigSource, Pipeline } from '../pipeline/index.js';
 import type { Authenticator } from './auth.js';
 import type { ReceiverConfig } from './config.js';
 import type { SignalHub } from './signal-hub.js';
@@ -13,6 +13,8 @@ export interface ReceiverContext {
   auth: Authenticator;
   /** The one ingest pipeline every way in feeds. */
   pipeline: Pipeline;
+  /** The detectors.yml in force (swapped on reload). */
+  detectors: DetectorConfigSource;
   /** Every newly stored signal, as it is stored (SSE). */
   signals: SignalHub;
   log: FastifyBaseLogger;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentSignalsQuery, agentsQuery, allRunsQuery, runsQuery, signalsQuery, streamQuery } from '../../src/receiver/api/params.js';
+import { agentSignalsQuery, agentsQuery, allRunsQuery, runsQuery, signalsQuery, streamQuery, detectorsQuery } from '../../src/receiver/api/params.js';
 import type { StoredSignal } from '../../src/storage/types.js';
 import type { ReceiverDeps } from '../../src/receiver/app.js';
 import { loopingRun, newTraceId } from '../helpers/scenarios.js';
@@ -479,6 +479,7 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
             '/v1/agents/{agent_id}/ingest-health',
             '/v1/agents/{agent_id}/runs',
             '/v1/agents/{agent_id}/signals',
+            '/v1/detectors',
             '/v1/otlp/traces',
             '/v1/runs',
             '/v1/runs/{run_id}',
@@ -516,6 +517,7 @@ export function apiSuite(backend: string, deps: () => Promise<ReceiverDeps> = as
         expect(documented('/v1/agents/{agent_id}/signals')).toEqual(accepted(agentSignalsQuery));
         expect(documented('/v1/signals')).toEqual(accepted(signalsQuery));
         expect(documented('/v1/signals/stream')).toEqual(accepted(streamQuery));
+        expect(documented('/v1/detectors')).toEqual(accepted(detectorsQuery));
       });
     });
   });

@@ -198,6 +198,25 @@ describe('dunetrace runs', () => {
   });
 });
 
+describe('dunetrace detectors', () => {
+  it('one row per detector with its mode, severities and what it reads; --json is the API document', async () => {
+    const out = await cli(['detectors']);
+    expect(out.code).toBe(0);
+    const { head, rows, at } = columns(out.stdout);
+    expect(head).toMatch(/^DETECTOR +MODE +SEVERITY +IN FLIGHT +READS$/);
+    const api = (await getJson(`${r.url}/v1/detectors`)).body as { detectors: { failure_type: string; mode: string; reads: string[] }[] };
+    expect(rows.map((l) => l.split(/ +/)[0])).toEqual(api.detectors.map((d) => d.failure_type));
+    for (const [i, d] of api.detectors.entries()) {
+      expect(rows[i].slice(at('MODE')).split(/ +/)[0], d.failure_type).toBe(d.mode);
+      expect(rows[i].slice(at('READS')), d.failure_type).toBe(d.reads.length ? d.reads.join(', ') : 'structure only');
+    }
+    expect(rows.find((l) => l.startsWith('OVERSIZED_TOOL_ARGUMENTS '))).toMatch(/ shadow +MEDIUM +yes +tool\.args_length$/);
+    expect(out.output).toMatch(/^\d+ detectors: \d+ live, \d+ shadow, 0 disabled; default settings/m);
+    const json = await cli(['detectors', '--json', '--agent', 'some-agent']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ agent: 'some-agent', detectors: api.detectors });
+  });
+});
+
 describe('errors', () => {
   it('receiver unreachable: says so and how to fix it, exit 3', async () => {
     const port = await closedPort();
@@ -261,6 +280,7 @@ describe('errors', () => {
       'dunetrace alerts --follow',
       'dunetrace runs list',
       'dunetrace runs show RUN_ID',
+      'dunetrace detectors',
       '--json',
       '--endpoint URL',
       'DUNETRACE_ENDPOINT',

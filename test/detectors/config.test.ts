@@ -52,7 +52,8 @@ describe('resolveAgentConfig', () => {
     expect(r.detectors.tool_loop).toEqual({ enabled: true, shadow: false, params: { threshold: 4, window: 5 } });
     expect(r.detectors.slow_step.shadow).toBe(true);
     expect(r.detectors.retry_storm).toEqual({ enabled: true, shadow: false, params: { threshold: 3 } });
-    expect(r.detectors.delegation_loop.shadow).toBe(true);
+    expect(r.detectors.delegation_loop.shadow).toBe(false);
+    expect(r.detectors.scattershot_tool_use.shadow).toBe(true);
   });
   it('applies a glob section merged per parameter over default', () => {
     expect(resolveAgentConfig(config, 'web-shop').detectors.tool_loop.params).toEqual({ threshold: 4, window: 8 });

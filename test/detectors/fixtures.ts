@@ -121,4 +121,14 @@ export const FIRING: Record<FailureType, () => Firing> = {
       .finalAnswer()
       .build(),
   }),
+  OVERSIZED_TOOL_ARGUMENTS: () => ({ run: run().tool('write_file', { args_length: 12_000 }).llm().finalAnswer().build() }),
+  SCATTERSHOT_TOOL_USE: () => ({
+    run: run()
+      .tools(12, (i) => `tool_${i % 6}`)
+      .stall()
+      .build(),
+  }),
+  INSTRUMENTATION_DEGRADED: () => ({
+    run: run().llms(3, { completion_tokens: null, finish: null, output_length: null }).finalAnswer().build(),
+  }),
 };

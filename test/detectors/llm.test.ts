@@ -90,44 +90,112 @@ describe('SILENT_TRUNCATION', () => {
   });
 });
 
-describe('MODEL_FALLBACK_DRIFT', () => {
-  it('served_downgrade: requested gpt-4o, served gpt-4o-mini', () => {
+describe('MODEL_FALLBACK_DRIFT (the original: first tier drop between consecutive calls)', () => {
+  const models = (...names: (string | null)[]) =>
+    names
+      .reduce((b, m) => b.llm({ model: m }), run())
+      .finalAnswer()
+      .build();
+  it('held-out case: gpt-4o, gpt-4o, gpt-4o-mini fires at the third call (MEDIUM, 0.8)', () => {
+    expect(detect('MODEL_FALLBACK_DRIFT', models('gpt-4o', 'gpt-4o', 'gpt-4o-mini'))).toEqual({
+      failure_type: 'MODEL_FALLBACK_DRIFT',
+      severity: 'MEDIUM',
+      confidence: 0.8,
+      step_index: 3,
+      evidence: {
+        from_model: 'gpt-4o',
+        to_model: 'gpt-4o-mini',
+        from_tier: 3,
+        to_tier: 2,
+        tier_delta: 1,
+        downgrade_step: 3,
+        served_downgrade: false,
+        preceded_by_rate_limit: false,
+      },
+    });
+  });
+  it.each([
+    ['a single switch', ['gpt-4o', 'gpt-4o-mini'], 2, 'gpt-4o-mini'],
+    ['gpt-4.1 → gpt-4.1-mini (the original mapped both to gpt-4)', ['gpt-4.1', 'gpt-4.1-mini'], 2, 'gpt-4.1-mini'],
+    ['gpt-5 → gpt-5-nano (the original mapped both to gpt-5)', ['gpt-5', 'gpt-5-nano'], 2, 'gpt-5-nano'],
+    ['o3 → o3-mini', ['o3', 'o3-mini-2025-01-31'], 2, 'o3-mini-2025-01-31'],
+    ['Claude Sonnet 4.5 → Haiku 4.5 (new naming)', ['claude-sonnet-4-5', 'claude-haiku-4-5'], 2, 'claude-haiku-4-5'],
+    ['Claude 3.7 Sonnet → 3.5 Haiku (unknown to the original)', ['claude-3-7-sonnet-20250219', 'claude-3-5-haiku-latest'], 2, 'claude-3-5-haiku-latest'],
+    ['Opus → Sonnet', ['claude-opus-4-1', 'claude-3-5-sonnet'], 2, 'claude-3-5-sonnet'],
+    ['Gemini Pro → Flash', ['gemini-2.5-pro', 'gemini-2.5-flash'], 2, 'gemini-2.5-flash'],
+    ['Gemini Flash → Flash-Lite', ['gemini-2.5-flash', 'gemini-2.5-flash-lite'], 2, 'gemini-2.5-flash-lite'],
+    ['Llama 70b → 8b', ['llama-3.1-70b-instruct', 'llama-3.1-8b-instruct'], 2, 'llama-3.1-8b-instruct'],
+    ['Qwen 72b → 7b', ['qwen2.5-72b-instruct', 'qwen2.5-7b-instruct'], 2, 'qwen2.5-7b-instruct'],
+    ['only the first drop counts', ['gpt-5', 'gpt-4o', 'gpt-4o-mini'], 2, 'gpt-4o'],
+    ['calls without a model are skipped', ['gpt-4o', null, 'gpt-4o-mini'], 3, 'gpt-4o-mini'],
+  ])('fires: %s', (_name, seq, step, to) => {
+    const s = detect('MODEL_FALLBACK_DRIFT', models(...seq));
+    expect(s?.step_index).toBe(step);
+    expect(s?.evidence.to_model).toBe(to);
+    expect(s?.evidence.tier_delta).toBeGreaterThan(0);
+  });
+  it.each([
+    ['same model throughout', ['gpt-4o', 'gpt-4o', 'gpt-4o']],
+    ['dated versions of one model', ['gpt-4o', 'gpt-4o-2024-08-06', 'gpt-4o-2024-11-20']],
+    ['same tier, other family', ['gpt-4o', 'claude-3-5-sonnet', 'gemini-1.5-pro']],
+    ['an upgrade', ['gpt-4o-mini', 'gpt-4o']],
+    ['upgrades only', ['claude-3-haiku', 'claude-3-5-sonnet', 'claude-opus-4']],
+    ['unknown models', ['my-deployment', 'other-deployment', 'gpt-4o-mini']],
+    ['an unknown model between two known ones breaks the chain (as the original)', ['gpt-4o', 'my-router', 'gpt-4o-mini']],
+    ['same parameter-size tier (70b → 32b)', ['llama-3.3-70b', 'qwen2.5-32b']],
+    ['one call', ['gpt-4o-mini']],
+  ])('quiet: %s', (_name, seq) => {
+    expect(detect('MODEL_FALLBACK_DRIFT', models(...seq))).toBeNull();
+  });
+  it('the served model counts: requested gpt-4o, served gpt-4o-mini is a drop inside the call', () => {
     const r = run().llm().llm({ model: 'gpt-4o', response_model: 'gpt-4o-mini-2024-07-18' }).finalAnswer().build();
     expect(detect('MODEL_FALLBACK_DRIFT', r)).toMatchObject({
-      severity: 'MEDIUM',
-      confidence: 0.85,
       step_index: 2,
-      evidence: { trigger: 'served_downgrade', from_model: 'gpt-4o', to_model: 'gpt-4o-mini-2024-07-18', from_tier: 0, to_tier: 1 },
+      evidence: { from_model: 'gpt-4o', to_model: 'gpt-4o-mini-2024-07-18', served_downgrade: true },
     });
   });
-  it('quiet when the served model is a dated version of the requested one', () => {
-    expect(detect('MODEL_FALLBACK_DRIFT', run().llm({ model: 'gpt-4o', response_model: 'gpt-4o-2024-08-06' }).finalAnswer().build())).toBeNull();
+  it('an unknown requested name (a deployment) gives way to the served model', () => {
+    const r = run()
+      .llm({ model: 'prod-chat', response_model: 'gpt-4o-2024-08-06' })
+      .llm({ model: 'prod-chat', response_model: 'gpt-4o-mini' })
+      .finalAnswer()
+      .build();
+    expect(detect('MODEL_FALLBACK_DRIFT', r)?.evidence).toMatchObject({ from_model: 'gpt-4o-2024-08-06', to_model: 'gpt-4o-mini', served_downgrade: false });
   });
-  it('fallback_after_failure: failed claude-3-5-sonnet call, next call on claude-3-5-haiku', () => {
-    const r = run().llm({ model: 'claude-3-5-sonnet', success: false, error_type: 'overloaded' }).llm({ model: 'claude-3-5-haiku' }).finalAnswer().build();
-    expect(detect('MODEL_FALLBACK_DRIFT', r)?.evidence).toMatchObject({ trigger: 'fallback_after_failure', failure: 'llm_error' });
+  it('preceded_by_rate_limit: a rate-limit signal or a rate-limited call before the drop', () => {
+    const bySignal = run().llm({ model: 'llama-3.1-70b' }).signal('rate_limit').llm({ model: 'llama-3.1-8b' }).finalAnswer().build();
+    expect(detect('MODEL_FALLBACK_DRIFT', bySignal)?.evidence.preceded_by_rate_limit).toBe(true);
+    const byError = run()
+      .llm({ model: 'claude-3-5-sonnet', success: false, error_type: 'RateLimitError' })
+      .llm({ model: 'claude-3-5-haiku' })
+      .finalAnswer()
+      .build();
+    expect(detect('MODEL_FALLBACK_DRIFT', byError)?.evidence.preceded_by_rate_limit).toBe(true);
+    const overloaded = run()
+      .llm({ model: 'claude-3-5-sonnet', success: false, error_type: 'overloaded_error' })
+      .llm({ model: 'claude-3-5-haiku' })
+      .finalAnswer()
+      .build();
+    expect(detect('MODEL_FALLBACK_DRIFT', overloaded)?.evidence.preceded_by_rate_limit).toBe(false);
   });
-  it('fallback_after_failure after a rate_limit signal; parameter size counts (70b → 8b)', () => {
-    const r = run().llm({ model: 'llama-3.1-70b' }).signal('rate_limit').llm({ model: 'llama-3.1-8b' }).finalAnswer().build();
-    expect(detect('MODEL_FALLBACK_DRIFT', r)?.evidence).toMatchObject({ trigger: 'fallback_after_failure', failure: 'rate_limit' });
-  });
-  it('quiet when a failure is followed by the same or a stronger model', () => {
-    expect(detect('MODEL_FALLBACK_DRIFT', run().llm({ success: false }).llm().finalAnswer().build())).toBeNull();
-    expect(detect('MODEL_FALLBACK_DRIFT', run().llm({ model: 'gpt-4o-mini', success: false }).llm({ model: 'gpt-4o' }).finalAnswer().build())).toBeNull();
-  });
-  it('persistent_switch: 2 calls on the first model, then only lower models for the last 2', () => {
-    const r = run().llms(2, { model: 'gemini-2.5-pro' }).llms(2, { model: 'gemini-2.5-flash' }).finalAnswer().build();
-    expect(detect('MODEL_FALLBACK_DRIFT', r)).toMatchObject({
-      confidence: 0.6,
-      step_index: 3,
-      evidence: { trigger: 'persistent_switch', calls_before_switch: 2, calls_after_switch: 2 },
+  it('model_tiers from detectors.yml rank names the built-in table does not know', () => {
+    const r = models('corp-large', 'corp-small');
+    expect(detect('MODEL_FALLBACK_DRIFT', r)).toBeNull();
+    expect(detect('MODEL_FALLBACK_DRIFT', r, { model_tiers: { 'corp-large': 3, 'corp-small': 1 } })?.evidence).toMatchObject({
+      from_tier: 3,
+      to_tier: 1,
+      tier_delta: 2,
     });
   });
-  it('persistent_switch near misses: 1 primary call (planner/executor), 1 call after, or a return to the primary', () => {
-    expect(detect('MODEL_FALLBACK_DRIFT', run().llm({ model: 'gpt-4o' }).llms(3, { model: 'gpt-4o-mini' }).finalAnswer().build())).toBeNull();
-    expect(detect('MODEL_FALLBACK_DRIFT', run().llms(2, { model: 'gpt-4o' }).llm({ model: 'gpt-4o-mini' }).finalAnswer().build())).toBeNull();
-    const back = run().llms(2, { model: 'gpt-4o' }).llms(2, { model: 'gpt-4o-mini' }).llm({ model: 'gpt-4o' }).finalAnswer().build();
-    expect(detect('MODEL_FALLBACK_DRIFT', back)).toBeNull();
+  it('compares calls within one agent: a sub-agent on a smaller model is not a fallback, a drop inside it is', () => {
+    const b = run({ agent_name: 'planner' }).llm({ model: 'gpt-4o' });
+    b.agent('billing', { span_id: 'sub1' });
+    const sub = b.llm({ model: 'gpt-4o-mini', parent: 'sub1' }).llm({ model: 'gpt-4o' });
+    expect(detect('MODEL_FALLBACK_DRIFT', sub.finalAnswer().build())).toBeNull();
+    const c = run({ agent_name: 'planner' }).llm({ model: 'gpt-4o' });
+    c.agent('billing', { span_id: 'sub1' });
+    const drop = c.llm({ model: 'gpt-4.1', parent: 'sub1' }).llm({ model: 'gpt-4.1-nano', parent: 'sub1' });
+    expect(detect('MODEL_FALLBACK_DRIFT', drop.finalAnswer().build())?.evidence).toMatchObject({ from_model: 'gpt-4.1', to_model: 'gpt-4.1-nano' });
   });
 });
 

@@ -13,7 +13,7 @@ import type { AssembledRun } from '../../src/runs/types.js';
 import { FIRING } from './fixtures.js';
 import { HASH, cleanRun, run } from './run-builder.js';
 
-const LIVE = ['TOOL_LOOP', 'TOOL_THRASHING', 'RETRY_STORM', 'CASCADING_TOOL_FAILURE', 'RUNAWAY_ITERATION'];
+const LIVE = ['TOOL_LOOP', 'TOOL_THRASHING', 'RETRY_STORM', 'CASCADING_TOOL_FAILURE', 'RUNAWAY_ITERATION', 'OVERSIZED_TOOL_ARGUMENTS'];
 const CONTENT_HASHES = [HASH('a'), HASH('b'), HASH('c'), HASH('d'), HASH('e'), HASH('f')];
 
 /** Evidence may hold numbers, booleans, null, short printable names/hashes, and arrays/objects of those. */
@@ -72,6 +72,7 @@ describe('registry', () => {
       expect(mine, `${type} fired, once`).toHaveLength(1);
       const s = mine[0];
       expect(s.shadow).toBe(getDetector(type)?.shadowByDefault === true);
+      expect(getDetector(type)?.severities, 'declared severities').toContain(s.severity);
       expect(s.confidence).toBeGreaterThan(0);
       expect(s.confidence).toBeLessThanOrEqual(1);
       expect(Number.isInteger(s.step_index) && s.step_index >= 0).toBe(true);

@@ -49,6 +49,7 @@ export interface LlmOpts extends SpanOpts {
 export interface ToolOpts extends SpanOpts {
   success?: boolean;
   args_hash?: string | null;
+  args_length?: number | null;
   output_length?: number | null;
   error_type?: string | null;
   error_hash?: string | null;
@@ -207,7 +208,7 @@ export class RunBuilder {
         tool_name: name,
         tool_call_id: null,
         args_hash: o.args_hash === undefined ? HASH('e') : o.args_hash,
-        args_length: 20,
+        args_length: o.args_length === undefined ? 20 : o.args_length,
         ...(o.args !== undefined ? withSet('arg_entities', argumentEntitySet(o.args, TEST_KEYER)) : {}),
         ...(o.args !== undefined ? withSet('arg_destinations', destinationSet(o.args, TEST_KEYER)) : {}),
       },

@@ -97,7 +97,7 @@ export const EVIDENCE_KEYS: Record<FailureType, string[]> = {
     'truncated_calls',
     'retried_calls',
   ],
-  MODEL_FALLBACK_DRIFT: ['trigger', 'from_model', 'to_model', 'from_tier', 'to_tier', 'switch_step', 'failure'],
+  MODEL_FALLBACK_DRIFT: ['from_model', 'to_model', 'from_tier', 'to_tier', 'tier_delta', 'downgrade_step', 'served_downgrade', 'preceded_by_rate_limit'],
   COST_SPIKE: ['total_tokens', 'threshold_tokens', 'ratio', 'mode', 'baseline_p75', 'llm_calls', 'calls_with_token_counts'],
   SESSION_LATENCY: ['wall_clock_ms', 'threshold_ms', 'ratio', 'mode', 'baseline_p75_ms', 'steps', 'llm_calls', 'tool_calls'],
   EXCESSIVE_RETRIEVAL: ['retrieval_count', 'threshold', 'distinct_indexes', 'distinct_queries', 'repeated_queries', 'empty_results', 'first_step'],
@@ -127,19 +127,36 @@ export const EVIDENCE_KEYS: Record<FailureType, string[]> = {
     'candidate_count',
     'ungrounded_count',
   ],
+  OVERSIZED_TOOL_ARGUMENTS: ['step_index', 'tool_name', 'arg_length', 'threshold', 'oversized_calls'],
+  SCATTERSHOT_TOOL_USE: [
+    'distinct_tool_count',
+    'tools',
+    'total_calls',
+    'repeat_ratio',
+    'min_distinct_tools',
+    'min_total_calls',
+    'min_repeat_ratio',
+    'first_step',
+    'last_step',
+    'scan_truncated',
+  ],
+  INSTRUMENTATION_DEGRADED: [
+    'reason',
+    'affected_calls',
+    'total_llm_calls',
+    'total_tool_calls',
+    'providers',
+    'models',
+    'anonymous_llm_calls',
+    'unnamed_tools',
+    'first_step',
+    'suppressed_detectors',
+    'unmeasurable',
+  ],
 };
 
-/**
- * Shipped in shadow mode (detectors.yml): the heuristic later detectors. COST_SPIKE, SESSION_LATENCY and
- * RUNAWAY_ITERATION are plain ceilings and alert like the original fifteen.
- */
-export const SHADOW_BY_DEFAULT: ReadonlySet<FailureType> = new Set([
-  'SILENT_TRUNCATION',
-  'MODEL_FALLBACK_DRIFT',
-  'EXCESSIVE_RETRIEVAL',
-  'AGENT_HANDOFF_FAILURE',
-  'DELEGATION_LOOP',
-]);
+/** Shipped in shadow mode (detectors.yml), as the original ships them: the other 30 alert. */
+export const SHADOW_BY_DEFAULT: ReadonlySet<FailureType> = new Set(['OVERSIZED_TOOL_ARGUMENTS', 'SCATTERSHOT_TOOL_USE', 'INSTRUMENTATION_DEGRADED']);
 
 const M = 'gpt-4o';
 const agentRoot = (name: string, tools?: string[]) => ({ kind: 'agent' as const, name, ...(tools ? { tools } : {}) });
@@ -448,13 +465,14 @@ export const CASES: Case[] = [
     severity: 'MEDIUM',
     step_index: 4,
     evidence: {
-      trigger: 'fallback_after_failure',
       from_model: 'gpt-4o',
       to_model: 'gpt-4o-mini',
-      from_tier: 0,
-      to_tier: 1,
-      switch_step: 4,
-      failure: 'llm_error',
+      from_tier: 3,
+      to_tier: 2,
+      tier_delta: 1,
+      downgrade_step: 4,
+      served_downgrade: false,
+      preceded_by_rate_limit: true,
     },
     status: 'completed',
     exit_reason: 'final_answer',
@@ -468,8 +486,34 @@ export const CASES: Case[] = [
     },
     severity: 'MEDIUM',
     step_index: 1,
-    evidence: { trigger: 'served_downgrade', from_model: 'gpt-4o', to_model: 'gpt-4o-mini-2024-07-18', from_tier: 0, to_tier: 1, switch_step: 1 },
-    evidence_keys: ['trigger', 'from_model', 'to_model', 'from_tier', 'to_tier', 'switch_step'],
+    evidence: {
+      from_model: 'gpt-4o',
+      to_model: 'gpt-4o-mini-2024-07-18',
+      from_tier: 3,
+      to_tier: 2,
+      downgrade_step: 1,
+      served_downgrade: true,
+      preceded_by_rate_limit: false,
+    },
+    status: 'completed',
+    exit_reason: 'final_answer',
+  },
+  {
+    id: 'MODEL_FALLBACK_DRIFT (held-out: gpt-4o, gpt-4o, then gpt-4o-mini)',
+    failure_type: 'MODEL_FALLBACK_DRIFT',
+    scenario: { root: agentRoot('router', ['search']), steps: [...act('search'), ...act('search'), llm('gpt-4o-mini')] },
+    severity: 'MEDIUM',
+    step_index: 5,
+    evidence: {
+      from_model: 'gpt-4o',
+      to_model: 'gpt-4o-mini',
+      from_tier: 3,
+      to_tier: 2,
+      tier_delta: 1,
+      downgrade_step: 5,
+      served_downgrade: false,
+      preceded_by_rate_limit: false,
+    },
     status: 'completed',
     exit_reason: 'final_answer',
   },
@@ -692,6 +736,19 @@ export const CASES: Case[] = [
     exit_reason: 'final_answer',
   },
   {
+    id: 'OVERSIZED_TOOL_ARGUMENTS',
+    failure_type: 'OVERSIZED_TOOL_ARGUMENTS',
+    scenario: {
+      root: agentRoot('writer', ['write_file']),
+      steps: [llm(M, { tool_calls: ['write_file'] }), tool('write_file', { args: 'x'.repeat(10_500) }), llm(M)],
+    },
+    severity: 'MEDIUM',
+    step_index: 2,
+    evidence: { step_index: 2, tool_name: 'write_file', threshold: 10_000, oversized_calls: 1 },
+    status: 'completed',
+    exit_reason: 'final_answer',
+  },
+  {
     id: 'TOOL_ARGUMENT_FABRICATION',
     failure_type: 'TOOL_ARGUMENT_FABRICATION',
     // The order number 99812 appears in no input, prompt or earlier result.
@@ -725,6 +782,34 @@ export const CASES: Case[] = [
       ungrounded_count: 1,
     },
     allowed: ['TOOL_ARGUMENT_FABRICATION'],
+    status: 'completed',
+    exit_reason: 'final_answer',
+  },
+  {
+    id: 'SCATTERSHOT_TOOL_USE',
+    failure_type: 'SCATTERSHOT_TOOL_USE',
+    // 12 calls over 6 tools, and the run ends on a tool request instead of an answer
+    scenario: {
+      root: agentRoot('explorer', ['t0', 't1', 't2', 't3', 't4', 't5']),
+      steps: [...act('t0', 't1', 't2'), ...act('t3', 't4', 't5'), ...act('t0', 't1', 't2'), ...act('t3', 't4', 't5')],
+    },
+    severity: 'MEDIUM',
+    step_index: 16,
+    evidence: { distinct_tool_count: 6, total_calls: 12, repeat_ratio: 2, first_step: 2, last_step: 16, scan_truncated: false },
+    status: 'completed',
+    exit_reason: 'completed',
+  },
+  {
+    id: 'INSTRUMENTATION_DEGRADED',
+    failure_type: 'INSTRUMENTATION_DEGRADED',
+    // Responses with no usage and no captured text: blank, so EMPTY_LLM_RESPONSE does not judge them either.
+    scenario: {
+      root: agentRoot('blind'),
+      steps: [llm(M, { input_tokens: 0, output_tokens: 0, output_text: null }), llm(M, { input_tokens: 0, output_tokens: 0, output_text: null })],
+    },
+    severity: 'MEDIUM',
+    step_index: 1,
+    evidence: { reason: 'all_calls_structurally_blank', affected_calls: 2, total_llm_calls: 2, first_step: 1 },
     status: 'completed',
     exit_reason: 'final_answer',
   },

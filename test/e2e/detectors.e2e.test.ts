@@ -198,7 +198,7 @@ describe('run lifecycle through the receiver', () => {
         detected_live: false,
         evidence: { first_tokens: 600, last_tokens: 2600, llm_call_count: 3, first_call_step: 1, last_call_step: 13 },
       });
-      expect(byType.EXCESSIVE_RETRIEVAL).toMatchObject({ detected_live: false, shadow: true, evidence: { retrieval_count: 8, first_step: 3 } });
+      expect(byType.EXCESSIVE_RETRIEVAL).toMatchObject({ detected_live: false, shadow: false, evidence: { retrieval_count: 8, first_step: 3 } });
       expect(text).not.toContain(CANARY[d]);
     });
   });

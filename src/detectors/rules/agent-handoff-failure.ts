@@ -1,5 +1,5 @@
 /**
- * AGENT_HANDOFF_FAILURE (HIGH, or MEDIUM when the same handoff later succeeded; 0.85; shadow by default).
+ * AGENT_HANDOFF_FAILURE (HIGH, or MEDIUM when the same handoff later succeeded; 0.85; alerts by default).
  * A handoff to another agent failed:
  *  - a handoff tool (name matching `handoff_tool_patterns`, e.g. transfer_to_billing) returned success = false, or,
  *    with `empty_is_failure`, returned an output length KNOWN to be 0 (null = unknown, not empty);
@@ -41,9 +41,10 @@ export const agentHandoffFailure = defineDetector<Params>()({
   key: 'agent_handoff_failure',
   description: 'A handoff to another agent (handoff tool or nested agent span) failed or came back empty.',
   live: false,
-  shadowByDefault: true,
   defaults: { handoff_tool_patterns: [...DEFAULT_HANDOFF_TOOL_PATTERNS], empty_is_failure: true },
   schema,
+  severities: ['MEDIUM', 'HIGH'],
+  reads: ['tool.output_length'],
   detect(run, { params }) {
     const all = handoffs(runFacts(run), params.handoff_tool_patterns);
     const failed = all.map((h) => ({ h, o: outcome(h, params) })).filter((x) => x.o.failed);

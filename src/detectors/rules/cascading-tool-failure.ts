@@ -21,6 +21,8 @@ export const cascadingToolFailure = defineDetector<Params>()({
   live: true,
   defaults: { threshold: 3, min_distinct_tools: 2 },
   schema,
+  severities: ['HIGH'],
+  reads: [],
   validate: (p) => (p.min_distinct_tools > p.threshold ? 'min_distinct_tools must not exceed threshold' : null),
   detect(run, { params }) {
     const calls = runFacts(run).tools;

@@ -33,6 +33,8 @@ export const contextBloat = defineDetector<Params>()({
   needsBaseline: true,
   defaults: { growth_factor: 3.0, min_calls: 3, min_last_tokens: 2000, inflation_factor: 2.0, min_baseline_runs: 20 },
   schema,
+  severities: ['MEDIUM'],
+  reads: [],
   detect(run, { params, baseline }) {
     const calls = runFacts(run).llm.filter((c) => c.prompt_tokens !== null && c.prompt_tokens > 0);
     if (calls.length < params.min_calls) return null;

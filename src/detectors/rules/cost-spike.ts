@@ -29,6 +29,8 @@ export const costSpike = defineDetector<Params>()({
   needsBaseline: true,
   defaults: { max_total_tokens: 50_000, min_total_tokens: 1_000, inflation_factor: 3.0, min_baseline_runs: 20 },
   schema,
+  severities: ['MEDIUM'],
+  reads: [],
   detect(run, { params, baseline }) {
     const f = runFacts(run);
     const p75 = baselineValue(baseline, params.min_baseline_runs, baseline?.p75_total_tokens);

@@ -1,5 +1,5 @@
 /**
- * DELEGATION_LOOP (HIGH; CRITICAL at 2 × `min_cycles`; 0.80; shadow by default). Agents keep handing the same
+ * DELEGATION_LOOP (HIGH; CRITICAL at 2 × `min_cycles`; 0.80; alerts by default). Agents keep handing the same
  * work around in a circle.
  *  - Delegation edges, in run order: an `agent.invoked` signal for agent Y is an edge X → Y where X is the nearest
  *    ancestor agent span (nested delegation), else the agent active before (a sibling handoff: the target of the
@@ -54,9 +54,10 @@ export const delegationLoop = defineDetector<Params>()({
   key: 'delegation_loop',
   description: 'Agents delegate to each other in a cycle, `min_cycles` or more times over the same agents.',
   live: false,
-  shadowByDefault: true,
   defaults: { min_cycles: 4, handoff_tool_patterns: [...DEFAULT_HANDOFF_TOOL_PATTERNS] },
   schema,
+  severities: ['HIGH', 'CRITICAL'],
+  reads: [],
   detect(run, { params }) {
     const f = runFacts(run);
     const agents = agentsBySpan(f);

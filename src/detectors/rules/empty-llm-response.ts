@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { isEmptyResponse, runFacts } from '../facts.js';
+import { outputUnmeasurable } from '../degraded.js';
 import { defineDetector } from '../types.js';
 
 const schema = z.strictObject({
@@ -19,8 +20,13 @@ export const emptyLlmResponse = defineDetector<Params>()({
   live: false,
   defaults: { min_occurrences: 1 },
   schema,
+  severities: ['HIGH'],
+  reads: ['llm.output_length'],
   detect(run, { params }) {
-    const empty = runFacts(run).llm.filter(isEmptyResponse);
+    const f = runFacts(run);
+    // Every response blank: the instrumentation could not read them (INSTRUMENTATION_DEGRADED), nothing to judge.
+    if (outputUnmeasurable(f)) return null;
+    const empty = f.llm.filter(isEmptyResponse);
     if (empty.length < params.min_occurrences) return null;
     const first = empty[0];
     return {

@@ -1,5 +1,5 @@
 /**
- * EXCESSIVE_RETRIEVAL (MEDIUM, 0.80; shadow by default). ≥ `threshold` retrieval calls in one run. The evidence
+ * EXCESSIVE_RETRIEVAL (MEDIUM, 0.80; alerts by default). ≥ `threshold` retrieval calls in one run. The evidence
  * tells repeated queries (same query_hash) and empty results apart. Step: the retrieval that reached the threshold.
  */
 import { z } from 'zod';
@@ -16,9 +16,10 @@ export const excessiveRetrieval = defineDetector<Params>()({
   key: 'excessive_retrieval',
   description: '`threshold` or more retrieval calls in one run.',
   live: false,
-  shadowByDefault: true,
   defaults: { threshold: 8 },
   schema,
+  severities: ['MEDIUM'],
+  reads: ['retrieval.query_hash'],
   detect(run, { params }) {
     const r = runFacts(run).retrievals;
     if (r.length < params.threshold) return null;

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { isEmptyResponse, runFacts } from '../facts.js';
+import { outputUnmeasurable } from '../degraded.js';
 import { defineDetector, type Signal } from '../types.js';
 import { safeName } from '../util.js';
 
@@ -38,6 +39,8 @@ export const firstStepFailure = defineDetector<Params>()({
   live: false,
   defaults: { max_step: 2 },
   schema,
+  severities: ['MEDIUM'],
+  reads: ['llm.output_length'],
   detect(run, { params }) {
     const f = runFacts(run);
     const max = params.max_step;
@@ -57,7 +60,8 @@ export const firstStepFailure = defineDetector<Params>()({
         error_type: typeof errorType === 'string' ? safeName(errorType) : null,
       });
     }
-    const empty = f.llm.find((c) => c.step_index <= max && isEmptyResponse(c));
+    // Blank responses on a run whose responses were all unreadable are INSTRUMENTATION_DEGRADED, not empty answers.
+    const empty = outputUnmeasurable(f) ? undefined : f.llm.find((c) => c.step_index <= max && isEmptyResponse(c));
     if (empty) return make(0.88, empty.step_index, { trigger: 'empty_llm_response' });
     const tool = f.tools.find((t) => t.step_index <= max && t.success === false);
     if (tool) {

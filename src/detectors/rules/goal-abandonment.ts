@@ -20,6 +20,8 @@ export const goalAbandonment = defineDetector<Params>()({
   live: false,
   defaults: { stall_steps: 4 },
   schema,
+  severities: ['MEDIUM'],
+  reads: [],
   detect(run, { params }) {
     const f = runFacts(run);
     if (run?.status !== 'stalled' || f.tools.length === 0) return null;

@@ -9,15 +9,18 @@ import { emptyLlmResponse } from './empty-llm-response.js';
 import { excessiveRetrieval } from './excessive-retrieval.js';
 import { firstStepFailure } from './first-step-failure.js';
 import { goalAbandonment } from './goal-abandonment.js';
+import { instrumentationDegraded } from './instrumentation-degraded.js';
 import { llmTruncationLoop } from './llm-truncation-loop.js';
 import { memoryPoisoning } from './memory-poisoning.js';
 import { modelFallbackDrift } from './model-fallback-drift.js';
+import { oversizedToolArguments } from './oversized-tool-arguments.js';
 import { promptInjection } from './prompt-injection.js';
 import { ragEmptyRetrieval } from './rag-empty-retrieval.js';
 import { reasoningStall } from './reasoning-stall.js';
 import { retrievedContentInjection } from './retrieved-content-injection.js';
 import { retryStorm } from './retry-storm.js';
 import { runawayIteration } from './runaway-iteration.js';
+import { scattershotToolUse } from './scattershot-tool-use.js';
 import { sessionLatency } from './session-latency.js';
 import { silentTruncation } from './silent-truncation.js';
 import { slowStep } from './slow-step.js';
@@ -63,6 +66,9 @@ export const DETECTORS: readonly AnyDetector[] = Object.freeze([
   unreadToolError,
   toolArgumentFabrication,
   ungroundedDestination,
+  oversizedToolArguments,
+  scattershotToolUse,
+  instrumentationDegraded,
 ]);
 
 export {
@@ -75,15 +81,18 @@ export {
   excessiveRetrieval,
   firstStepFailure,
   goalAbandonment,
+  instrumentationDegraded,
   llmTruncationLoop,
   memoryPoisoning,
   modelFallbackDrift,
+  oversizedToolArguments,
   promptInjection,
   ragEmptyRetrieval,
   reasoningStall,
   retrievedContentInjection,
   retryStorm,
   runawayIteration,
+  scattershotToolUse,
   sessionLatency,
   silentTruncation,
   slowStep,

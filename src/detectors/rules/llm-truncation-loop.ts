@@ -19,6 +19,8 @@ export const llmTruncationLoop = defineDetector<Params>()({
   live: false,
   defaults: { threshold: 2 },
   schema,
+  severities: ['HIGH'],
+  reads: [],
   detect(run, { params }) {
     const f = runFacts(run);
     const cut = f.llm.filter(isTruncated);

@@ -26,6 +26,8 @@ export const memoryPoisoning = defineDetector<Params>()({
   failure_type: 'MEMORY_POISONING',
   key: 'memory_poisoning',
   description: 'A memory write stored instruction-like text (override phrase, role marker, chat delimiter) the agent may later obey.',
+  severities: ['HIGH', 'CRITICAL'],
+  reads: ['memory.poison_marker'],
   live: false,
   defaults: { require_untrusted_source: false },
   schema,

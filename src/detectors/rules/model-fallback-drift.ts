@@ -1,123 +1,109 @@
 /**
- * MODEL_FALLBACK_DRIFT (MEDIUM; shadow by default). The run moved to a less capable model. Capability is read from
- * the model name only: tier 2 if a name token is in `lowest_tier_markers` (nano, lite, …), tier 1 if one is in
- * `lower_tier_markers` (mini, flash, haiku, …), else tier 0; within one tier a smaller parameter size token
- * (70b → 8b) is also lower. Model B is "less capable" than A when its tier is higher, or same tier and smaller size.
- * Fires on the first of, in call order:
- *  (a) served_downgrade (0.85): an LLM response came from a lower model than the one requested (gateway fallback);
- *  (b) fallback_after_failure (0.80): an LLM call failed (or a rate_limit signal came after it) and the next LLM
- *      call uses a lower model;
- *  (c) persistent_switch (0.60, finished runs): after ≥ `min_primary_calls` calls on the first model, the run
- *      switched to a lower model and used only lower models for its last ≥ `min_calls_after_switch` calls.
+ * MODEL_FALLBACK_DRIFT (MEDIUM, 0.8; alerts by default, as the original ships it). The first drop in capability
+ * tier between consecutive LLM calls fires: gpt-4o, gpt-4o, gpt-4o-mini fires at the third call. Tiers come from
+ * ../model-tiers.ts (plus `model_tiers` from detectors.yml).
+ *
+ * The original's rule, kept: calls without a model are skipped; a pair with identical names, an unknown tier on
+ * either side, or an equal or higher tier does not fire (an unknown model between two known ones breaks the chain:
+ * A → unknown → lower is never compared). One addition: the served model counts. A call whose response model
+ * differs from the requested one contributes both, requested then served, so a gateway or provider fallback
+ * (requested gpt-4o, served gpt-4o-mini) is a drop inside that call. When one of the two names is unknown (an Azure
+ * deployment name, say) only the known one is used. The original read only the requested model.
+ * And one scope: calls are compared within the agent that made them (nearest agent span above the call), so a
+ * planner on gpt-4o handing work to a sub-agent built on gpt-4o-mini is a design, not a fallback. The original
+ * compared across agents.
  * Step: the call on the lower model.
  */
 import { z } from 'zod';
-import { isFinished, runFacts, type LlmCallFact } from '../facts.js';
-import { defineDetector, type Signal } from '../types.js';
+import { runFacts, type LlmCallFact } from '../facts.js';
+import { modelTier, type ModelTier, type TierTable } from '../model-tiers.js';
+import { defineDetector } from '../types.js';
+import { agentsBySpan, ancestorAgent } from './handoff.js';
 import { safeName } from '../util.js';
 
-const markers = (d: string) => z.array(z.string().min(1)).describe(d);
 const schema = z.strictObject({
-  lower_tier_markers: markers('model-name tokens of a smaller tier (list of words, case-insensitive)'),
-  lowest_tier_markers: markers('model-name tokens of the smallest tier (list of words, case-insensitive)'),
-  min_primary_calls: z.number().int().min(1).describe('persistent switch: calls on the first model before it (count)'),
-  min_calls_after_switch: z.number().int().min(1).describe('persistent switch: calls on lower models after it (count)'),
+  model_tiers: z
+    .record(z.string().min(1), z.number().int().min(0).max(100))
+    .describe('extra or overriding tiers: model-name substring → tier (higher = more capable; longest key wins)'),
 });
 type Params = z.infer<typeof schema>;
 
-type Trigger = 'served_downgrade' | 'fallback_after_failure' | 'persistent_switch';
-type Extra = { failure?: 'llm_error' | 'rate_limit'; calls_before_switch?: number; calls_after_switch?: number };
-type FallbackEvidence = Extra & { trigger: Trigger; from_model: string; to_model: string; from_tier: number; to_tier: number; switch_step: number };
-
-interface Capability {
-  tier: number;
-  size_b: number | null;
+interface Entry {
+  model: string;
+  tier: ModelTier | null;
+  call: LlmCallFact;
+  served: boolean;
 }
 
-function capability(model: string, p: Params): Capability {
-  const tokens = model
-    .toLowerCase()
-    .split(/[^a-z0-9.]+/)
-    .filter(Boolean);
-  const has = (list: string[]) => list.some((m) => tokens.includes(m.toLowerCase()));
-  const size = tokens.map((t) => /^(\d+(?:\.\d+)?)b$/.exec(t)).find((m) => m !== null);
-  return {
-    tier: has(p.lowest_tier_markers) ? 2 : has(p.lower_tier_markers) ? 1 : 0,
-    size_b: size ? Number(size[1]) : null,
-  };
+/** A call's models in order: requested, then served when it differs (only the known one when one is unknown). */
+function entriesOf(call: LlmCallFact, table: TierTable): Entry[] {
+  const req = call.request_model;
+  const res = call.response_model;
+  const a: Entry | null = req ? { model: req, tier: modelTier(req, table), call, served: false } : null;
+  const b: Entry | null = res && res !== req ? { model: res, tier: modelTier(res, table), call, served: true } : null;
+  if (a && b) {
+    if (a.tier === null && b.tier !== null) return [b];
+    if (b.tier === null && a.tier !== null) return [a];
+  }
+  return [a, b].filter((e): e is Entry => e !== null);
 }
 
-function lower(b: string, a: string, p: Params): boolean {
-  const cb = capability(b, p);
-  const ca = capability(a, p);
-  if (cb.tier !== ca.tier) return cb.tier > ca.tier;
-  return cb.size_b !== null && ca.size_b !== null && cb.size_b < ca.size_b;
-}
+const RATE_LIMIT = /rate|429|quota|throttl/i;
 
 export const modelFallbackDrift = defineDetector<Params>()({
   failure_type: 'MODEL_FALLBACK_DRIFT',
   key: 'model_fallback_drift',
-  description: 'The run fell back to a less capable model (served downgrade, after a failure, or for good).',
+  description: 'An LLM call ran on a lower capability tier than the call before it (first drop, served model included).',
   live: false,
-  shadowByDefault: true,
-  defaults: {
-    lower_tier_markers: ['mini', 'small', 'flash', 'haiku', 'instant', 'light'],
-    lowest_tier_markers: ['nano', 'lite', 'tiny', 'micro'],
-    min_primary_calls: 2,
-    min_calls_after_switch: 2,
-  },
+  defaults: { model_tiers: {} },
   schema,
+  severities: ['MEDIUM'],
+  reads: [],
   detect(run, { params }) {
     const f = runFacts(run);
-    const make = (trigger: Trigger, confidence: number, from: string, to: LlmCallFact, toModel: string, extra: Extra = {}): Signal<FallbackEvidence> => ({
-      failure_type: 'MODEL_FALLBACK_DRIFT',
-      severity: 'MEDIUM',
-      confidence,
-      step_index: to.step_index,
-      evidence: {
-        trigger,
-        from_model: safeName(from),
-        to_model: safeName(toModel),
-        from_tier: capability(from, params).tier,
-        to_tier: capability(toModel, params).tier,
-        switch_step: to.step_index,
-        ...extra,
-      },
-    });
-    for (const c of f.llm) {
-      if (c.request_model && c.response_model && lower(c.response_model, c.request_model, params)) {
-        return make('served_downgrade', 0.85, c.request_model, c, c.response_model);
-      }
+    const agents = agentsBySpan(f);
+    const last = new Map<string, Entry>();
+    for (const cur of f.llm.flatMap((c) => entriesOf(c, params.model_tiers))) {
+      const scope = ancestorAgent(f, agents, cur.call.parent_span_id) ?? '';
+      const prev = last.get(scope);
+      last.set(scope, cur);
+      if (!prev || prev.model === cur.model || prev.tier === null || cur.tier === null || cur.tier.tier >= prev.tier.tier) continue;
+      const step = cur.call.step_index;
+      const rateLimited =
+        f.signals.some((s) => s.step_index <= step && RATE_LIMIT.test(s.name)) ||
+        f.llm.some((c) => c.ordinal < cur.call.ordinal && c.success === false && c.error_type !== null && RATE_LIMIT.test(c.error_type));
+      return {
+        failure_type: 'MODEL_FALLBACK_DRIFT',
+        severity: 'MEDIUM',
+        confidence: 0.8,
+        step_index: step,
+        evidence: {
+          from_model: safeName(prev.model),
+          to_model: safeName(cur.model),
+          from_tier: prev.tier.tier,
+          to_tier: cur.tier.tier,
+          tier_delta: prev.tier.tier - cur.tier.tier,
+          downgrade_step: step,
+          served_downgrade: cur.served && prev.call === cur.call,
+          preceded_by_rate_limit: rateLimited,
+        },
+      };
     }
-    const calls = f.llm.filter((c) => c.model !== null);
-    for (let i = 0; i + 1 < calls.length; i++) {
-      const a = calls[i];
-      const b = calls[i + 1];
-      const rateLimited = f.signals.some((s) => s.name === 'rate_limit' && s.ordinal > a.ordinal && s.ordinal < b.ordinal);
-      if ((a.success === false || rateLimited) && lower(b.model as string, a.model as string, params)) {
-        return make('fallback_after_failure', 0.8, a.model as string, b, b.model as string, {
-          failure: a.success === false ? 'llm_error' : 'rate_limit',
-        });
-      }
-    }
-    if (!isFinished(run) || calls.length === 0) return null;
-    const primary = calls[0].model as string;
-    const k = calls.findIndex((c) => lower(c.model as string, primary, params));
-    if (k < params.min_primary_calls) return null;
-    const after = calls.slice(k);
-    if (after.length < params.min_calls_after_switch) return null;
-    if (!after.every((c) => lower(c.model as string, primary, params))) return null;
-    return make('persistent_switch', 0.6, primary, calls[k], calls[k].model as string, {
-      calls_before_switch: k,
-      calls_after_switch: after.length,
-    });
+    return null;
   },
   explain: (e) => ({
     title: `Model fell back from ${e.s('from_model')} to ${e.s('to_model')}`,
-    what: `At step ${e.n('switch_step')} the run moved from ${e.s('from_model')} to the less capable ${e.s('to_model')} (${e.s('trigger').replace(/_/g, ' ')}).`,
+    what: `At step ${e.n('downgrade_step')} the run moved from ${e.s('from_model')} (tier ${e.n('from_tier')}) to the less capable ${e.s('to_model')} (tier ${e.n('to_tier')})${e.is('served_downgrade') ? ': the provider or gateway served it in place of the requested model' : ''}${e.is('preceded_by_rate_limit') ? ', after a rate limit' : ''}.`,
     why_it_matters: 'A smaller model gives lower-quality answers, silently, while the run still looks successful.',
     suggested_fixes: [
-      { description: 'Pin the model, or log and alert when a gateway or fallback serves a different model than requested.' },
+      {
+        description: 'Pin the model, and log when a gateway or fallback serves a different model than requested.',
+        language: 'typescript',
+        code: `const res = await client.chat.completions.create({ model: 'gpt-4o', messages });
+if (!res.model.startsWith('gpt-4o') || res.model.startsWith('gpt-4o-mini')) {
+  logger.warn({ requested: 'gpt-4o', served: res.model }, 'model fallback'); // or fail the step
+}`,
+      },
       { description: 'If the fallback follows rate limits, raise the quota or queue requests instead of downgrading.' },
     ],
   }),

@@ -38,6 +38,8 @@ export const prematureTermination = defineDetector<Params>()({
   failure_type: 'PREMATURE_TERMINATION',
   key: 'premature_termination',
   description: 'A tool call failed and the next answer claimed completion without acknowledging the error.',
+  severities: ['HIGH', 'CRITICAL'],
+  reads: ['llm.reply_terms', 'llm.reply_length', 'tool.error_markers'],
   live: false,
   defaults: { min_message_length: 20, completion_terms: DEFAULT_COMPLETION, error_acknowledgment_terms: DEFAULT_ACK, error_markers: DEFAULT_MARKERS },
   schema,

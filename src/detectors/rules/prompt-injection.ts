@@ -20,6 +20,8 @@ export const promptInjection = defineDetector<Params>()({
   live: false,
   defaults: { min_patterns: 1 },
   schema,
+  severities: ['CRITICAL'],
+  reads: ['run.injection_markers', 'llm.injection_markers'],
   detect(run, { params }) {
     const hits = runFacts(run).injections.filter((i) => i.facts.matched_pattern_count >= params.min_patterns);
     if (hits.length === 0) return null;

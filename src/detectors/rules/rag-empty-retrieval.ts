@@ -21,6 +21,8 @@ export const ragEmptyRetrieval = defineDetector<Params>()({
   live: false,
   defaults: { min_score: 0.3, min_results: 1 },
   schema,
+  severities: ['MEDIUM'],
+  reads: [],
   detect(run, { params }) {
     const f = runFacts(run);
     if (f.exit !== 'final_answer') return null;

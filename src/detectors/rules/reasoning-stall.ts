@@ -30,6 +30,8 @@ export const reasoningStall = defineDetector<Params>()({
   needsBaseline: true,
   defaults: { min_llm_calls: 5, ratio_threshold: 4.0, min_ratio: 2.0, inflation_factor: 2.0, min_baseline_runs: 20 },
   schema,
+  severities: ['MEDIUM', 'HIGH'],
+  reads: [],
   detect(run, { params, baseline }) {
     const f = runFacts(run);
     const stalled = run?.status === 'stalled';

@@ -34,6 +34,8 @@ export const retrievedContentInjection = defineDetector<Params>()({
   failure_type: 'RETRIEVED_CONTENT_INJECTION',
   key: 'retrieved_content_injection',
   description: 'A tool output or retrieved document carried planted instructions (injection phrase, role marker, delimiter, base64 block).',
+  severities: ['HIGH', 'CRITICAL'],
+  reads: ['tool.directive_markers', 'retrieval.directive_markers', 'llm.tools_in_input'],
   live: false,
   defaults: { detect_behavior_deviation: true },
   schema,

@@ -26,6 +26,8 @@ export const retryStorm = defineDetector<Params>()({
   live: true,
   defaults: { threshold: 3 },
   schema,
+  severities: ['HIGH'],
+  reads: ['tool.args_hash', 'tool.error_hash'],
   detect(run, { params }) {
     const calls = runFacts(run).tools;
     let i = 0;

@@ -1,5 +1,5 @@
 /**
- * RUNAWAY_ITERATION (HIGH; CRITICAL at `critical_factor` × a ceiling; 0.85; live; shadow by default). A run that
+ * RUNAWAY_ITERATION (HIGH; CRITICAL at `critical_factor` × a ceiling; 0.85; live). A run that
  * crossed a hard ceiling without completing: it is still open (live check), stalled, or errored, and
  *  - its step count > `max_steps`, or
  *  - its running token total (known per-call totals) > `max_total_tokens`.
@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { endedOk, runFacts } from '../facts.js';
+import { outputUnmeasurable } from '../degraded.js';
 import { defineDetector } from '../types.js';
 import { STEP_BUDGET } from '../fixes.js';
 
@@ -25,9 +26,12 @@ export const runawayIteration = defineDetector<Params>()({
   live: true,
   defaults: { max_steps: 50, max_total_tokens: 200_000, critical_factor: 2 },
   schema,
+  severities: ['HIGH', 'CRITICAL'],
+  reads: [],
   detect(run, { params }) {
     const f = runFacts(run);
-    if (endedOk(f) || run?.status === 'completed') return null;
+    // As the original: no verdict on a run whose LLM responses were all unreadable (INSTRUMENTATION_DEGRADED).
+    if (endedOk(f) || run?.status === 'completed' || outputUnmeasurable(f)) return null;
     const steps = f.last_step;
     let total = 0;
     let tokenStep: number | null = null;

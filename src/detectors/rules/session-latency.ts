@@ -28,6 +28,8 @@ export const sessionLatency = defineDetector<Params>()({
   needsBaseline: true,
   defaults: { max_wall_clock_ms: 300_000, min_wall_clock_ms: 10_000, inflation_factor: 3.0, min_baseline_runs: 20 },
   schema,
+  severities: ['MEDIUM'],
+  reads: [],
   detect(run, { params, baseline }) {
     const f = runFacts(run);
     const wall = wallClockMs(run, f);

@@ -1,5 +1,5 @@
 /**
- * SILENT_TRUNCATION (MEDIUM; HIGH when the truncated response is the run's last LLM output; shadow by default).
+ * SILENT_TRUNCATION (MEDIUM; HIGH when the truncated response is the run's last LLM output; alerts by default).
  * An LLM response cut off by its token limit whose output the agent then used instead of retrying.
  *  - truncated: finish_reason length/max_tokens (0.85), or, with `count_max_tokens_hit` and no finish reason,
  *    output tokens ≥ the request's max_tokens (0.70);
@@ -32,9 +32,10 @@ export const silentTruncation = defineDetector<Params>()({
   key: 'silent_truncation',
   description: 'An LLM response cut off by its token limit was used without a retry.',
   live: false,
-  shadowByDefault: true,
   defaults: { count_max_tokens_hit: true },
   schema,
+  severities: ['MEDIUM', 'HIGH'],
+  reads: ['llm.input_hash'],
   detect(run, { params }) {
     const calls = runFacts(run).llm.filter((c) => c.responded);
     const cut = calls.map((c, i) => ({ c, i, byReason: isTruncated(c) })).filter(({ c, byReason }) => byReason || (params.count_max_tokens_hit && hitLimit(c)));

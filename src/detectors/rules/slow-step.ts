@@ -45,6 +45,8 @@ export const slowStep = defineDetector<Params>()({
     min_baseline_runs: 20,
   },
   schema,
+  severities: ['MEDIUM', 'HIGH'],
+  reads: [],
   detect(run, { params, baseline }) {
     const f = runFacts(run);
     const threshold = (kind: StepKind): { ms: number; mode: 'static' | 'baseline'; p75: number | null } => {

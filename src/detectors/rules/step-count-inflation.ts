@@ -25,6 +25,8 @@ export const stepCountInflation = defineDetector<Params>()({
   needsBaseline: true,
   defaults: { inflation_factor: 2.0, min_baseline_runs: 10 },
   schema,
+  severities: ['MEDIUM'],
+  reads: [],
   detect(run, { params, baseline }) {
     const p75 = baselineValue(baseline, params.min_baseline_runs, baseline?.p75_steps);
     if (p75 === null || !baseline) return null;

@@ -23,6 +23,8 @@ export const toolArgumentFabrication = defineDetector<Params>()({
   failure_type: 'TOOL_ARGUMENT_FABRICATION',
   key: 'tool_argument_fabrication',
   description: 'A tool argument holds an identifier found neither in the input nor in any earlier tool result.',
+  severities: ['HIGH', 'CRITICAL'],
+  reads: ['tool.arg_entities', 'run.grounding', 'llm.grounding', 'tool.grounding', 'retrieval.grounding'],
   live: false,
   defaults: { destructive_tool_patterns: ['delete_', 'remove_', 'drop_', 'transfer_', 'send_', 'pay_'] },
   schema,

@@ -20,6 +20,8 @@ export const toolAvoidance = defineDetector<Params>()({
   live: false,
   defaults: { min_llm_calls: 2 },
   schema,
+  severities: ['MEDIUM'],
+  reads: [],
   detect(run, { params }) {
     const f = runFacts(run);
     if (f.exit !== 'final_answer') return null;

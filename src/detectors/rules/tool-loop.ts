@@ -24,6 +24,8 @@ export const toolLoop = defineDetector<Params>()({
   live: true,
   defaults: { threshold: 3, window: 5 },
   schema,
+  severities: ['HIGH'],
+  reads: ['tool.args_hash'],
   validate: (p) => (p.threshold > p.window ? 'threshold must not exceed window' : null),
   detect(run, { params }) {
     const calls = runFacts(run).tools;

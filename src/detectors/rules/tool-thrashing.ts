@@ -21,6 +21,8 @@ export const toolThrashing = defineDetector<Params>()({
   live: true,
   defaults: { window: 6 },
   schema,
+  severities: ['HIGH'],
+  reads: [],
   detect(run, { params }) {
     const calls = runFacts(run).tools;
     const { window } = params;

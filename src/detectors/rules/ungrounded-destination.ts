@@ -26,6 +26,8 @@ export const ungroundedDestination = defineDetector<Params>()({
   failure_type: 'UNGROUNDED_DESTINATION',
   key: 'ungrounded_destination',
   description: 'A tool sends to an email address or URL host found in no input, user turn, tool result or document.',
+  severities: ['HIGH'],
+  reads: ['tool.arg_destinations', 'run.grounding', 'llm.grounding', 'tool.grounding', 'retrieval.grounding'],
   live: false,
   defaults: {
     tool_name_scope: [],

@@ -31,6 +31,8 @@ export const unreadToolError = defineDetector<Params>()({
   failure_type: 'UNREAD_TOOL_ERROR',
   key: 'unread_tool_error',
   description: "A tool call failed and the agent's next action (a tool call, or an answer without acknowledging it) ignored the error.",
+  severities: ['MEDIUM', 'HIGH'],
+  reads: ['llm.reply_terms', 'tool.error_markers'],
   live: false,
   defaults: { error_acknowledgment_terms: DEFAULT_ACK, error_markers: DEFAULT_MARKERS },
   schema,

@@ -386,6 +386,18 @@ export const openApiDocument = {
         responses: json(list('signals', 'Signal')),
       },
     },
+    '/v1/detectors': {
+      get: {
+        summary: 'Every detector as the detectors.yml in force configures it',
+        description:
+          "Name, severities, mode (live: alerts; shadow: stored and shown, never alerted; disabled), parameters with their values and built-in defaults, and the content-derived facts each rule reads. The `default` section, or with agent= the settings that agent gets. The settings are the receiver's, the same for every customer.",
+        tags: ['api'],
+        parameters: [
+          query('agent', 'Resolve the settings for this agent id (its detectors.yml sections applied).', { type: 'string', minLength: 1, maxLength: 256 }),
+        ],
+        responses: json(ref('DetectorCatalogue')),
+      },
+    },
     '/v1/runs': {
       get: {
         summary: 'Runs across all agents (or one, with agent=), newest first',
@@ -522,6 +534,63 @@ export const openApiDocument = {
       RunDetail: runDetail,
       Signal: signal,
       Explanation: explanation,
+      DetectorCatalogue: {
+        type: 'object',
+        required: ['agent', 'sections', 'source', 'counts', 'detectors'],
+        properties: {
+          agent: { type: ['string', 'null'], description: 'The agent the settings were resolved for; null: the default section.' },
+          sections: { type: 'array', items: { type: 'string' }, description: 'Agent sections applied, least specific first.' },
+          source: { type: 'string', enum: ['file', 'defaults'], description: 'defaults: no detectors.yml was found.' },
+          counts: {
+            type: 'object',
+            required: ['total', 'live', 'shadow', 'disabled'],
+            properties: { total: { type: 'integer' }, live: { type: 'integer' }, shadow: { type: 'integer' }, disabled: { type: 'integer' } },
+          },
+          detectors: { type: 'array', items: ref('Detector') },
+        },
+      },
+      Detector: {
+        type: 'object',
+        required: [
+          'failure_type',
+          'key',
+          'description',
+          'severities',
+          'mode',
+          'enabled',
+          'shadow',
+          'shadow_by_default',
+          'in_flight',
+          'needs_baseline',
+          'parameters',
+          'reads',
+        ],
+        properties: {
+          failure_type: { type: 'string', enum: [...FAILURE_TYPES] },
+          key: { type: 'string', description: 'Its key in detectors.yml.' },
+          description: { type: 'string' },
+          severities: { type: 'array', items: { type: 'string', enum: [...SEVERITIES] }, description: 'Every severity its signals can carry.' },
+          mode: { type: 'string', enum: ['live', 'shadow', 'disabled'] },
+          enabled: { type: 'boolean' },
+          shadow: { type: 'boolean' },
+          shadow_by_default: { type: 'boolean' },
+          in_flight: { type: 'boolean', description: 'Also checked while the run is still in flight.' },
+          needs_baseline: { type: 'boolean' },
+          parameters: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['name', 'value', 'default', 'description'],
+              properties: { name: { type: 'string' }, value: {}, default: {}, description: { type: 'string' } },
+            },
+          },
+          reads: {
+            type: 'array',
+            items: { type: 'string' },
+            description: 'Content-derived facts the rule reads (lengths, keyed digests, marker labels); empty: structure only.',
+          },
+        },
+      },
       Page: {
         type: 'object',
         required: ['total', 'offset', 'limit', 'has_more'],

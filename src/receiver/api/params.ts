@@ -138,6 +138,9 @@ export const streamQuery = z.strictObject({
 
 export const agentIdPath = agentParam();
 
+/** GET /v1/detectors: the settings of the `default` section, or those one agent gets. */
+export const detectorsQuery = z.strictObject({ agent: agentParam().optional() });
+
 export interface ParamIssue {
   parameter: string;
   message: string;

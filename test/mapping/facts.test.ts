@@ -106,6 +106,11 @@ describe('precision against the original (docs/content-codec.md): token equality
     expect(digestGrounded(args, corpus)).toBe(false);
   });
 
+  it('ASCII word boundaries: an integer after a non-ASCII letter is an entity here (none in the original, Unicode \\b)', () => {
+    expect(argumentEntities('{"ref": "zü1234"}').map((e) => e.value)).toEqual(['1234', 'zü1234']);
+    expect(digestGrounded('{"ref": "zü1234"}', 'ticket zü1234')).toBe(true);
+  });
+
   it('a host inside a longer host is not grounding here (it is, by substring, in the original)', () => {
     const host = argumentDestinations('{"url": "https://corp.com/x"}')[0].value;
     expect(substringGrounded(host, 'write to admin@notcorp.com')).toBe(true);

@@ -1,5 +1,5 @@
 /** Content facts (src/mapping/facts/): term bitmasks, code points, entity extraction, keyed digests, caps, precision. */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   COMPLETION_TERMS,
@@ -131,6 +131,12 @@ describe('keyed digests', () => {
       expect(plain).not.toContain(d);
       expect(keyer.digest(id)).toBe(d);
     }
+  });
+
+  it('are HMAC-SHA256 under the run key, truncated to 64 bits', () => {
+    const secret = Buffer.from('facts-test');
+    const runKey = createHmac('sha256', secret).update('dunetrace.facts.run:trace-1').digest();
+    for (const id of ids.slice(0, 5)) expect(keyer.digest(id)).toBe(createHmac('sha256', runKey).update(id).digest('hex').slice(0, 16));
   });
 
   it('differ across runs and across processes (random secret); the key id tells keys apart', () => {

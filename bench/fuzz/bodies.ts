@@ -367,10 +367,10 @@ function textMutation(r: Rng, text: string): Buffer {
 // Encodings and content types
 
 let bombs: { gzip: Buffer; deflate: Buffer; bytes: number } | undefined;
-/** 64 MiB of zeros, gzip- and deflate-compressed once (~64 KiB each). */
+/** 16 MiB of zeros (16× the fuzz run's body limit), gzip- and deflate-compressed once (~16 KiB each). */
 function bomb(): { gzip: Buffer; deflate: Buffer; bytes: number } {
   if (!bombs) {
-    const zeros = Buffer.alloc(64 * 1024 * 1024);
+    const zeros = Buffer.alloc(16 * 1024 * 1024);
     bombs = { gzip: gzipSync(zeros, { level: 9 }), deflate: deflateSync(zeros, { level: 9 }), bytes: zeros.length };
   }
   return bombs;

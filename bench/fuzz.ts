@@ -119,7 +119,9 @@ async function main(): Promise<number> {
     e.outcomes.set(a.outcome, (e.outcomes.get(a.outcome) ?? 0) + 1);
     if (!a.ok) {
       e.failed++;
-      if (failures.length < 50) failures.push(`#${i} ${key} (expected ${k.expect}): ${a.outcome}`);
+      const line = `#${i} ${key} (expected ${k.expect}): ${a.outcome}`;
+      console.log(`  FAILED ${line} (replay: seed ${SEED}, case ${i})`);
+      if (failures.length < 50) failures.push(line);
     } else if (k.run && k.expect === 'accepted') accepted.push({ ...k.run, channel: k.channel });
   };
   await pump(

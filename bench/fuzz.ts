@@ -6,7 +6,7 @@
  * Fails (exit 1) on: any answer outside the case's expectation (a 5xx, INTERNAL/UNKNOWN/UNAVAILABLE, a hang, a reset
  * connection), the receiver exiting or logging an error, an accepted run missing or short, RSS above --max-rss-mb.
  *
- *   npm run fuzz -- [--count 100000] [--concurrency 16] [--seed 1] [--valid-every 25] [--max-rss-mb 1024]
+ *   npm run fuzz -- [--count 100000] [--concurrency 16] [--seed 1] [--start 0] [--valid-every 25] [--max-rss-mb 1024]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,6 +27,8 @@ function arg(name: string, fallback: number): number {
 const COUNT = arg('count', 100_000);
 const CONCURRENCY = arg('concurrency', 16);
 const SEED = arg('seed', 1);
+// Replays from case START of the seed's corpus: `--seed 1 --start 4711 --count 1` sends exactly one reported case.
+const START = arg('start', 0);
 const VALID_EVERY = arg('valid-every', 25);
 const MAX_RSS_MB = arg('max-rss-mb', 1024);
 const MAX_BODY = 1024 * 1024;
@@ -110,7 +112,8 @@ async function main(): Promise<number> {
   }, 5_000);
 
   console.log(`fuzz: ${fmt(COUNT)} bodies, seed ${SEED}, concurrency ${CONCURRENCY}, receiver pid ${child.pid} (HTTP ${httpPort}, gRPC ${grpcPort})`);
-  const onAnswer = (k: FuzzCase, a: { outcome: string; ok: boolean }, i: number) => {
+  const onAnswer = (k: FuzzCase, a: { outcome: string; ok: boolean }, n: number) => {
+    const i = START + n;
     done++;
     const key = `${k.channel} ${k.kind}`;
     let e = perKind.get(key);
@@ -127,7 +130,7 @@ async function main(): Promise<number> {
   await pump(
     COUNT,
     CONCURRENCY,
-    (i) => c.at(i),
+    (i) => c.at(START + i),
     (k) => sender.send(k),
     onAnswer,
     () => exited !== null,

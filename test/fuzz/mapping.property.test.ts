@@ -173,6 +173,25 @@ describe('mapSpan over arbitrary spans', () => {
     );
   });
 
+  it('identities (agent, service, version) come out fit for a TEXT column: no control characters, no lone surrogates', () => {
+    const hostile = fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.constantFrom('a\u0000b', '\u0000', '\ud800x', 'x\udc00', '\u0007\u001b'));
+    const keys = ['service.name', 'service.version', 'dunetrace.agent_id', 'dunetrace.agent_version', 'gen_ai.agent.name'];
+    fc.assert(
+      fc.property(arbitrarySpan, fc.array(fc.tuple(fc.constantFrom(...keys), hostile), { minLength: 1, maxLength: 5 }), (s, kvs) => {
+        const attrs: Attributes = {};
+        for (const [k, v] of kvs) attrs[k] = v;
+        const m = mapSpan({ ...s, attributes: { ...s.attributes, ...attrs }, resource: { attributes: attrs } }, { hasher });
+        for (const v of [m.agent_id, m.agent_name, m.service_name, m.agent_version]) {
+          if (v === null) continue;
+          // eslint-disable-next-line no-control-regex -- control characters are what must not come out
+          expect(v).not.toMatch(/[\u0000-\u001f\u007f]/);
+          expect(v).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+        }
+      }),
+      RUNS,
+    );
+  });
+
   it('raw content (attributes, message lists, status, exception) never reaches the mapped span', () => {
     fc.assert(
       fc.property(spanWithContent, (s) => {

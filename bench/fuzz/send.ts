@@ -79,9 +79,14 @@ export function createSender(target: Target): Sender {
         done('error:TIMEOUT', false);
         req.destroy();
       });
-      // A connection closed while the body was still being written is only fine once a status has been answered
-      // (413 before reading everything); the response handler resolves first in that case.
-      req.once('error', (err: NodeJS.ErrnoException) => setImmediate(() => done(`error:${err.code ?? err.message}`, false)));
+      // A connection closed while the body was still being written is fine once a status has been answered (the
+      // response handler resolves first). For a body over the limit it is fine even when the sender never read the
+      // 413: the receiver answers from Content-Length and closes without reading the rest, as RFC 9110 §15.5.14
+      // allows, and a sender still writing may see EPIPE/ECONNRESET first. Anything else must get an answer.
+      req.once('error', (err: NodeJS.ErrnoException) => {
+        const refusedUnread = c.expect === 'too-large' && (err.code === 'EPIPE' || err.code === 'ECONNRESET');
+        setImmediate(() => done(`error:${err.code ?? err.message}`, refusedUnread));
+      });
       req.end(c.body);
     });
 

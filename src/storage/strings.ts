@@ -36,6 +36,16 @@ SELECT id, value FROM strings WHERE value = ANY($1::text[])`;
 
 const LOAD_SQL = 'SELECT id, value FROM strings WHERE id = ANY($1::int4[])';
 
+/**
+ * A name the strings table can hold: 1–INTERN_MAX_CHARS characters of well-formed text without NUL (a TEXT column
+ * refuses NUL and lone surrogates). Any other name stays literal in the bodies, where every string is valid.
+ */
+function internable(v: string): boolean {
+  return v.length > 0 && v.length <= INTERN_MAX_CHARS && !v.includes('\u0000') && !LONE_SURROGATE.test(v);
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 export class StringDictionary implements StringIds, StringValues {
   constructor(private readonly maxStrings = MAX_STRINGS) {}
   private readonly ids = new Map<string, number>();
@@ -70,7 +80,7 @@ export class StringDictionary implements StringIds, StringValues {
     const once = new Set<string>();
     const wanted = new Set<string>();
     for (const v of missed) {
-      if (this.ids.has(v) || v.length > INTERN_MAX_CHARS) continue;
+      if (this.ids.has(v) || !internable(v)) continue;
       if (once.has(v) || this.seenOnce.has(v)) wanted.add(v);
       else once.add(v);
     }

@@ -71,6 +71,19 @@ export function stringDictionarySuite(name: string, open: () => Promise<Queryabl
       expect((await new SqlStorage(db).loadRunSpans(customer, second))[0].span.name).toBe(name);
     });
 
+    it('names a TEXT column cannot hold (empty, NUL, a lone surrogate) recur without failing the write, and read back', async () => {
+      const storage = new SqlStorage(db);
+      const customer = newCustomer();
+      for (const name of ['', `nul\u0000${hex(4)}`, `lone \ud800 ${hex(4)}`]) {
+        const runs = [newRunId(), newRunId()];
+        // The second batch repeats the name: the one that would intern it.
+        for (const runId of runs) await storage.writeSpans(batchOf(customer, [rootSpan(runId, { name })]));
+        // As UTF-8 stores it: a lone surrogate reads back as U+FFFD, as everywhere in a body.
+        const stored = Buffer.from(name, 'utf8').toString('utf8');
+        for (const runId of runs) expect((await new SqlStorage(db).loadRunSpans(customer, runId))[0].span.name, JSON.stringify(name)).toBe(stored);
+      }
+    });
+
     it('stops interning at its cap, without asking the database again', async () => {
       const top = await db.query<{ top: number | null }>('SELECT max(id) AS top FROM strings');
       const cap = Number(top.rows[0].top ?? 0) + 2;

@@ -1,5 +1,5 @@
 /**
- * HANDOFF_CONTEXT_LOSS (HIGH, conf min(1, 0.5 + 0.15·missing); alerts by default). A sub-agent was handed much less
+ * HANDOFF_CONTEXT_LOSS (HIGH, conf min(1, 0.5 + 0.15·missing); alerts by default, judged on finished runs). A sub-agent was handed much less
  * than its parent knew, and the identifiers went missing on the way (upstream v2 §1.5, privacy version A):
  *  - child: a nested agent span (agent.invoked) with its input captured;
  *  - parent context: the run's input plus every LLM reply and tool result that ended at or before the child started,
@@ -98,7 +98,7 @@ export const handoffContextLoss = defineDetector<Params>()({
   failure_type: 'HANDOFF_CONTEXT_LOSS',
   key: 'handoff_context_loss',
   description: "A sub-agent's input is far smaller than its parent's context and drops identifiers (ids, emails, URLs, numbers) the parent had.",
-  live: true,
+  live: false,
   defaults: { size_drop_threshold: 0.5, min_missing_entities: 1 },
   schema,
   severities: ['HIGH'],

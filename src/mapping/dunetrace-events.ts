@@ -13,6 +13,7 @@
  * Pure: no I/O, no clock (a missing timestamp is the caller's `receivedAt`).
  */
 import type { Hasher } from './hash.js';
+import { argumentEntitySet, destinationSet, groundingSet, processFactSecret, replyTerms, toolTerms, type FactSecret } from './facts/index.js';
 import { scanForInjection } from './injection.js';
 import { POISON_MARKER_ORDER, firstMarker, scanDirectives } from './directives.js';
 import { normalizeFinishReason } from './content/index.js';
@@ -66,6 +67,8 @@ export interface DunetraceEvent {
 
 export interface EventMapOptions {
   hasher: Hasher;
+  /** Secret of the run keys of the keyed fact digests (per run id); defaults to this process's. */
+  facts?: FactSecret;
   /** Time the batch arrived (unix seconds): the timestamp of events that carry none. */
   receivedAt: number;
 }
@@ -127,6 +130,7 @@ export function mapDunetraceEvent(e: DunetraceEvent, runId: string, opts: EventM
   const p = e.payload ?? {};
   const at = num(e.timestamp) ?? opts.receivedAt;
   /** Raw text → digest and length; an SDK's own (unkeyed, short) digest → our digest of it, length as sent. */
+  const keyer = () => (opts.facts ?? processFactSecret()).forRun(runId);
   const measure = (rawKey: string, hashKey: string, lengthKey?: string): { hash: string | null; length: number | null } => {
     const raw = text(p[rawKey]);
     if (raw !== null) return { hash: hasher.digest(raw), length: raw.length };
@@ -180,6 +184,9 @@ export function mapDunetraceEvent(e: DunetraceEvent, runId: string, opts: EventM
         const named = span.tools_available.filter((t) => lower.includes(t.toLowerCase()));
         if (named.length > 0) span.root.tools_in_input = named;
       }
+      // Content facts from the raw text an SDK sent (the same extractors as the OTLP path), then only facts kept.
+      const grounding = groundingSet([inputText, typeof p.system_prompt === 'string' ? p.system_prompt : null], keyer());
+      if (grounding !== null) span.root.grounding = grounding;
       return span;
     }
     case 'run.completed':
@@ -248,6 +255,7 @@ export function mapDunetraceEvent(e: DunetraceEvent, runId: string, opts: EventM
             success: !failed,
             error_type: failed ? 'Error' : null,
             call_id: callId(p.call_id),
+            ...(text(p.output) !== null ? { reply_terms: replyTerms(text(p.output) as string) } : {}),
           },
         },
         'llm',
@@ -256,12 +264,22 @@ export function mapDunetraceEvent(e: DunetraceEvent, runId: string, opts: EventM
     }
     case 'tool.called': {
       const args = measure('args', 'args_hash', 'args_length');
+      const rawArgs = text(p.args);
+      const entities = rawArgs === null ? null : argumentEntitySet(rawArgs, keyer());
+      const destinations = rawArgs === null ? null : destinationSet(rawArgs, keyer());
       push(
         {
           event_type: 'tool.called',
           seq: 0,
           timestamp: at,
-          payload: { tool_name: cleanName(p.tool_name) ?? 'unknown', tool_call_id: null, args_hash: args.hash, args_length: args.length ?? int(p.args_length) },
+          payload: {
+            tool_name: cleanName(p.tool_name) ?? 'unknown',
+            tool_call_id: null,
+            args_hash: args.hash,
+            args_length: args.length ?? int(p.args_length),
+            ...(entities !== null ? { arg_entities: entities } : {}),
+            ...(destinations !== null ? { arg_destinations: destinations } : {}),
+          },
         },
         'tool',
       );
@@ -271,6 +289,9 @@ export function mapDunetraceEvent(e: DunetraceEvent, runId: string, opts: EventM
       const output = measure('output', 'output_hash', 'output_length');
       const error = measure('error', 'error_hash');
       const success = p.success !== false;
+      const rawOutput = text(p.output);
+      const terms = toolTerms(text(p.error), rawOutput);
+      const grounding = rawOutput === null ? null : groundingSet([rawOutput], keyer());
       span.status = success ? 'ok' : 'error';
       push(
         {
@@ -286,6 +307,8 @@ export function mapDunetraceEvent(e: DunetraceEvent, runId: string, opts: EventM
             error_type: success ? null : (cleanName(p.error_type) ?? 'Error'),
             error_hash: success ? null : error.hash,
             ...directivesOf(p.output),
+            ...(terms !== null ? { tool_terms: terms } : {}),
+            ...(grounding !== null ? { grounding } : {}),
           },
         },
         'tool',

@@ -6,6 +6,7 @@ import { extractContent, memoDigest, normalizeFinishReason, type ContentFacts } 
 import type { Hasher } from './hash.js';
 import { decodeContentFacts, hasContentFacts } from './content-codec.js';
 import { processFactSecret, type FactSecret } from './facts/index.js';
+import { cleanName } from './dunetrace-events.js';
 import { pushDeclaredSignals } from './declared.js';
 import { memoryOperation } from './content/read-back.js';
 import { POISON_MARKER_ORDER, firstMarker } from './directives.js';
@@ -142,10 +143,11 @@ export function mapSpan(raw: OtlpSpan, opts: MapOptions): MappedSpan {
     end_time: end,
     status: span.status.code === 2 ? 'error' : span.status.code === 1 ? 'ok' : 'unset',
     error_type: errorType,
-    agent_id: str(resource, 'dunetrace.agent_id') ?? str(a, SPAN_AGENT_ID),
-    agent_name: agentName(a),
-    service_name: str(resource, 'service.name'),
-    agent_version: str(resource, 'dunetrace.agent_version') ?? str(a, SPAN_AGENT_VERSION) ?? str(resource, 'service.version'),
+    // Identities become run and signal columns (TEXT): a NUL byte there made Postgres refuse the whole batch (500).
+    agent_id: identity(str(resource, 'dunetrace.agent_id') ?? str(a, SPAN_AGENT_ID)),
+    agent_name: identity(agentName(a)),
+    service_name: identity(str(resource, 'service.name')),
+    agent_version: identity(str(resource, 'dunetrace.agent_version') ?? str(a, SPAN_AGENT_VERSION) ?? str(resource, 'service.version')),
     tools_available: facts.tools,
     root: isRoot ? rootFacts(facts, a[ROOT_ANSWERED]) : null,
     events,
@@ -199,6 +201,12 @@ function memorySignal(op: 'write' | 'read', a: Attributes, facts: ContentFacts, 
     payload: { signal_name: op === 'write' ? 'memory.written' : 'memory.read', source: SIGNAL_SOURCE, meta },
   };
 }
+
+/** An identity fit for storage (control characters removed, lone surrogates replaced), as /v1/ingest stores them. */
+function identity(v: string | null): string | null {
+  return v === null ? null : cleanName(v, MAX_IDENTITY);
+}
+const MAX_IDENTITY = 512;
 
 function rootFacts(facts: ContentFacts, answered: AttrValue | undefined): RootFacts {
   const root: RootFacts = {

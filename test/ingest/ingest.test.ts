@@ -27,7 +27,7 @@ describe('POST /v1/ingest (the original Dunetrace wire protocol)', () => {
   describe.each(['v03', 'v1'] as const)('SDK generation %s', (gen) => {
     it('answers 202 {accepted, batch_id, queued_at} after the commit; a clean run has exactly its calls and no signal', async () => {
       const run = new SdkRun(gen, `clean-${gen}`)
-        .started('What is my order status?', { tools: ['lookup_order'] })
+        .started('What is the status of order A-1?', { tools: ['lookup_order'] })
         .llm('', 'tool_calls')
         .tool('lookup_order', { id: 'A-1' }, { output: '{"status":"shipped"}' })
         .llm('Your order has shipped.')

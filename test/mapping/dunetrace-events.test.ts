@@ -131,3 +131,26 @@ describe('joinSpans', () => {
     expect(forward.events[0].payload).toMatchObject({ tools: ['a', 'b'], input_hash: sha('hi') });
   });
 });
+
+describe('content facts from raw SDK payloads (/v1/ingest), the same extractors as the OTLP path', () => {
+  it('the four content detectors fire on the facts; no raw text is kept', async () => {
+    const { runDetectors } = await import('../../src/detectors/index.js');
+    const C = 'CANARY_INGEST_x';
+    const events = [
+      ev('run.started', { input_text: `Book a table for two and mail me ${C}`, system_prompt: `You are a concierge ${C}` }),
+      ev('tool.called', { tool_name: 'delete_order', args: { order_id: 'ORD-99812', note: C } }),
+      ev('tool.responded', { tool_name: 'delete_order', success: true, output: `{"ok": true, "n": "${C}"}` }),
+      ev('tool.called', { tool_name: 'book_table', args: { party: 2, note: C } }),
+      ev('tool.responded', { tool_name: 'book_table', success: false, error: `booking service unavailable ${C}` }),
+      ev('tool.called', { tool_name: 'send_email', args: { to: 'ceo@rival-corp.example', body: C } }),
+      ev('tool.responded', { tool_name: 'send_email', success: true, output: `queued ${C}` }),
+      ev('llm.called', { model: 'gpt-4o', call_id: 0 }),
+      ev('llm.responded', { call_id: 0, finish_reason: 'stop', output: `Your table is booked and the mail was sent ${C}`, latency_ms: 1 }),
+      ev('run.completed', { exit_reason: 'final_answer' }),
+    ].map((e) => ({ span: map(e) }));
+    expect(JSON.stringify(events)).not.toContain(C);
+    const run = assembleRun(events, { runId, agentId: 'agent', status: 'completed' });
+    const types = runDetectors(run).map((s) => s.failure_type);
+    expect(types).toEqual(expect.arrayContaining(['PREMATURE_TERMINATION', 'UNREAD_TOOL_ERROR', 'TOOL_ARGUMENT_FABRICATION', 'UNGROUNDED_DESTINATION']));
+  });
+});

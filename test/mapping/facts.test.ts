@@ -1,5 +1,5 @@
 /** Content facts (src/mapping/facts/): term bitmasks, code points, entity extraction, keyed digests, caps, precision. */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   COMPLETION_TERMS,
@@ -106,6 +106,11 @@ describe('precision against the original (docs/content-codec.md): token equality
     expect(digestGrounded(args, corpus)).toBe(false);
   });
 
+  it('ASCII word boundaries: an integer after a non-ASCII letter is an entity here (none in the original, Unicode \\b)', () => {
+    expect(argumentEntities('{"ref": "zü1234"}').map((e) => e.value)).toEqual(['1234', 'zü1234']);
+    expect(digestGrounded('{"ref": "zü1234"}', 'ticket zü1234')).toBe(true);
+  });
+
   it('a host inside a longer host is not grounding here (it is, by substring, in the original)', () => {
     const host = argumentDestinations('{"url": "https://corp.com/x"}')[0].value;
     expect(substringGrounded(host, 'write to admin@notcorp.com')).toBe(true);
@@ -126,6 +131,12 @@ describe('keyed digests', () => {
       expect(plain).not.toContain(d);
       expect(keyer.digest(id)).toBe(d);
     }
+  });
+
+  it('are HMAC-SHA256 under the run key, truncated to 64 bits', () => {
+    const secret = Buffer.from('facts-test');
+    const runKey = createHmac('sha256', secret).update('dunetrace.facts.run:trace-1').digest();
+    for (const id of ids.slice(0, 5)) expect(keyer.digest(id)).toBe(createHmac('sha256', runKey).update(id).digest('hex').slice(0, 16));
   });
 
   it('differ across runs and across processes (random secret); the key id tells keys apart', () => {

@@ -160,11 +160,14 @@ describe('processor path ≡ plain exporter path, against real receivers', () =>
     expect(runA.events.length).toBeGreaterThan(10);
     expect(runA.events).toEqual(runB.events);
     expectSameSignals(runA.signals, runB.signals, expect);
-    const { events: _ea, signals: _sa, span_count: countA, ...restA } = runA;
-    const { events: _eb, signals: _sb, span_count: countB, ...restB } = runB;
+    // ingest_health counts the spans each receiver got: the processor filtered the pg.query span in the agent.
+    const { events: _ea, signals: _sa, span_count: countA, ingest_health: healthA, ...restA } = runA;
+    const { events: _eb, signals: _sb, span_count: countB, ingest_health: healthB, ...restB } = runB;
     expect(restA).toEqual(restB);
     expect(restA).toMatchObject({ agent_id: 'support-bot', status: 'completed', exit_reason: 'final_answer' });
     expect(countA).toBe(countB - 1); // the pg.query span is not part of the agent run: filtered in the agent
+    expect(healthB.unclassified).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'pg.query' })]));
+    expect(healthA.unclassified.map((u: { name: string }) => u.name)).not.toContain('pg.query');
 
     const types = runA.events.map((e: { event_type: string }) => e.event_type);
     expect(types).toContain('retrieval.called');

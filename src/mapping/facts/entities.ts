@@ -106,13 +106,22 @@ function isSmallInt(s: string): boolean {
   return n >= SMALL_INT_MIN && n <= SMALL_INT_MAX;
 }
 
-/** The original's per-value patterns: uuid, email, url, path, integers outside the small range. */
+const HAS_DIGIT = /\d/;
+
+/**
+ * The original's per-value patterns: uuid, email, url, path, integers outside the small range. Each pattern only runs
+ * when the text holds the character it cannot match without (prose mostly holds none): same result, a fraction of
+ * the cost.
+ */
 function patternEntities(text: string, push: (value: string, type: EntityType) => void): void {
-  for (const m of matches(UUID, text)) push(m, 'uuid');
-  for (const m of matches(EMAIL, text)) push(m, 'email');
-  for (const m of matches(URL_RE, text)) push(m, 'url');
-  for (const m of matches(PATH, text)) push(m, 'path');
-  for (const m of matches(INT, text)) if (!isSmallInt(m)) push(m, 'int');
+  const digit = HAS_DIGIT.test(text);
+  if (digit && text.includes('-')) for (const m of matches(UUID, text)) push(m, 'uuid');
+  const at = text.includes('@');
+  if (at) for (const m of matches(EMAIL, text)) push(m, 'email');
+  const slash = text.includes('/');
+  if (slash && text.includes('://')) for (const m of matches(URL_RE, text)) push(m, 'url');
+  if (slash) for (const m of matches(PATH, text)) push(m, 'path');
+  if (digit) for (const m of matches(INT, text)) if (!isSmallInt(m)) push(m, 'int');
 }
 
 /**
@@ -183,7 +192,31 @@ export function argumentDestinations(args: string): Entity[] {
   return out;
 }
 
-const EDGE_PUNCT = /^[\s"'`([{<,;:.!?*]+|[\s"'`)\]}>,;:.!?*]+$/g;
+/** Quotes, brackets and punctuation stripped from a whitespace token's ends. */
+const LEADING = new Set([...'"\'`([{<,;:.!?*']);
+const TRAILING = new Set([...'"\'`)]}>,;:.!?*']);
+
+function stripEdges(t: string): string {
+  let a = 0;
+  let b = t.length;
+  while (a < b && LEADING.has(t[a])) a++;
+  while (b > a && TRAILING.has(t[b - 1])) b--;
+  return a === 0 && b === t.length ? t : t.slice(a, b);
+}
+
+/** isIdentifierShaped or all digits, without a regex per token (prose has many tokens). */
+function isGroundingToken(t: string): boolean {
+  if (t.length === 0) return false;
+  let digits = 0;
+  let sep = false;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 95 || c === 45 || c === 46 || c === 47 || c === 58 || c === 64 || c === 35) sep = true;
+  }
+  if (digits === t.length) return true;
+  return t.length >= 3 && (sep || digits > 0 || t.length >= MIN_OPAQUE_LEN);
+}
 
 /** A host and its parent domains of two or more labels ("mail.corp.com" → also "corp.com"). */
 function hostAndParents(host: string, add: (t: string) => void): void {
@@ -210,28 +243,41 @@ export function groundingTokens(text: string): Set<string> | null {
   };
   const scan = (t: string): void => {
     patternEntities(t, add);
-    for (const m of matches(DEST_EMAIL, t)) {
-      const email = m.toLowerCase();
-      add(email);
-      hostAndParents(email.slice(email.lastIndexOf('@') + 1), add);
+    if (t.includes('@')) {
+      for (const m of matches(DEST_EMAIL, t)) {
+        const email = m.toLowerCase();
+        add(email);
+        hostAndParents(email.slice(email.lastIndexOf('@') + 1), add);
+      }
     }
-    for (const m of matches(URL_RE, t)) {
-      const h = urlHost(m);
-      if (h !== null) hostAndParents(h, add);
+    if (t.includes('://')) {
+      for (const m of matches(URL_RE, t)) {
+        const h = urlHost(m);
+        if (h !== null) hostAndParents(h, add);
+      }
     }
-    for (const m of matches(DOMAIN, t)) hostAndParents(m.toLowerCase(), add);
+    // A domain has a dot followed by a letter: prose whose only dots end sentences is skipped by the regex quickly.
+    if (/\.[a-z]/i.test(t)) for (const m of matches(DOMAIN, t)) hostAndParents(m.toLowerCase(), add);
   };
   scan(text);
+  const words = (t: string): void => {
+    for (const raw of t.split(/\s+/)) {
+      const w = stripEdges(raw);
+      if (isGroundingToken(w)) add(w);
+    }
+  };
   const parsed = parseStructured(text);
   if (parsed !== undefined) {
     const values: string[] = [];
     leaves(parsed, values);
-    // Whole values an argument may copy verbatim (the patterns already ran over the text they are in).
-    for (const leaf of values) if (isIdentifierShaped(leaf)) add(leaf);
-  }
-  for (const raw of text.split(/\s+/)) {
-    const t = raw.replace(EDGE_PUNCT, '');
-    if (isIdentifierShaped(t) || /^\d+$/.test(t)) add(t);
+    // Whole values an argument may copy verbatim (the patterns already ran over the text they are in), and the
+    // words of each value (the raw JSON's whitespace tokens would carry its quotes and brackets).
+    for (const leaf of values) {
+      if (isIdentifierShaped(leaf)) add(leaf);
+      words(leaf);
+    }
+  } else {
+    words(text);
   }
   return out;
 }

@@ -91,7 +91,8 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
       if (named.length > 0) facts.tools_in_input = named;
     }
     if (isRoot) facts.user = measure(userText);
-    if (isRoot && keyer !== null && userText !== null) facts.handoff_text = handoffText(userText, keyer);
+    // A step root (an LLM span as the whole trace) has no sub-agents: one handoff_text per span, never input and reply mixed.
+    if (isRoot && !isLlm && keyer !== null && userText !== null) facts.handoff_text = handoffText(userText, keyer);
     if (keyer !== null) setFact(facts, 'grounding', groundingSet([isLlm ? groundText : userText], keyer));
   }
 

@@ -77,6 +77,15 @@ export function digestSetOf(v: unknown): DigestSet | null {
   return { key: v.key, digests, truncated: v.truncated === true || digests.length !== v.digests.length };
 }
 
+/** A hand-off fact ({length, <set>}): a non-negative integer length and a valid digest set; else null. */
+export function handoffFactOf(v: unknown, setKey: 'entities' | 'tokens'): { length: number; set: DigestSet } | null {
+  if (!isObj(v)) return null;
+  const length = v.length;
+  const set = digestSetOf(v[setKey]);
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 0 || set === null) return null;
+  return { length, set };
+}
+
 function typedSetOf(v: unknown): TypedDigestSet | null {
   const set = digestSetOf(v);
   if (set === null || !isObj(v)) return null;

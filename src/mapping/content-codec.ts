@@ -12,6 +12,8 @@ import {
   isKeyId,
   type DigestSet,
   type EntityType,
+  type HandoffInput,
+  type HandoffText,
   type ReplyTerms,
   type ToolTerms,
   type TypedDigestSet,
@@ -129,6 +131,13 @@ const K2 = {
   destinations: 'dunetrace.content.destinations',
   destinationTypes: 'dunetrace.content.destinations.types',
   destinationsTruncated: 'dunetrace.content.destinations.truncated',
+  // HANDOFF_CONTEXT_LOSS (additive within version 2: an older receiver ignores them). An empty list is not written.
+  handoffLength: 'dunetrace.content.handoff.length',
+  handoffEntities: 'dunetrace.content.handoff.entities',
+  handoffTruncated: 'dunetrace.content.handoff.entities.truncated',
+  handoffInputLength: 'dunetrace.content.handoff_input.length',
+  handoffInputTokens: 'dunetrace.content.handoff_input.tokens',
+  handoffInputTruncated: 'dunetrace.content.handoff_input.tokens.truncated',
 } as const;
 // --- end version 2 block ---
 
@@ -201,6 +210,24 @@ function encodeV2(facts: ContentFacts, out: Attributes): void {
   if (facts.arg_entities) out[K2.argEntityTypes] = [...facts.arg_entities.types];
   putSet(facts.arg_destinations, K2.destinations, K2.destinationsTruncated);
   if (facts.arg_destinations) out[K2.destinationTypes] = [...facts.arg_destinations.types];
+  const putHandoff = (length: number, set: DigestSet, lengthKey: string, listKey: string, truncKey: string): void => {
+    out[K2.factKey] = set.key;
+    out[lengthKey] = length;
+    if (set.digests.length > 0) out[listKey] = [...set.digests];
+    if (set.truncated) out[truncKey] = true;
+  };
+  const ht = facts.handoff_text;
+  if (ht) putHandoff(ht.length, ht.entities, K2.handoffLength, K2.handoffEntities, K2.handoffTruncated);
+  const hi = facts.handoff_input;
+  if (hi) putHandoff(hi.length, hi.tokens, K2.handoffInputLength, K2.handoffInputTokens, K2.handoffInputTruncated);
+}
+
+/** A hand-off length with its set (an absent list is the empty set); null without a valid length and key. */
+function handoffAt(a: Attributes, lengthKey: string, listKey: string, truncKey: string): { length: number; set: DigestSet } | null {
+  const length = countAt(a, lengthKey);
+  if (length === null || !isKeyId(a[K2.factKey])) return null;
+  const set = Array.isArray(a[listKey]) ? setAt(a, listKey, truncKey) : { key: a[K2.factKey] as string, digests: [], truncated: a[truncKey] === true };
+  return set === null ? null : { length, set };
 }
 
 function hashAt(a: Attributes, key: string): string | null {
@@ -335,5 +362,9 @@ function decodeV2(a: Attributes): Partial<ContentFacts> {
   if (ents !== null) out.arg_entities = ents;
   const dests = typedSetAt(a, K2.destinations, K2.destinationTypes, K2.destinationsTruncated);
   if (dests !== null) out.arg_destinations = dests;
+  const ht = handoffAt(a, K2.handoffLength, K2.handoffEntities, K2.handoffTruncated);
+  if (ht !== null) out.handoff_text = { length: ht.length, entities: ht.set } satisfies HandoffText;
+  const hi = handoffAt(a, K2.handoffInputLength, K2.handoffInputTokens, K2.handoffInputTruncated);
+  if (hi !== null) out.handoff_input = { length: hi.length, tokens: hi.set } satisfies HandoffInput;
   return out;
 }

@@ -3,7 +3,7 @@
  * Every string that could carry user content is a SHA-256 (or HMAC-SHA256) hex digest by the time it is here.
  */
 
-import type { DigestSet, ReplyTerms, ToolTerms, TypedDigestSet } from './facts/index.js';
+import type { DigestSet, HandoffInput, HandoffText, ReplyTerms, ToolTerms, TypedDigestSet } from './facts/index.js';
 
 export const EVENT_TYPES = [
   'run.started',
@@ -49,6 +49,8 @@ export interface RunStartedPayload {
   tools_in_input?: string[];
   /** Keyed digests of the tokens the run's input grounds (content facts, mapping/facts/). */
   grounding?: DigestSet;
+  /** Code-point length and keyed entity digests of this text, for HANDOFF_CONTEXT_LOSS (mapping/facts/). */
+  handoff_text?: HandoffText;
 }
 
 export interface LlmCalledPayload {
@@ -95,6 +97,8 @@ export interface LlmRespondedPayload {
   call_id?: string | null;
   /** Completion / error-acknowledgement term bitmasks of the output and its code-point length (mapping/facts/). */
   reply_terms?: ReplyTerms;
+  /** Code-point length and keyed entity digests of this text, for HANDOFF_CONTEXT_LOSS (mapping/facts/). */
+  handoff_text?: HandoffText;
 }
 
 export interface ToolCalledPayload {
@@ -122,6 +126,8 @@ export interface ToolRespondedPayload {
   tool_terms?: ToolTerms;
   /** Keyed digests of the tokens the result grounds (mapping/facts/). */
   grounding?: DigestSet;
+  /** Code-point length and keyed entity digests of this text, for HANDOFF_CONTEXT_LOSS (mapping/facts/). */
+  handoff_text?: HandoffText;
 }
 
 export interface RetrievalCalledPayload {
@@ -148,6 +154,8 @@ export interface ExternalSignalPayload {
   signal_name: string;
   source: string;
   meta: Record<string, string | number | boolean | null>;
+  /** agent.invoked: the sub-agent's input as a length and keyed token digests (HANDOFF_CONTEXT_LOSS). */
+  handoff_input?: HandoffInput;
 }
 
 export interface RunCompletedPayload {
@@ -218,6 +226,8 @@ export interface RootFacts {
   answered?: boolean;
   /** Keyed digests of the tokens the run's input grounds (mapping/facts/). */
   grounding?: DigestSet;
+  /** Code-point length and keyed entity digests of this text, for HANDOFF_CONTEXT_LOSS (mapping/facts/). */
+  handoff_text?: HandoffText;
 }
 
 /**

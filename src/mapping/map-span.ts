@@ -103,6 +103,7 @@ export function mapSpan(raw: OtlpSpan, opts: MapOptions): MappedSpan {
             signal_name: 'agent.invoked',
             source: SIGNAL_SOURCE,
             meta: { agent_name: ownAgentName(a, span.name), success, error_type: errorType },
+            ...(facts.handoff_input ? { handoff_input: facts.handoff_input } : {}),
           },
         });
       }
@@ -217,6 +218,7 @@ function rootFacts(facts: ContentFacts, answered: AttrValue | undefined): RootFa
   if (facts.injection !== null) root.injection_signal = facts.injection;
   if (facts.tools_in_input !== undefined) root.tools_in_input = facts.tools_in_input;
   if (facts.grounding) root.grounding = facts.grounding;
+  if (facts.handoff_text) root.handoff_text = facts.handoff_text;
   if (typeof answered === 'boolean') root.answered = answered;
   return root;
 }
@@ -278,6 +280,7 @@ function pushLlm(
       success,
       error_type: errorType,
       ...(facts.reply_terms ? { reply_terms: facts.reply_terms } : {}),
+      ...(facts.handoff_text ? { handoff_text: facts.handoff_text } : {}),
     },
   });
 }
@@ -339,6 +342,7 @@ function pushTool(
       ...(facts.directives !== undefined ? { directive_markers: facts.directives } : {}),
       ...(facts.tool_terms ? { tool_terms: facts.tool_terms } : {}),
       ...(facts.grounding ? { grounding: facts.grounding } : {}),
+      ...(facts.handoff_text ? { handoff_text: facts.handoff_text } : {}),
     },
   });
 }

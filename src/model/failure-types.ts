@@ -28,6 +28,7 @@ export const FAILURE_TYPES = [
   // issue 12, part B: read-back content
   'RETRIEVED_CONTENT_INJECTION',
   'MEMORY_POISONING',
+  'HANDOFF_CONTEXT_LOSS',
   // --- content-aware, from content facts (mapping/facts/) ---
   'PREMATURE_TERMINATION',
   'UNREAD_TOOL_ERROR',

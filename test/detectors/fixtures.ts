@@ -90,6 +90,14 @@ export const FIRING: Record<FailureType, () => Firing> = {
   MEMORY_POISONING: () => ({
     run: run().tool('fetch_page').memoryWrite('prefs', { source: 'tool_output', poison_marker: 'jailbreak' }).llm().finalAnswer().build(),
   }),
+  HANDOFF_CONTEXT_LOSS: () => ({
+    run: run({ input: 'Refund order 48213 for jane@example.com; she was charged twice on card ending 7731.' })
+      .tool('lookup_order', { result: '{"order": 48213, "customer_id": "c0ffee00-1234-4abc-9def-0123456789ab", "amount": 129}' })
+      .agent('refunds', { input: 'Please process a refund.' })
+      .llm()
+      .finalAnswer()
+      .build(),
+  }),
   // content-aware: facts computed from text by the real extractors (run-builder.ts)
   PREMATURE_TERMINATION: () => ({
     run: run({ input: 'Book a table for two at 7pm' })

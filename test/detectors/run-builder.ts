@@ -3,10 +3,19 @@
  * llm/tool/retrieval span the next step with called + responded sharing it, external signals at the current step,
  * the terminal event at the last step. Timestamps advance by each span's duration plus a 10 ms gap.
  */
-import type { InjectionFacts, RunEvent } from '../../src/mapping/events.js';
+import type { ExternalSignalPayload, InjectionFacts, RunEvent } from '../../src/mapping/events.js';
 import type { AssembledRun, RunStatus } from '../../src/runs/types.js';
 import { DETECTORS, type AnyDetector, type Baseline, type Signal } from '../../src/detectors/index.js';
-import { argumentEntitySet, createFactSecret, destinationSet, groundingSet, replyTerms, toolTerms } from '../../src/mapping/facts/index.js';
+import {
+  argumentEntitySet,
+  createFactSecret,
+  destinationSet,
+  groundingSet,
+  handoffInput,
+  handoffText,
+  replyTerms,
+  toolTerms,
+} from '../../src/mapping/facts/index.js';
 
 /** Content facts in fixtures are computed from text by the real extractors, under one fixed run key. */
 export const TEST_KEYER = createFactSecret(Buffer.from('run-builder')).forRun('run');
@@ -40,7 +49,7 @@ export interface LlmOpts extends SpanOpts {
   injection?: InjectionFacts;
   /** Offered tools the call's user input names. */
   tools_in_input?: string[];
-  /** Reply text: its content facts (term bitmasks, code-point length) go on llm.responded. */
+  /** Reply text: its content facts (term bitmasks, code-point length, hand-off entities) go on llm.responded. */
   reply?: string;
   /** User/system text of the prompt: its grounding digests go on llm.called. */
   prompt?: string;
@@ -121,6 +130,7 @@ export class RunBuilder {
         input_hash: opts.input === null ? null : HASH('a'),
         input_length: 42,
         ...(typeof opts.input === 'string' ? withSet('grounding', groundingSet([opts.input], TEST_KEYER)) : {}),
+        ...(typeof opts.input === 'string' ? { handoff_text: handoffText(opts.input, TEST_KEYER) } : {}),
         system_prompt_hash: HASH('b'),
         model: 'gpt-4o',
         tools: opts.tools ?? [],
@@ -190,6 +200,7 @@ export class RunBuilder {
         success: o.success ?? true,
         error_type: o.error_type ?? null,
         ...(o.reply !== undefined ? { reply_terms: replyTerms(o.reply) } : {}),
+        ...(o.reply !== undefined ? { handoff_text: handoffText(o.reply, TEST_KEYER) } : {}),
       },
     });
     return this;
@@ -233,6 +244,7 @@ export class RunBuilder {
         ...(o.directive_markers ? { directive_markers: o.directive_markers } : {}),
         ...(o.result !== undefined || o.error !== undefined ? { tool_terms: toolTerms(o.error ?? null, o.result ?? null)! } : {}),
         ...(o.result !== undefined ? withSet('grounding', groundingSet([o.result], TEST_KEYER)) : {}),
+        ...(o.result !== undefined ? { handoff_text: handoffText(o.result, TEST_KEYER) } : {}),
       },
     });
     return this;
@@ -279,7 +291,11 @@ export class RunBuilder {
     return this;
   }
 
-  signal(name: string, meta: Record<string, string | number | boolean | null> = {}, o: { span_id?: string; parent?: string } = {}): this {
+  signal(
+    name: string,
+    meta: Record<string, string | number | boolean | null> = {},
+    o: { span_id?: string; parent?: string; extra?: Partial<ExternalSignalPayload> } = {},
+  ): this {
     this.events.push({
       event_type: 'external.signal',
       seq: 2,
@@ -287,20 +303,21 @@ export class RunBuilder {
       step_index: this.step,
       span_id: o.span_id ?? this.lastSpanId,
       parent_span_id: o.parent ?? this.rootSpanId,
-      payload: { signal_name: name, source: 'otlp', meta },
+      payload: { signal_name: name, source: 'otlp', meta, ...o.extra },
     });
     this.t += 0.001;
     return this;
   }
 
   /** A nested agent span: external.signal agent.invoked carrying the agent span's own id. */
-  agent(name: string, o: { span_id?: string; parent?: string; success?: boolean; error_type?: string | null } = {}): this {
+  agent(name: string, o: { span_id?: string; parent?: string; success?: boolean; error_type?: string | null; input?: string } = {}): this {
     const span_id = o.span_id ?? `agent${String(++this.spanSeq).padStart(4, '0')}`;
     this.lastSpanId = span_id;
     return this.signal(
       'agent.invoked',
       { agent_name: name, success: o.success ?? true, error_type: o.error_type ?? null },
-      { span_id, parent: o.parent ?? this.rootSpanId },
+      // The sub-agent's input text: its length and token digests (HANDOFF_CONTEXT_LOSS) on the signal.
+      { span_id, parent: o.parent ?? this.rootSpanId, extra: o.input !== undefined ? { handoff_input: handoffInput(o.input, TEST_KEYER) } : {} },
     );
   }
 

@@ -106,6 +106,7 @@ export const EVIDENCE_KEYS: Record<FailureType, string[]> = {
   DELEGATION_LOOP: ['agents', 'cycle_length', 'cycles', 'min_cycles', 'delegations', 'distinct_agents', 'via'],
   RETRIEVED_CONTENT_INJECTION: ['source_type', 'source_name', 'source_step', 'matched_marker', 'behavior_deviation'],
   MEMORY_POISONING: ['memory_key', 'source', 'matched_marker', 'untrusted_source', 'consumed', 'write_step', 'poisoned_write_count'],
+  HANDOFF_CONTEXT_LOSS: ['child_agent', 'parent_context_length', 'child_input_length', 'size_drop_ratio', 'missing_entity_count', 'missing_entity_digests'],
   PREMATURE_TERMINATION: [
     'failed_tool',
     'failed_tool_step',

@@ -61,10 +61,12 @@ const FULL: ContentFacts = {
   grounding: { key: '0a1b2c3d', digests: ['00112233445566ff', 'ffeeddccbbaa9988'], truncated: true },
   arg_entities: { key: '0a1b2c3d', digests: ['0123456789abcdef'], types: ['int'], truncated: true },
   arg_destinations: { key: '0a1b2c3d', digests: ['fedcba9876543210'], types: ['email'], truncated: true },
+  handoff_text: { length: 57, entities: { key: '0a1b2c3d', digests: ['1111222233334444'], truncated: true } },
+  handoff_input: { length: 9, tokens: { key: '0a1b2c3d', digests: ['5555666677778888'], truncated: true } },
 };
 
 /** The version 2 facts of FULL. */
-const V2_KEYS = ['reply_terms', 'tool_terms', 'grounding', 'arg_entities', 'arg_destinations'] as const;
+const V2_KEYS = ['reply_terms', 'tool_terms', 'grounding', 'arg_entities', 'arg_destinations', 'handoff_text', 'handoff_input'] as const;
 
 /** No fact at all: what a span without content encodes. */
 const NONE: ContentFacts = {
@@ -117,6 +119,12 @@ const V2_ATTRS = new Set([
   'dunetrace.content.destinations',
   'dunetrace.content.destinations.types',
   'dunetrace.content.destinations.truncated',
+  'dunetrace.content.handoff.length',
+  'dunetrace.content.handoff.entities',
+  'dunetrace.content.handoff.entities.truncated',
+  'dunetrace.content.handoff_input.length',
+  'dunetrace.content.handoff_input.tokens',
+  'dunetrace.content.handoff_input.tokens.truncated',
 ]);
 
 const withoutFacts = (a: Attributes): Attributes => Object.fromEntries(Object.entries(a).filter(([k]) => !k.startsWith(CONTENT_FACTS_PREFIX)));
@@ -164,6 +172,16 @@ describe('version 2 round trip: decode(encode(f)) = f', () => {
       const one: ContentFacts = { ...NONE, [key]: FULL[key], ...(key === 'tools_in_input' ? { tools: FULL.tools } : {}) };
       expect(decodeContentFacts(encode(one)), key).toEqual(one);
     }
+  });
+
+  it('hand-off facts with no entities: the length alone says the text was captured, the set decodes empty', () => {
+    const empty = { key: '0a1b2c3d', digests: [], truncated: false };
+    const f: ContentFacts = { ...NONE, handoff_text: { length: 12, entities: empty }, handoff_input: { length: 0, tokens: empty } };
+    const a = encode(f);
+    expect(a['dunetrace.content.handoff.entities']).toBeUndefined();
+    expect(decodeContentFacts(a)).toEqual(f);
+    // Without a valid key id the length is not trusted either.
+    expect(decodeContentFacts({ ...a, 'dunetrace.content.fact_key': 'nope' }).handoff_text).toBeUndefined();
   });
 
   it('a tool named in the input that the span does not offer is dropped on decode', () => {

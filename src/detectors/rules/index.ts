@@ -9,6 +9,7 @@ import { emptyLlmResponse } from './empty-llm-response.js';
 import { excessiveRetrieval } from './excessive-retrieval.js';
 import { firstStepFailure } from './first-step-failure.js';
 import { goalAbandonment } from './goal-abandonment.js';
+import { handoffContextLoss } from './handoff-context-loss.js';
 import { instrumentationDegraded } from './instrumentation-degraded.js';
 import { llmTruncationLoop } from './llm-truncation-loop.js';
 import { memoryPoisoning } from './memory-poisoning.js';
@@ -61,6 +62,7 @@ export const DETECTORS: readonly AnyDetector[] = Object.freeze([
   // issue 12, part B (read-back content)
   retrievedContentInjection,
   memoryPoisoning,
+  handoffContextLoss,
   // content-aware
   prematureTermination,
   unreadToolError,
@@ -81,6 +83,7 @@ export {
   excessiveRetrieval,
   firstStepFailure,
   goalAbandonment,
+  handoffContextLoss,
   instrumentationDegraded,
   llmTruncationLoop,
   memoryPoisoning,

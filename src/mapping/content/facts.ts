@@ -1,7 +1,7 @@
 import type { OtlpSpan } from '../../otlp/model.js';
 import type { AttributeIndex } from '../attributes.js';
 import type { InjectionFacts, SpanCategory, ToolCallRequest } from '../events.js';
-import type { DigestSet, FactKeyer, ReplyTerms, ToolTerms, TypedDigestSet } from '../facts/index.js';
+import type { DigestSet, FactKeyer, HandoffInput, HandoffText, ReplyTerms, ToolTerms, TypedDigestSet } from '../facts/index.js';
 
 /**
  * Content facts: everything the mapping derives from content (prompts, completions, tool arguments/results,
@@ -65,6 +65,10 @@ export interface ContentFacts {
    * (LLM spans), the result (tool spans), the documents (retrieval spans).
    */
   grounding?: DigestSet | null;
+  /** HANDOFF_CONTEXT_LOSS parent side: the root's input, an LLM reply, a tool result (length + entity digests). */
+  handoff_text?: HandoffText | null;
+  /** HANDOFF_CONTEXT_LOSS child side: a nested agent span's input (length + token digests). */
+  handoff_input?: HandoffInput | null;
 }
 
 export interface ContentContext {

@@ -22,7 +22,7 @@ import { inputMessages, outputMessages } from './formats/index.js';
 import { parseMessageList } from './formats/genai-messages.js';
 import { isSystem, isUser, joinText, type Msg } from './messages.js';
 import { collectTools } from './tools.js';
-import { argumentEntitySet, destinationSet, groundingSet, replyTerms, toolTerms } from '../facts/index.js';
+import { argumentEntitySet, destinationSet, groundingSet, handoffInput, handoffText, replyTerms, toolTerms } from '../facts/index.js';
 
 /**
  * Content extraction: composes the message formats (formats/), the whole-value keys (entity-values.ts), tool
@@ -83,13 +83,7 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
       if (sys !== null) facts.system = digest(sys);
       groundText = sys === null ? userText : userText === null ? sys : userText + '\n' + sys;
     } else {
-      userText = firstContent(a, ROOT_INPUT_KEYS);
-      if (userText === null) {
-        const msgs = inputMessages(span, index);
-        if (msgs?.raw !== undefined) userText = msgs.raw;
-        else if (msgs?.captured) userText = joinText(msgs.messages, isUser);
-      }
-      userText ??= firstContent(a, ROOT_INPUT_FALLBACK_KEYS);
+      userText = ownInput(span, index);
     }
     if (userText !== null) {
       facts.injection = scanForInjection(userText);
@@ -97,6 +91,8 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
       if (named.length > 0) facts.tools_in_input = named;
     }
     if (isRoot) facts.user = measure(userText);
+    // A step root (an LLM span as the whole trace) has no sub-agents: one handoff_text per span, never input and reply mixed.
+    if (isRoot && !isLlm && keyer !== null && userText !== null) facts.handoff_text = handoffText(userText, keyer);
     if (keyer !== null) setFact(facts, 'grounding', groundingSet([isLlm ? groundText : userText], keyer));
   }
 
@@ -115,6 +111,13 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
     const reply = outText ?? firstContent(a, ENTITY_OUTPUT_KEYS);
     facts.output = measure(reply);
     if (isLlm && reply !== null) facts.reply_terms = replyTerms(reply);
+    if (isLlm && !isRoot && reply !== null && keyer !== null) facts.handoff_text = handoffText(reply, keyer);
+  }
+
+  // A nested agent span's own input: what the sub-agent was handed (HANDOFF_CONTEXT_LOSS, child side).
+  if (category === 'agent' && !isRoot && keyer !== null) {
+    const handed = ownInput(span, index);
+    if (handed !== null) facts.handoff_input = handoffInput(handed, keyer);
   }
 
   const err = errorText(span);
@@ -133,6 +136,7 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
         setFact(facts, 'arg_destinations', destinationSet(args, keyer));
       }
       setFact(facts, 'grounding', groundingSet([result], keyer));
+      if (result !== null) facts.handoff_text = handoffText(result, keyer);
     }
     readBack = toolResultTexts(a);
   } else if (category === 'retrieval') {
@@ -155,6 +159,18 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
   return facts;
 }
 
+/** A root or agent span's own input: its entity input, else the user-role text of its messages, else input.value. */
+function ownInput(span: ContentSource, index: ContentContext['index']): string | null {
+  const a = span.attributes;
+  let text = firstContent(a, ROOT_INPUT_KEYS);
+  if (text === null) {
+    const msgs = inputMessages(span, index);
+    if (msgs?.raw !== undefined) text = msgs.raw;
+    else if (msgs?.captured) text = joinText(msgs.messages, isUser);
+  }
+  return text ?? firstContent(a, ROOT_INPUT_FALLBACK_KEYS);
+}
+
 /** The tool names the text names (case-insensitive substring, as the original tests `name in input_text.lower()`). */
 function toolsNamedIn(text: string, tools: readonly string[]): string[] {
   if (tools.length === 0 || text.length === 0) return [];
@@ -162,7 +178,7 @@ function toolsNamedIn(text: string, tools: readonly string[]): string[] {
   return tools.filter((t) => lower.includes(t.toLowerCase()));
 }
 
-type OptionalFact = 'reply_terms' | 'tool_terms' | 'arg_entities' | 'arg_destinations' | 'grounding';
+type OptionalFact = 'reply_terms' | 'tool_terms' | 'arg_entities' | 'arg_destinations' | 'grounding' | 'handoff_text' | 'handoff_input';
 
 /** The content-aware facts are set only when they exist (absent, not null: the codec decodes them that way). */
 function setFact<K extends OptionalFact>(facts: ContentFacts, key: K, value: ContentFacts[K]): void {

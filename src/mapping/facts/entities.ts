@@ -281,3 +281,18 @@ export function groundingTokens(text: string): Set<string> | null {
   }
   return out;
 }
+
+/** HANDOFF_CONTEXT_LOSS's entities (the original's four patterns): UUIDs, emails, URLs and integers of 3+ digits. */
+const LONG_INT = /\b\d{3,}\b/g;
+
+/**
+ * The entities a hand-off should carry over (HANDOFF_CONTEXT_LOSS, upstream v2 §1.5): UUID, email, URL and
+ * `\b\d{3,}\b` matches, lower-cased and de-duplicated in first-appearance order. Null when the text is too long to
+ * scan (the caller marks the set truncated: the rule fails open).
+ */
+export function handoffEntities(text: string): string[] | null {
+  if (text.length > MAX_GROUNDING_CHARS) return null;
+  const out = new Set<string>();
+  for (const re of [UUID, EMAIL, URL_RE, LONG_INT]) for (const m of matches(re, text)) out.add(m.toLowerCase());
+  return [...out];
+}

@@ -6,7 +6,7 @@
  * implementation; only these facts leave it.
  */
 import { ARG_SET_CAP, GROUNDING_SET_CAP, digestSet, typedDigestSet, type DigestSet, type TypedDigestSet } from './digest-set.js';
-import { argumentDestinations, argumentEntities, groundingTokens } from './entities.js';
+import { argumentDestinations, argumentEntities, groundingTokens, handoffEntities } from './entities.js';
 import type { FactKeyer } from './keyed.js';
 import { codePointLength, termMask } from './terms.js';
 import { COMPLETION_TERMS, ERROR_ACK_TERMS, ERROR_MARKERS, TERMS_VERSION } from './vocabularies.js';
@@ -74,4 +74,37 @@ export function argumentEntitySet(args: string, keyer: FactKeyer): TypedDigestSe
 
 export function destinationSet(args: string, keyer: FactKeyer): TypedDigestSet | null {
   return nonEmpty(typedDigestSet(argumentDestinations(args), keyer, ARG_SET_CAP));
+}
+
+/**
+ * HANDOFF_CONTEXT_LOSS, parent side: a text the parent had before a hand-off (the run's input, an LLM reply, a tool
+ * result) as its code-point length and the keyed digests of its UUIDs, emails, URLs and 3+ digit integers.
+ */
+export interface HandoffText {
+  length: number;
+  entities: DigestSet;
+}
+
+/**
+ * HANDOFF_CONTEXT_LOSS, child side: a sub-agent's input as its code-point length and the keyed digests of everything
+ * a parent entity could match in it (the hand-off entities plus the grounding tokens: punctuation-stripped words).
+ */
+export interface HandoffInput {
+  length: number;
+  tokens: DigestSet;
+}
+
+export function handoffText(text: string, keyer: FactKeyer): HandoffText {
+  const ents = handoffEntities(text);
+  const entities = digestSet(ents ?? [], keyer, GROUNDING_SET_CAP);
+  if (ents === null) entities.truncated = true;
+  return { length: codePointLength(text), entities };
+}
+
+export function handoffInput(text: string, keyer: FactKeyer): HandoffInput {
+  const ents = handoffEntities(text);
+  const words = groundingTokens(text);
+  const tokens = digestSet(new Set([...(ents ?? []), ...(words ?? [])]), keyer, GROUNDING_SET_CAP);
+  if (ents === null || words === null) tokens.truncated = true;
+  return { length: codePointLength(text), tokens };
 }

@@ -3,7 +3,7 @@
  * Every string that could carry user content is a SHA-256 (or HMAC-SHA256) hex digest by the time it is here.
  */
 
-import type { DigestSet, ReplyTerms, ToolTerms, TypedDigestSet } from './facts/index.js';
+import type { CandidateSets, DigestSet, ReplyTerms, ToolTerms, TypedDigestSet } from './facts/index.js';
 
 export const EVENT_TYPES = [
   'run.started',
@@ -49,6 +49,8 @@ export interface RunStartedPayload {
   tools_in_input?: string[];
   /** Keyed digests of the tokens the run's input grounds (content facts, mapping/facts/). */
   grounding?: DigestSet;
+  /** Word-token digests of the user's own text: UNRESOLVED_AMBIGUITY's warrant (mapping/facts/ambiguity.ts). */
+  warrant?: DigestSet;
 }
 
 export interface LlmCalledPayload {
@@ -73,6 +75,8 @@ export interface LlmCalledPayload {
   call_id?: string | null;
   /** Keyed digests of the tokens the prompt's user/system text grounds (content facts, mapping/facts/). */
   grounding?: DigestSet;
+  /** Word-token digests of the user's own text: UNRESOLVED_AMBIGUITY's warrant (mapping/facts/ambiguity.ts). */
+  warrant?: DigestSet;
 }
 
 export interface LlmRespondedPayload {
@@ -106,6 +110,8 @@ export interface ToolCalledPayload {
   arg_entities?: TypedDigestSet;
   /** Keyed digests of the email addresses / URL hosts in the arguments (mapping/facts/). */
   arg_destinations?: TypedDigestSet;
+  /** Keyed digests of the identifier-shaped argument leaves (UNRESOLVED_AMBIGUITY). */
+  arg_leaves?: DigestSet;
 }
 
 export interface ToolRespondedPayload {
@@ -122,6 +128,8 @@ export interface ToolRespondedPayload {
   tool_terms?: ToolTerms;
   /** Keyed digests of the tokens the result grounds (mapping/facts/). */
   grounding?: DigestSet;
+  /** The result's candidate record sets, as keyed digests (UNRESOLVED_AMBIGUITY). */
+  candidates?: CandidateSets;
 }
 
 export interface RetrievalCalledPayload {
@@ -218,6 +226,8 @@ export interface RootFacts {
   answered?: boolean;
   /** Keyed digests of the tokens the run's input grounds (mapping/facts/). */
   grounding?: DigestSet;
+  /** Word-token digests of the user's own text: UNRESOLVED_AMBIGUITY's warrant (mapping/facts/ambiguity.ts). */
+  warrant?: DigestSet;
 }
 
 /**

@@ -70,6 +70,7 @@ export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): Assem
         ...(injection ? { injection_signal: injection } : {}),
         ...(startFacts?.tools_in_input?.length ? { tools_in_input: startFacts.tools_in_input } : {}),
         ...(startFacts?.grounding ? { grounding: startFacts.grounding } : {}),
+        ...(startFacts?.warrant ? { warrant: startFacts.warrant } : {}),
       },
     });
   }

@@ -80,6 +80,16 @@ describe('UNRESOLVED_AMBIGUITY', () => {
     expect(judge(late)?.evidence).toMatchObject({ tier: 'weak', warrant_turn_count: 1 });
   });
 
+  it('a call an approval denied after it was made (and that never returned) did not act', () => {
+    const pending = (): RunBuilder => listed('cancel my order').tool('cancel_order', { args: '{"order_id": "ORD-1002"}', open: true });
+    expect(judge(pending())?.evidence.tier).toBe('weak');
+    expect(judge(pending().signal('approval.denied', { tool_name: 'cancel_order' }))).toBeNull();
+    expect(judge(pending().signal('approval.timeout', { tool_name: 'CANCEL_ORDER' }))).toBeNull();
+    // A denial for another tool, or of a call that did run, does not.
+    expect(judge(pending().signal('approval.denied', { tool_name: 'refund' }))).not.toBeNull();
+    expect(judge(cancel(listed('cancel my order'), 'ORD-1002').signal('approval.denied', { tool_name: 'cancel_order' }))).not.toBeNull();
+  });
+
   it.each([
     ['the rule is off by default (no irreversible tools)', cancel(listed('cancel my order'), 'ORD-1002'), {}],
     ['the user named the selected record', cancel(listed('cancel the steel toaster order'), 'ORD-1002'), ON],

@@ -51,7 +51,23 @@ export const unresolvedAmbiguity = defineDetector<Params>()({
     if (params.irreversible_tools.length === 0) return null;
     const irreversible = new Set(params.irreversible_tools.map((t) => t.toLowerCase()));
     const facts = runFacts(run);
-    const acting = facts.tools.map((_, i) => i).filter((i) => irreversible.has(facts.tools[i].name.toLowerCase()) && facts.tools[i].success !== false);
+    // A call an approval denied (or let time out) after it was made, and that never returned, did not act.
+    const blocked = (i: number): boolean => {
+      const t = facts.tools[i];
+      return (
+        t.success === null &&
+        facts.signals.some(
+          (g) =>
+            (g.name === 'approval.denied' || g.name === 'approval.timeout') &&
+            g.ordinal > t.ordinal &&
+            typeof g.meta.tool_name === 'string' &&
+            g.meta.tool_name.toLowerCase() === t.name.toLowerCase(),
+        )
+      );
+    };
+    const acting = facts.tools
+      .map((_, i) => i)
+      .filter((i) => irreversible.has(facts.tools[i].name.toLowerCase()) && facts.tools[i].success !== false && !blocked(i));
     if (acting.length === 0) return null;
     const content = runContent(run);
 

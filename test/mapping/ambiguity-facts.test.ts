@@ -50,6 +50,11 @@ describe('candidate sets', () => {
     const many = JSON.stringify(Array.from({ length: MAX_RECORDS_PER_SET + 1 }, (_, i) => ({ id: `R-${i}` })));
     expect(candidateSets(many, KEYER)?.truncated).toBe(true);
     expect(candidateSets(JSON.stringify({ a: { b: { c: { d: { e: { f: { g: [{ id: 'X-1' }] } } } } } } }), KEYER)?.truncated).toBe(true);
+    // Within every per-set cap, but more digests than a span should carry: dropped whole, truncated.
+    const wide = (words: number): string =>
+      JSON.stringify(Array.from({ length: 40 }, (_, i) => ({ id: `R-${i}`, text: Array.from({ length: words }, (_, w) => `word${i}x${w}`).join(' ') })));
+    expect(candidateSets(wide(60), KEYER)).toMatchObject({ sets: [], truncated: true });
+    expect(candidateSets(wide(20), KEYER)?.truncated).toBe(false);
   });
 
   it('argument leaves: identifier-shaped scalars, casefolded; unparseable arguments give none', () => {

@@ -21,6 +21,8 @@ export const MAX_RECORDS_PER_SET = 50;
 export const MAX_CANDIDATE_SETS = 16;
 /** Most discriminator / identifier digests per record. */
 export const MAX_RECORD_DIGESTS = 64;
+/** Most digests (identifiers + discriminators) per tool result: bounds the span's facts to ~35 KB on the wire. */
+export const MAX_CANDIDATE_DIGESTS = 2048;
 /** Results longer than this are not parsed (the original's server MAX_OUTPUT_CHARS). */
 export const MAX_CANDIDATE_OUTPUT_CHARS = 200_000;
 /** The original's MIN_TOKEN_LEN: tokens longer than this count. */
@@ -199,6 +201,10 @@ export function candidateSets(result: string, keyer: FactKeyer): CandidateSets |
     sets.push({ broad, records: out });
   }
   if (sets.length === 0 && !truncated) return null;
+  let total = 0;
+  for (const set of sets) for (const r of set.records) total += r.ids.length + r.disc.length;
+  // Too many to carry: nothing is kept, and the rule fails open on the result.
+  if (total > MAX_CANDIDATE_DIGESTS) return empty();
   return { key: keyer.keyId, sets, truncated };
 }
 

@@ -8,6 +8,8 @@ import {
   VOCABULARIES,
   isFactDigest,
   isKeyId,
+  type CandidateRecord,
+  type CandidateSets,
   type DigestSet,
   type EntityType,
   type ReplyTerms,
@@ -25,12 +27,17 @@ export interface ToolContent {
   terms: ToolTerms | null;
   /** Tokens the result grounds; null when there were none (or no result: see ToolCallFact.output_length). */
   grounding: DigestSet | null;
+  /** UNRESOLVED_AMBIGUITY: identifier-shaped argument leaves, and the result's candidate record sets. */
+  arg_leaves: DigestSet | null;
+  candidates: CandidateSets | null;
 }
 
 export interface LlmContent {
   reply: ReplyTerms | null;
   /** Tokens the prompt's user/system text grounds. */
   grounding: DigestSet | null;
+  /** Word tokens of the prompt's user-role messages (UNRESOLVED_AMBIGUITY's warrant). */
+  warrant: DigestSet | null;
 }
 
 export interface RunContent {
@@ -40,6 +47,8 @@ export interface RunContent {
   retrievals: (DigestSet | null)[];
   /** Tokens the run's input grounds (run.started). */
   input: DigestSet | null;
+  /** Word tokens of the run's input (UNRESOLVED_AMBIGUITY's warrant). */
+  input_warrant: DigestSet | null;
 }
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -97,6 +106,30 @@ function typedSetOf(v: unknown): TypedDigestSet | null {
   return { ...set, types };
 }
 
+const digestsOf = (v: unknown): string[] | null => (Array.isArray(v) && v.every(isFactDigest) ? v : null);
+
+/** Candidate sets as stored: a malformed record or set reads as truncated (the rule fails open on it). */
+export function candidateSetsOf(v: unknown): CandidateSets | null {
+  if (!isObj(v) || !isKeyId(v.key) || !Array.isArray(v.sets)) return null;
+  let truncated = v.truncated === true;
+  const sets: CandidateSets['sets'] = [];
+  for (const set of v.sets) {
+    if (!isObj(set) || !Array.isArray(set.records)) {
+      truncated = true;
+      continue;
+    }
+    const records: CandidateRecord[] = [];
+    for (const r of set.records) {
+      const ids = isObj(r) ? digestsOf(r.ids) : null;
+      const disc = isObj(r) ? digestsOf(r.disc) : null;
+      if (ids === null || disc === null) truncated = true;
+      records.push({ ids: ids ?? [], disc: disc ?? [] });
+    }
+    sets.push({ broad: set.broad === true, records });
+  }
+  return { key: v.key, sets, truncated };
+}
+
 const cache = new WeakMap<RunFacts, RunContent>();
 
 export function runContent(run: AssembledRun): RunContent {
@@ -145,14 +178,17 @@ function build(facts: RunFacts): RunContent {
         destinations: typedSetOf(called?.arg_destinations),
         terms: toolTermsOf(resp?.tool_terms),
         grounding: digestSetOf(resp?.grounding),
+        arg_leaves: digestSetOf(called?.arg_leaves),
+        candidates: candidateSetsOf(resp?.candidates),
       };
     }),
     llm: facts.llm.map((c, i) => {
       const called = calledPayload(facts, c.ordinal, 'llm.called');
       const resp = llmResp[i] ?? (called === null ? calledPayload(facts, c.ordinal, 'llm.responded') : null);
-      return { reply: replyTermsOf(resp?.reply_terms), grounding: digestSetOf(called?.grounding) };
+      return { reply: replyTermsOf(resp?.reply_terms), grounding: digestSetOf(called?.grounding), warrant: digestSetOf(called?.warrant) };
     }),
     retrievals: facts.retrievals.map((r, i) => digestSetOf((retResp[i] ?? calledPayload(facts, r.ordinal, 'retrieval.responded'))?.grounding)),
     input: digestSetOf((facts.started?.payload as Obj | undefined)?.grounding),
+    input_warrant: digestSetOf((facts.started?.payload as Obj | undefined)?.warrant),
   };
 }

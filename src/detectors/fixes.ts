@@ -73,3 +73,13 @@ function checkRecipient(address: string, grounded: Set<string>) {
   const ok = grounded.has(address.toLowerCase()) || ALLOWED_DOMAINS.some((d) => domain === d || domain.endsWith('.' + d));
   if (!ok) throw new Error('recipient was not provided by the user: confirm before sending');
 }`;
+
+// --- UNRESOLVED_AMBIGUITY ---
+export const CONFIRM_AMBIGUOUS_TARGET = `// Before an irreversible tool: several candidates and the user named none of them → ask, do not pick.
+function requireChoice<T extends { id: string }>(candidates: T[], chosenId: string, userNamed: (c: T) => boolean) {
+  if (candidates.length > 1 && !candidates.some(userNamed)) {
+    throw new Error('several records match (' + candidates.map((c) => c.id).join(', ') + '): ask the user which one');
+  }
+  if (!candidates.some((c) => c.id === chosenId)) throw new Error('unknown record ' + chosenId);
+}`;
+// --- end UNRESOLVED_AMBIGUITY ---

@@ -5,6 +5,7 @@ import { isDigest } from './hash.js';
 import { INJECTION_PATTERNS } from './injection.js';
 import { DIRECTIVE_CODE_SET } from './directives.js';
 import { MEMORY_SOURCES } from './content/read-back.js';
+import type { CandidateRecord, CandidateSet, CandidateSets } from './facts/ambiguity.js';
 import {
   ENTITY_TYPES,
   VOCABULARIES,
@@ -138,6 +139,16 @@ const K2 = {
   handoffInputLength: 'dunetrace.content.handoff_input.length',
   handoffInputTokens: 'dunetrace.content.handoff_input.tokens',
   handoffInputTruncated: 'dunetrace.content.handoff_input.tokens.truncated',
+  // UNRESOLVED_AMBIGUITY (mapping/facts/ambiguity.ts)
+  warrant: 'dunetrace.content.warrant',
+  warrantTruncated: 'dunetrace.content.warrant.truncated',
+  argLeaves: 'dunetrace.content.arg_leaves',
+  argLeavesTruncated: 'dunetrace.content.arg_leaves.truncated',
+  candidateSizes: 'dunetrace.content.candidates.sizes',
+  candidateBroad: 'dunetrace.content.candidates.broad',
+  candidateIds: 'dunetrace.content.candidates.ids',
+  candidateDisc: 'dunetrace.content.candidates.discriminators',
+  candidatesTruncated: 'dunetrace.content.candidates.truncated',
 } as const;
 // --- end version 2 block ---
 
@@ -210,6 +221,20 @@ function encodeV2(facts: ContentFacts, out: Attributes): void {
   if (facts.arg_entities) out[K2.argEntityTypes] = [...facts.arg_entities.types];
   putSet(facts.arg_destinations, K2.destinations, K2.destinationsTruncated);
   if (facts.arg_destinations) out[K2.destinationTypes] = [...facts.arg_destinations.types];
+  // --- UNRESOLVED_AMBIGUITY ---
+  putSet(facts.warrant, K2.warrant, K2.warrantTruncated);
+  putSet(facts.arg_leaves, K2.argLeaves, K2.argLeavesTruncated);
+  const c = facts.candidates;
+  if (c !== null && c !== undefined) {
+    out[K2.factKey] = c.key;
+    // Flat, as attributes cannot nest: records per set, then one comma-joined digest list per record.
+    out[K2.candidateSizes] = c.sets.map((x) => x.records.length);
+    out[K2.candidateBroad] = c.sets.map((x) => x.broad);
+    out[K2.candidateIds] = c.sets.flatMap((x) => x.records.map((r) => r.ids.join(',')));
+    out[K2.candidateDisc] = c.sets.flatMap((x) => x.records.map((r) => r.disc.join(',')));
+    if (c.truncated) out[K2.candidatesTruncated] = true;
+  }
+  // --- end UNRESOLVED_AMBIGUITY ---
   const putHandoff = (length: number, set: DigestSet, lengthKey: string, listKey: string, truncKey: string): void => {
     out[K2.factKey] = set.key;
     out[lengthKey] = length;
@@ -366,5 +391,44 @@ function decodeV2(a: Attributes): Partial<ContentFacts> {
   if (ht !== null) out.handoff_text = { length: ht.length, entities: ht.set } satisfies HandoffText;
   const hi = handoffAt(a, K2.handoffInputLength, K2.handoffInputTokens, K2.handoffInputTruncated);
   if (hi !== null) out.handoff_input = { length: hi.length, tokens: hi.set } satisfies HandoffInput;
+  // --- UNRESOLVED_AMBIGUITY ---
+  const warrant = setAt(a, K2.warrant, K2.warrantTruncated);
+  if (warrant !== null) out.warrant = warrant;
+  const leaves = setAt(a, K2.argLeaves, K2.argLeavesTruncated);
+  if (leaves !== null) out.arg_leaves = leaves;
+  const candidates = candidatesAt(a);
+  if (candidates !== null) out.candidates = candidates;
+  // --- end UNRESOLVED_AMBIGUITY ---
   return out;
+}
+
+/** Candidate sets, validated: a malformed size list or a non-digest member reads as truncated (fail open). */
+function candidatesAt(a: Attributes): CandidateSets | null {
+  const keyId = a[K2.factKey];
+  const sizes = a[K2.candidateSizes];
+  if (!isKeyId(keyId) || !Array.isArray(sizes)) return null;
+  const broad = a[K2.candidateBroad];
+  const ids = stringsAt(a, K2.candidateIds);
+  const disc = stringsAt(a, K2.candidateDisc);
+  let truncated = a[K2.candidatesTruncated] === true;
+  const list = (joined: string | undefined): string[] => {
+    if (joined === undefined) {
+      truncated = true;
+      return [];
+    }
+    const ds = joined === '' ? [] : joined.split(',');
+    const ok = ds.filter(isFactDigest);
+    if (ok.length !== ds.length) truncated = true;
+    return ok;
+  };
+  const sets: CandidateSet[] = [];
+  let at = 0;
+  for (let i = 0; i < sizes.length; i++) {
+    const n: unknown = sizes[i];
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 1000) return { key: keyId, sets: [], truncated: true };
+    const records: CandidateRecord[] = [];
+    for (let j = 0; j < n; j++, at++) records.push({ ids: list(ids[at]), disc: list(disc[at]) });
+    sets.push({ broad: Array.isArray(broad) && broad[i] === true, records });
+  }
+  return { key: keyId, sets, truncated };
 }

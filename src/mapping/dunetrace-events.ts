@@ -13,6 +13,7 @@
  * Pure: no I/O, no clock (a missing timestamp is the caller's `receivedAt`).
  */
 import type { Hasher } from './hash.js';
+import { argumentLeafSet, candidateSets, warrantSet } from './facts/ambiguity.js';
 import { argumentEntitySet, destinationSet, groundingSet, processFactSecret, replyTerms, toolTerms, type FactSecret } from './facts/index.js';
 import { scanForInjection } from './injection.js';
 import { POISON_MARKER_ORDER, firstMarker, scanDirectives } from './directives.js';
@@ -187,6 +188,8 @@ export function mapDunetraceEvent(e: DunetraceEvent, runId: string, opts: EventM
       // Content facts from the raw text an SDK sent (the same extractors as the OTLP path), then only facts kept.
       const grounding = groundingSet([inputText, typeof p.system_prompt === 'string' ? p.system_prompt : null], keyer());
       if (grounding !== null) span.root.grounding = grounding;
+      const warrant = warrantSet([inputText], keyer());
+      if (warrant !== null) span.root.warrant = warrant;
       return span;
     }
     case 'run.completed':
@@ -267,6 +270,7 @@ export function mapDunetraceEvent(e: DunetraceEvent, runId: string, opts: EventM
       const rawArgs = text(p.args);
       const entities = rawArgs === null ? null : argumentEntitySet(rawArgs, keyer());
       const destinations = rawArgs === null ? null : destinationSet(rawArgs, keyer());
+      const leaves = rawArgs === null ? null : argumentLeafSet(rawArgs, keyer());
       push(
         {
           event_type: 'tool.called',
@@ -279,6 +283,7 @@ export function mapDunetraceEvent(e: DunetraceEvent, runId: string, opts: EventM
             args_length: args.length ?? int(p.args_length),
             ...(entities !== null ? { arg_entities: entities } : {}),
             ...(destinations !== null ? { arg_destinations: destinations } : {}),
+            ...(leaves !== null ? { arg_leaves: leaves } : {}),
           },
         },
         'tool',
@@ -292,6 +297,7 @@ export function mapDunetraceEvent(e: DunetraceEvent, runId: string, opts: EventM
       const rawOutput = text(p.output);
       const terms = toolTerms(text(p.error), rawOutput);
       const grounding = rawOutput === null ? null : groundingSet([rawOutput], keyer());
+      const candidates = rawOutput === null ? null : candidateSets(rawOutput, keyer());
       span.status = success ? 'ok' : 'error';
       push(
         {
@@ -309,6 +315,7 @@ export function mapDunetraceEvent(e: DunetraceEvent, runId: string, opts: EventM
             ...directivesOf(p.output),
             ...(terms !== null ? { tool_terms: terms } : {}),
             ...(grounding !== null ? { grounding } : {}),
+            ...(candidates !== null ? { candidates } : {}),
           },
         },
         'tool',

@@ -3,7 +3,7 @@
  * Every string that could carry user content is a SHA-256 (or HMAC-SHA256) hex digest by the time it is here.
  */
 
-import type { DigestSet, HandoffInput, HandoffText, ReplyTerms, ToolTerms, TypedDigestSet } from './facts/index.js';
+import type { CandidateSets, DigestSet, HandoffInput, HandoffText, ReplyTerms, ToolTerms, TypedDigestSet } from './facts/index.js';
 
 export const EVENT_TYPES = [
   'run.started',
@@ -51,6 +51,8 @@ export interface RunStartedPayload {
   grounding?: DigestSet;
   /** Code-point length and keyed entity digests of this text, for HANDOFF_CONTEXT_LOSS (mapping/facts/). */
   handoff_text?: HandoffText;
+  /** Word-token digests of the user's own text: UNRESOLVED_AMBIGUITY's warrant (mapping/facts/ambiguity.ts). */
+  warrant?: DigestSet;
 }
 
 export interface LlmCalledPayload {
@@ -75,6 +77,8 @@ export interface LlmCalledPayload {
   call_id?: string | null;
   /** Keyed digests of the tokens the prompt's user/system text grounds (content facts, mapping/facts/). */
   grounding?: DigestSet;
+  /** Word-token digests of the user's own text: UNRESOLVED_AMBIGUITY's warrant (mapping/facts/ambiguity.ts). */
+  warrant?: DigestSet;
 }
 
 export interface LlmRespondedPayload {
@@ -110,6 +114,8 @@ export interface ToolCalledPayload {
   arg_entities?: TypedDigestSet;
   /** Keyed digests of the email addresses / URL hosts in the arguments (mapping/facts/). */
   arg_destinations?: TypedDigestSet;
+  /** Keyed digests of the identifier-shaped argument leaves (UNRESOLVED_AMBIGUITY). */
+  arg_leaves?: DigestSet;
 }
 
 export interface ToolRespondedPayload {
@@ -128,6 +134,8 @@ export interface ToolRespondedPayload {
   grounding?: DigestSet;
   /** Code-point length and keyed entity digests of this text, for HANDOFF_CONTEXT_LOSS (mapping/facts/). */
   handoff_text?: HandoffText;
+  /** The result's candidate record sets, as keyed digests (UNRESOLVED_AMBIGUITY). */
+  candidates?: CandidateSets;
 }
 
 export interface RetrievalCalledPayload {
@@ -228,6 +236,8 @@ export interface RootFacts {
   grounding?: DigestSet;
   /** Code-point length and keyed entity digests of this text, for HANDOFF_CONTEXT_LOSS (mapping/facts/). */
   handoff_text?: HandoffText;
+  /** Word-token digests of the user's own text: UNRESOLVED_AMBIGUITY's warrant (mapping/facts/ambiguity.ts). */
+  warrant?: DigestSet;
 }
 
 /**

@@ -219,6 +219,7 @@ function rootFacts(facts: ContentFacts, answered: AttrValue | undefined): RootFa
   if (facts.tools_in_input !== undefined) root.tools_in_input = facts.tools_in_input;
   if (facts.grounding) root.grounding = facts.grounding;
   if (facts.handoff_text) root.handoff_text = facts.handoff_text;
+  if (facts.warrant) root.warrant = facts.warrant;
   if (typeof answered === 'boolean') root.answered = answered;
   return root;
 }
@@ -255,6 +256,7 @@ function pushLlm(
       ...(facts.injection !== null ? { injection_signal: facts.injection } : {}),
       ...(facts.tools_in_input !== undefined ? { tools_in_input: facts.tools_in_input } : {}),
       ...(facts.grounding ? { grounding: facts.grounding } : {}),
+      ...(facts.warrant ? { warrant: facts.warrant } : {}),
     },
   });
 
@@ -325,6 +327,7 @@ function pushTool(
       args_length: facts.args?.length ?? null,
       ...(facts.arg_entities ? { arg_entities: facts.arg_entities } : {}),
       ...(facts.arg_destinations ? { arg_destinations: facts.arg_destinations } : {}),
+      ...(facts.arg_leaves ? { arg_leaves: facts.arg_leaves } : {}),
     },
   });
   events.push({
@@ -343,6 +346,7 @@ function pushTool(
       ...(facts.tool_terms ? { tool_terms: facts.tool_terms } : {}),
       ...(facts.grounding ? { grounding: facts.grounding } : {}),
       ...(facts.handoff_text ? { handoff_text: facts.handoff_text } : {}),
+      ...(facts.candidates ? { candidates: facts.candidates } : {}),
     },
   });
 }

@@ -39,6 +39,9 @@ export const FAILURE_TYPES = [
   'OVERSIZED_TOOL_ARGUMENTS',
   'SCATTERSHOT_TOOL_USE',
   'INSTRUMENTATION_DEGRADED',
+  // --- UNRESOLVED_AMBIGUITY ---
+  'UNRESOLVED_AMBIGUITY',
+  // --- end UNRESOLVED_AMBIGUITY ---
 ] as const;
 export type FailureType = (typeof FAILURE_TYPES)[number];
 

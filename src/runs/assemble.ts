@@ -71,6 +71,7 @@ export function assembleRun(input: AssemblySpan[], opts: AssembleOptions): Assem
         ...(startFacts?.tools_in_input?.length ? { tools_in_input: startFacts.tools_in_input } : {}),
         ...(startFacts?.grounding ? { grounding: startFacts.grounding } : {}),
         ...(startFacts?.handoff_text ? { handoff_text: startFacts.handoff_text } : {}),
+        ...(startFacts?.warrant ? { warrant: startFacts.warrant } : {}),
       },
     });
   }

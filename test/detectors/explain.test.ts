@@ -25,8 +25,8 @@ function expectClean(e: Explanation): void {
 describe('explainSignal', () => {
   describe.each(FAILURE_TYPES.map((t) => [t]))('%s', (type) => {
     it('renders from real evidence with no undefined/NaN and no content', () => {
-      const { run, baseline } = FIRING[type]();
-      const mine = runDetectors(run, { baseline: baseline ?? null }).filter((s) => s.failure_type === type);
+      const { run, baseline, config } = FIRING[type]();
+      const mine = runDetectors(run, { baseline: baseline ?? null, config }).filter((s) => s.failure_type === type);
       expect(mine).toHaveLength(1);
       const signal = mine[0];
       const e = explainSignal(signal);

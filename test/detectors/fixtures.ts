@@ -1,11 +1,14 @@
 /** One OTLP-shaped run per failure type on which that detector fires with its defaults (and a baseline if needed). */
 import { baselineFromStats, runStats, type Baseline, type FailureType } from '../../src/detectors/index.js';
+import { parseDetectorConfig, type DetectorConfig } from '../../src/detectors/config.js';
 import type { AssembledRun } from '../../src/runs/types.js';
 import { run } from './run-builder.js';
 
 export interface Firing {
   run: AssembledRun;
   baseline?: Baseline;
+  /** For a rule that is inert until configured (UNRESOLVED_AMBIGUITY): the detectors.yml that turns it on. */
+  config?: DetectorConfig;
 }
 
 const baselineOf = (n: number, make: () => AssembledRun): Baseline => baselineFromStats(Array.from({ length: n }, make).map(runStats));
@@ -138,5 +141,15 @@ export const FIRING: Record<FailureType, () => Firing> = {
   }),
   INSTRUMENTATION_DEGRADED: () => ({
     run: run().llms(3, { completion_tokens: null, finish: null, output_length: null }).finalAnswer().build(),
+  }),
+  // Two orders fit "cancel my order"; the agent cancels one without asking (inert until a tool is irreversible).
+  UNRESOLVED_AMBIGUITY: () => ({
+    run: run({ input: 'Please cancel my order' })
+      .tool('list_orders', { args: '{}', result: '[{"order_id": "ORD-1001", "item": "blue kettle"}, {"order_id": "ORD-1002", "item": "steel toaster"}]' })
+      .tool('cancel_order', { args: '{"order_id": "ORD-1002"}', result: '{"ok": true}' })
+      .llm({ reply: 'Cancelled.' })
+      .finalAnswer()
+      .build(),
+    config: parseDetectorConfig('default:\n  unresolved_ambiguity:\n    irreversible_tools: [cancel_order]\n'),
   }),
 };

@@ -66,8 +66,8 @@ describe('registry', () => {
 
   describe.each(FAILURE_TYPES.map((t) => [t]))('%s', (type) => {
     it('fires on its OTLP-shaped fixture through runDetectors, with content-free evidence', () => {
-      const { run: r, baseline } = FIRING[type]();
-      const signals = runDetectors(r, { baseline: baseline ?? null });
+      const { run: r, baseline, config } = FIRING[type]();
+      const signals = runDetectors(r, { baseline: baseline ?? null, config });
       const mine = signals.filter((x) => x.failure_type === type);
       expect(mine, `${type} fired, once`).toHaveLength(1);
       const s = mine[0];

@@ -16,6 +16,7 @@ import {
   replyTerms,
   toolTerms,
 } from '../../src/mapping/facts/index.js';
+import { argumentLeafSet, candidateSets, warrantSet } from '../../src/mapping/facts/ambiguity.js';
 
 /** Content facts in fixtures are computed from text by the real extractors, under one fixed run key. */
 export const TEST_KEYER = createFactSecret(Buffer.from('run-builder')).forRun('run');
@@ -53,6 +54,8 @@ export interface LlmOpts extends SpanOpts {
   reply?: string;
   /** User/system text of the prompt: its grounding digests go on llm.called. */
   prompt?: string;
+  /** The prompt's user-role text: its warrant digests go on llm.called (UNRESOLVED_AMBIGUITY). */
+  user?: string;
 }
 
 export interface ToolOpts extends SpanOpts {
@@ -131,6 +134,7 @@ export class RunBuilder {
         input_length: 42,
         ...(typeof opts.input === 'string' ? withSet('grounding', groundingSet([opts.input], TEST_KEYER)) : {}),
         ...(typeof opts.input === 'string' ? { handoff_text: handoffText(opts.input, TEST_KEYER) } : {}),
+        ...(typeof opts.input === 'string' ? withSet('warrant', warrantSet([opts.input], TEST_KEYER)) : {}),
         system_prompt_hash: HASH('b'),
         model: 'gpt-4o',
         tools: opts.tools ?? [],
@@ -173,6 +177,7 @@ export class RunBuilder {
         ...(o.injection ? { injection_signal: o.injection } : {}),
         ...(o.tools_in_input ? { tools_in_input: o.tools_in_input } : {}),
         ...(o.prompt !== undefined ? withSet('grounding', groundingSet([o.prompt], TEST_KEYER)) : {}),
+        ...(o.user !== undefined ? withSet('warrant', warrantSet([o.user], TEST_KEYER)) : {}),
       },
     });
     if (o.open) return this;
@@ -222,6 +227,7 @@ export class RunBuilder {
         args_length: o.args_length === undefined ? 20 : o.args_length,
         ...(o.args !== undefined ? withSet('arg_entities', argumentEntitySet(o.args, TEST_KEYER)) : {}),
         ...(o.args !== undefined ? withSet('arg_destinations', destinationSet(o.args, TEST_KEYER)) : {}),
+        ...(o.args !== undefined ? withSet('arg_leaves', argumentLeafSet(o.args, TEST_KEYER)) : {}),
       },
     });
     if (o.open) return this;
@@ -245,6 +251,7 @@ export class RunBuilder {
         ...(o.result !== undefined || o.error !== undefined ? { tool_terms: toolTerms(o.error ?? null, o.result ?? null)! } : {}),
         ...(o.result !== undefined ? withSet('grounding', groundingSet([o.result], TEST_KEYER)) : {}),
         ...(o.result !== undefined ? { handoff_text: handoffText(o.result, TEST_KEYER) } : {}),
+        ...(o.result !== undefined ? withSet('candidates', candidateSets(o.result, TEST_KEYER)) : {}),
       },
     });
     return this;

@@ -154,10 +154,31 @@ export const EVIDENCE_KEYS: Record<FailureType, string[]> = {
     'suppressed_detectors',
     'unmeasurable',
   ],
+  // --- UNRESOLVED_AMBIGUITY (inert until configured: no e2e case runs it) ---
+  UNRESOLVED_AMBIGUITY: [
+    'tier',
+    'candidate_count',
+    'selected_id_digest',
+    'discriminators_unused',
+    'tool_name',
+    'tool_step',
+    'source_tool',
+    'source_step',
+    'warrant_surfaces',
+    'warrant_turn_count',
+  ],
+  // --- end UNRESOLVED_AMBIGUITY ---
 };
 
 /** Shipped in shadow mode (detectors.yml), as the original ships them: the other 30 alert. */
-export const SHADOW_BY_DEFAULT: ReadonlySet<FailureType> = new Set(['OVERSIZED_TOOL_ARGUMENTS', 'SCATTERSHOT_TOOL_USE', 'INSTRUMENTATION_DEGRADED']);
+export const SHADOW_BY_DEFAULT: ReadonlySet<FailureType> = new Set([
+  'OVERSIZED_TOOL_ARGUMENTS',
+  'SCATTERSHOT_TOOL_USE',
+  'INSTRUMENTATION_DEGRADED',
+  // --- UNRESOLVED_AMBIGUITY ---
+  'UNRESOLVED_AMBIGUITY',
+  // --- end UNRESOLVED_AMBIGUITY ---
+]);
 
 const M = 'gpt-4o';
 const agentRoot = (name: string, tools?: string[]) => ({ kind: 'agent' as const, name, ...(tools ? { tools } : {}) });

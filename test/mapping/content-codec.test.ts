@@ -63,10 +63,38 @@ const FULL: ContentFacts = {
   arg_destinations: { key: '0a1b2c3d', digests: ['fedcba9876543210'], types: ['email'], truncated: true },
   handoff_text: { length: 57, entities: { key: '0a1b2c3d', digests: ['1111222233334444'], truncated: true } },
   handoff_input: { length: 9, tokens: { key: '0a1b2c3d', digests: ['5555666677778888'], truncated: true } },
+  // UNRESOLVED_AMBIGUITY
+  warrant: { key: '0a1b2c3d', digests: ['1111111111111111'], truncated: true },
+  arg_leaves: { key: '0a1b2c3d', digests: ['2222222222222222'], truncated: true },
+  candidates: {
+    key: '0a1b2c3d',
+    sets: [
+      {
+        broad: false,
+        records: [
+          { ids: ['3333333333333333'], disc: ['4444444444444444', '5555555555555555'] },
+          { ids: ['6666666666666666'], disc: [] },
+        ],
+      },
+      { broad: true, records: [{ ids: [], disc: [] }] },
+    ],
+    truncated: true,
+  },
 };
 
 /** The version 2 facts of FULL. */
-const V2_KEYS = ['reply_terms', 'tool_terms', 'grounding', 'arg_entities', 'arg_destinations', 'handoff_text', 'handoff_input'] as const;
+const V2_KEYS = [
+  'reply_terms',
+  'tool_terms',
+  'grounding',
+  'arg_entities',
+  'arg_destinations',
+  'handoff_text',
+  'handoff_input',
+  'warrant',
+  'arg_leaves',
+  'candidates',
+] as const;
 
 /** No fact at all: what a span without content encodes. */
 const NONE: ContentFacts = {
@@ -125,6 +153,15 @@ const V2_ATTRS = new Set([
   'dunetrace.content.handoff_input.length',
   'dunetrace.content.handoff_input.tokens',
   'dunetrace.content.handoff_input.tokens.truncated',
+  'dunetrace.content.warrant',
+  'dunetrace.content.warrant.truncated',
+  'dunetrace.content.arg_leaves',
+  'dunetrace.content.arg_leaves.truncated',
+  'dunetrace.content.candidates.sizes',
+  'dunetrace.content.candidates.broad',
+  'dunetrace.content.candidates.ids',
+  'dunetrace.content.candidates.discriminators',
+  'dunetrace.content.candidates.truncated',
 ]);
 
 const withoutFacts = (a: Attributes): Attributes => Object.fromEntries(Object.entries(a).filter(([k]) => !k.startsWith(CONTENT_FACTS_PREFIX)));

@@ -65,7 +65,18 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
-const CONTENT_FACT_KEYS = ['grounding', 'reply_terms', 'tool_terms', 'arg_entities', 'arg_destinations', 'handoff_text', 'handoff_input'];
+const CONTENT_FACT_KEYS = [
+  'grounding',
+  'reply_terms',
+  'tool_terms',
+  'arg_entities',
+  'arg_destinations',
+  'handoff_text',
+  'handoff_input',
+  'warrant',
+  'arg_leaves',
+  'candidates',
+];
 
 /**
  * The mapped span without the content-aware detector facts (mapping/facts/: keyed digests under this process's

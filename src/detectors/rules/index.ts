@@ -33,6 +33,9 @@ import { toolThrashing } from './tool-thrashing.js';
 import { prematureTermination } from './premature-termination.js';
 import { toolArgumentFabrication } from './tool-argument-fabrication.js';
 import { ungroundedDestination } from './ungrounded-destination.js';
+// --- UNRESOLVED_AMBIGUITY ---
+import { unresolvedAmbiguity } from './unresolved-ambiguity.js';
+// --- end UNRESOLVED_AMBIGUITY ---
 import { unreadToolError } from './unread-tool-error.js';
 
 export const DETECTORS: readonly AnyDetector[] = Object.freeze([
@@ -71,6 +74,9 @@ export const DETECTORS: readonly AnyDetector[] = Object.freeze([
   oversizedToolArguments,
   scattershotToolUse,
   instrumentationDegraded,
+  // --- UNRESOLVED_AMBIGUITY ---
+  unresolvedAmbiguity,
+  // --- end UNRESOLVED_AMBIGUITY ---
 ]);
 
 export {

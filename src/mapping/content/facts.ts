@@ -1,7 +1,7 @@
 import type { OtlpSpan } from '../../otlp/model.js';
 import type { AttributeIndex } from '../attributes.js';
 import type { InjectionFacts, SpanCategory, ToolCallRequest } from '../events.js';
-import type { DigestSet, FactKeyer, HandoffInput, HandoffText, ReplyTerms, ToolTerms, TypedDigestSet } from '../facts/index.js';
+import type { CandidateSets, DigestSet, FactKeyer, HandoffInput, HandoffText, ReplyTerms, ToolTerms, TypedDigestSet } from '../facts/index.js';
 
 /**
  * Content facts: everything the mapping derives from content (prompts, completions, tool arguments/results,
@@ -69,6 +69,14 @@ export interface ContentFacts {
   handoff_text?: HandoffText | null;
   /** HANDOFF_CONTEXT_LOSS child side: a nested agent span's input (length + token digests). */
   handoff_input?: HandoffInput | null;
+  // --- UNRESOLVED_AMBIGUITY (mapping/facts/ambiguity.ts) ---
+  /** Roots: word tokens of the user input; LLM spans: of the prompt's user-role messages (never system/tool text). */
+  warrant?: DigestSet | null;
+  /** Tool spans: identifier-shaped scalar leaves of the (JSON) arguments. */
+  arg_leaves?: DigestSet | null;
+  /** Tool spans: the result's candidate record sets (identifiers and discriminators per record). */
+  candidates?: CandidateSets | null;
+  // --- end UNRESOLVED_AMBIGUITY ---
 }
 
 export interface ContentContext {

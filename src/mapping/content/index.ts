@@ -23,6 +23,7 @@ import { parseMessageList } from './formats/genai-messages.js';
 import { isSystem, isUser, joinText, type Msg } from './messages.js';
 import { collectTools } from './tools.js';
 import { argumentEntitySet, destinationSet, groundingSet, handoffInput, handoffText, replyTerms, toolTerms } from '../facts/index.js';
+import { argumentLeafSet, candidateSets, warrantSet } from '../facts/ambiguity.js';
 
 /**
  * Content extraction: composes the message formats (formats/), the whole-value keys (entity-values.ts), tool
@@ -66,6 +67,8 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
     let userText: string | null;
     // What the prompt grounds (user + system text; never assistant or tool messages): for keyed grounding digests.
     let groundText: string | null = null;
+    // The user's own turns (UNRESOLVED_AMBIGUITY's warrant): only user-role messages, never a raw prompt.
+    let warrantText: string | null = null;
     if (isLlm) {
       const msgs = inputMessages(span, index);
       if (msgs?.raw !== undefined) {
@@ -74,6 +77,7 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
       } else if (msgs?.captured) {
         facts.input = measure(joinText(msgs.messages, null) ?? '');
         userText = joinText(msgs.messages, isUser);
+        warrantText = userText;
       } else {
         const fallback = firstContent(a, ENTITY_INPUT_KEYS);
         facts.input = measure(fallback);
@@ -94,6 +98,7 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
     // A step root (an LLM span as the whole trace) has no sub-agents: one handoff_text per span, never input and reply mixed.
     if (isRoot && !isLlm && keyer !== null && userText !== null) facts.handoff_text = handoffText(userText, keyer);
     if (keyer !== null) setFact(facts, 'grounding', groundingSet([isLlm ? groundText : userText], keyer));
+    if (keyer !== null) setFact(facts, 'warrant', warrantSet([isLlm ? warrantText : userText], keyer));
   }
 
   // Output side: the reply (LLM spans) and the run's output (roots).
@@ -137,6 +142,8 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
       }
       setFact(facts, 'grounding', groundingSet([result], keyer));
       if (result !== null) facts.handoff_text = handoffText(result, keyer);
+      if (args !== null) setFact(facts, 'arg_leaves', argumentLeafSet(args, keyer));
+      if (result !== null) setFact(facts, 'candidates', candidateSets(result, keyer));
     }
     readBack = toolResultTexts(a);
   } else if (category === 'retrieval') {
@@ -178,7 +185,8 @@ function toolsNamedIn(text: string, tools: readonly string[]): string[] {
   return tools.filter((t) => lower.includes(t.toLowerCase()));
 }
 
-type OptionalFact = 'reply_terms' | 'tool_terms' | 'arg_entities' | 'arg_destinations' | 'grounding' | 'handoff_text' | 'handoff_input';
+type OptionalFact =
+  'reply_terms' | 'tool_terms' | 'arg_entities' | 'arg_destinations' | 'grounding' | 'handoff_text' | 'handoff_input' | 'warrant' | 'arg_leaves' | 'candidates';
 
 /** The content-aware facts are set only when they exist (absent, not null: the codec decodes them that way). */
 function setFact<K extends OptionalFact>(facts: ContentFacts, key: K, value: ContentFacts[K]): void {

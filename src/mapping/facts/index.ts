@@ -16,6 +16,9 @@ export * from './terms.js';
 export * from './keyed.js';
 export * from './digest-set.js';
 export * from './entities.js';
+// --- UNRESOLVED_AMBIGUITY ---
+export * from './ambiguity.js';
+// --- end UNRESOLVED_AMBIGUITY ---
 
 /** An LLM reply's terms: completion claims and error acknowledgements (bitmasks), and its length in code points. */
 export interface ReplyTerms {

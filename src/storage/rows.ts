@@ -83,9 +83,24 @@ export function closeRunInput(u: RunClose): Record<string, unknown> {
   };
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+/**
+ * JSON text for a jsonb parameter. jsonb refuses `\u0000` and lone surrogates ("unsupported Unicode escape
+ * sequence"), and one such string — a span name, a tool name in evidence — would fail the whole statement: every run
+ * closed with it, every signal saved with it. NULs are dropped and lone surrogates become U+FFFD, as UTF-8 text
+ * stores them everywhere else.
+ */
+export function jsonbText(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'string' && (v.includes('\u0000') || LONE_SURROGATE.test(v)) ? v.replaceAll('\u0000', '').replace(LONE_SURROGATES, '\ufffd') : v,
+  );
+}
+
 /** INSERT_SIGNALS_SQL's jsonb input. */
 export function signalsInput(rows: RunSignal[]): string {
-  return JSON.stringify(
+  return jsonbText(
     rows.map((s) => ({
       customer_id: s.customer_id,
       run_id: s.run_id,
@@ -105,7 +120,7 @@ export function signalsInput(rows: RunSignal[]): string {
 
 /** REFRESH_LIVE_SIGNALS_SQL's jsonb input: the key and the fields a completion check may refine. */
 export function signalRefreshInput(rows: RunSignal[]): string {
-  return JSON.stringify(
+  return jsonbText(
     rows.map((s) => ({
       customer_id: s.customer_id,
       run_id: s.run_id,

@@ -9,6 +9,7 @@ import { encodeSpanBody, insertSpanRows, SPAN_COPY_TARGET, spanCopyData, spanKey
 import {
   closeRunInput,
   fromJsonb,
+  jsonbText,
   fromRunStatsRow,
   signalRefreshInput,
   signalsInput,
@@ -236,7 +237,7 @@ export class SqlStorage implements Storage {
       const runs = mode === 'copy' ? input.runs : input.runs.map((r) => ({ ...r, n: 0 }));
       const up = await tx.query<{ run_id: string; run_key: string; status: RunRow['status'] | 'closing'; created: boolean; span_count: number | string }>(
         sql.UPSERT_RUNS_SQL,
-        [customerId, JSON.stringify(runs), now, expiry],
+        [customerId, jsonbText(runs), now, expiry],
       );
       const byRun = new Map(up.rows.map((r) => [r.run_id, r]));
       for (const row of up.rows) result.runs.set(row.run_id, { status: row.status, created: row.created, span_count: Number(row.span_count) });
@@ -393,7 +394,7 @@ export class SqlStorage implements Storage {
     // One receiver claims with one set of options; a batch mixing them (tests) is decided by its first.
     const { owner, leaseMs, graceMs, idleMs } = batch[0].options;
     const now = Math.trunc(this.now());
-    const input = JSON.stringify(batch.map((c) => ({ customer_id: c.customerId, run_id: c.runId })));
+    const input = jsonbText(batch.map((c) => ({ customer_id: c.customerId, run_id: c.runId })));
     try {
       const r = await this.db.transaction(async (tx) => {
         await tx.query(sql.LOCK_RUN_PAIRS_SQL, [input]);
@@ -439,7 +440,7 @@ export class SqlStorage implements Storage {
       if (!first.has(k)) first.set(k, c);
     }
     try {
-      const input = JSON.stringify([...first.values()].map((c) => closeRunInput(c.update)));
+      const input = jsonbText([...first.values()].map((c) => closeRunInput(c.update)));
       const r = await this.db.transaction(async (tx) => {
         await tx.query('SET LOCAL synchronous_commit TO off');
         return tx.query<{ customer_id: string; run_id: string }>(sql.CLOSE_RUNS_SQL, [input]);

@@ -1,15 +1,23 @@
 /**
  * Keyed digest sets (mapping/facts/) are HMACs under a run key derived from a per-process secret: the same run seen
  * by two processes (the agent's SpanProcessor, a receiver) carries different keys and digests by design. To compare
- * two paths, replace each set by what must agree — its size and truncation — wherever it sits in a value.
+ * two paths, drop each set's key id and replace every list of fact digests by its size, wherever they sit in a value
+ * (digest sets, hand-off sets, candidate records).
  */
+const KEY_ID = /^[0-9a-f]{8}$/;
+const FACT_DIGEST = /^[0-9a-f]{16}$/;
+
 export function withoutKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutKeys);
+  if (Array.isArray(value)) {
+    if (value.length > 0 && value.every((v) => typeof v === 'string' && FACT_DIGEST.test(v))) return value.length;
+    return value.map(withoutKeys);
+  }
   if (value === null || typeof value !== 'object') return value;
   const o = value as Record<string, unknown>;
-  if (typeof o.key === 'string' && Array.isArray(o.digests)) {
-    const { key: _key, digests, ...rest } = o;
-    return { ...(withoutKeys(rest) as object), digests: (digests as unknown[]).length };
-  }
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, withoutKeys(v)]));
+  const keyed = typeof o.key === 'string' && KEY_ID.test(o.key) && ('digests' in o || 'sets' in o);
+  return Object.fromEntries(
+    Object.entries(o)
+      .filter(([k]) => !(keyed && k === 'key'))
+      .map(([k, v]) => [k, withoutKeys(v)]),
+  );
 }

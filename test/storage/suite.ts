@@ -485,6 +485,34 @@ export function storageContractSuite(name: string, factory: StorageFactory): voi
       });
     });
 
+    describe('text a jsonb column cannot hold', () => {
+      it('a NUL or a lone surrogate in run-close facts or signal evidence neither fails the close nor the save', async () => {
+        const customer = newCustomer();
+        const [a, b] = [newRunId(), newRunId()];
+        for (const runId of [a, b]) await storage.writeSpans(batchOf(customer, [rootSpan(runId)]));
+        const hostile = 'ai.\u0000foo \ud800';
+        const health = {
+          spans: 1,
+          unclassified_spans: 1,
+          unclassified: [{ name: hostile, scope: hostile, count: 1 }],
+          llm_calls: 0,
+          llm_calls_without_tokens: 0,
+          tool_calls: 0,
+          unnamed_tool_calls: 0,
+          unnamed_tools: [],
+          broken_parents: 0,
+          step_root_scope: null,
+        };
+        expect(await storage.closeRun(closeOf(customer, a, { ingest_health: health }))).toBe(true);
+        expect(await storage.closeRun(closeOf(customer, b))).toBe(true);
+        const [stored] = (await storage.loadAgentIngestHealth(customer, 'support-bot'))!.rows;
+        expect(stored.unclassified[0].name).toBe('ai.foo \ufffd');
+        const saved = await storage.saveSignals([signal(customer, a, { evidence: { tool: hostile, count: 3 } })]);
+        expect(saved).toHaveLength(1);
+        expect((await storage.listRunSignals(customer, a))[0].evidence).toEqual({ tool: 'ai.foo \ufffd', count: 3 });
+      });
+    });
+
     describe('signals', () => {
       it('stores one signal per (run, failure_type) ever and returns only the new ones', async () => {
         const customer = newCustomer();

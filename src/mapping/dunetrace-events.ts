@@ -12,6 +12,7 @@
  * - external.signal and the events we do not judge yet (memory, approval, policy, voice) → external signals.
  * Pure: no I/O, no clock (a missing timestamp is the caller's `receivedAt`).
  */
+import { replaceLoneSurrogates } from '../model/index.js';
 import type { Hasher } from './hash.js';
 import { argumentLeafSet, candidateSets, warrantSet } from './facts/ambiguity.js';
 import { argumentEntitySet, destinationSet, groundingSet, processFactSecret, replyTerms, toolTerms, type FactSecret } from './facts/index.js';
@@ -77,7 +78,6 @@ export interface EventMapOptions {
 const MAX_NAME = 128;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this removes
 const CONTROL = /[\u0000-\u001f\u007f]/g;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
  * An identifier fit for storage: NUL and other control characters removed, lone surrogates replaced, cut to
@@ -85,7 +85,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 export function cleanName(v: unknown, max = MAX_NAME): string | null {
   if (typeof v !== 'string') return typeof v === 'number' && Number.isFinite(v) ? String(v) : null;
-  const s = v.replace(LONE_SURROGATE, '\ufffd').replace(CONTROL, '').trim();
+  const s = replaceLoneSurrogates(v).replace(CONTROL, '').trim();
   if (s.length === 0) return null;
   return s.length > max ? s.slice(0, max) : s;
 }

@@ -8,3 +8,4 @@ export * from './signal.js';
 export * from './explanation.js';
 export * from './run.js';
 export * from './ingest-health.js';
+export * from './text.js';

@@ -4,7 +4,7 @@
  * Drivers differ on BIGINT (pg: string, PGlite: number) and on jsonb aggregates (pg may hand back text), hence
  * Number() on every count and id and the JSON.parse fallbacks.
  */
-import type { AgentIngestSummary, Evidence, FailureType, Severity } from '../model/index.js';
+import { fitForPostgres, type AgentIngestSummary, type Evidence, type FailureType, type Severity } from '../model/index.js';
 import type { MappedSpan } from '../mapping/events.js';
 import { decodeBody, encodeBody, type DecodeOptions } from './codec.js';
 import { decodeSpanRow } from './span-rows.js';
@@ -83,9 +83,6 @@ export function closeRunInput(u: RunClose): Record<string, unknown> {
   };
 }
 
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
-
 /**
  * JSON text for a jsonb parameter. jsonb refuses `\u0000` and lone surrogates ("unsupported Unicode escape
  * sequence"), and one such string — a span name, a tool name in evidence — would fail the whole statement: every run
@@ -93,9 +90,7 @@ const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
  * stores them everywhere else.
  */
 export function jsonbText(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === 'string' && (v.includes('\u0000') || LONE_SURROGATE.test(v)) ? v.replaceAll('\u0000', '').replace(LONE_SURROGATES, '\ufffd') : v,
-  );
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? fitForPostgres(v) : v));
 }
 
 /** INSERT_SIGNALS_SQL's jsonb input. */

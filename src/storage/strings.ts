@@ -1,3 +1,4 @@
+import { unfitForPostgres } from '../model/index.js';
 import { INTERN_MAX_CHARS, type StringIds, type StringValues } from './codec.js';
 import type { Executor } from './driver.js';
 
@@ -41,10 +42,8 @@ const LOAD_SQL = 'SELECT id, value FROM strings WHERE id = ANY($1::int4[])';
  * refuses NUL and lone surrogates). Any other name stays literal in the bodies, where every string is valid.
  */
 function internable(v: string): boolean {
-  return v.length > 0 && v.length <= INTERN_MAX_CHARS && !v.includes('\u0000') && !LONE_SURROGATE.test(v);
+  return v.length > 0 && v.length <= INTERN_MAX_CHARS && !unfitForPostgres(v);
 }
-
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export class StringDictionary implements StringIds, StringValues {
   constructor(private readonly maxStrings = MAX_STRINGS) {}

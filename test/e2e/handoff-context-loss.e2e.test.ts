@@ -8,13 +8,11 @@ import { context, ROOT_CONTEXT, SpanKind, trace, type Tracer } from '@openteleme
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DunetraceSpanProcessor } from '../../src/index.js';
-import { freshDataDir } from '../helpers/pglite-template.js';
 import { expectNoCanaryAtRest } from '../helpers/privacy.js';
-import { startReceiverProcess } from '../helpers/process.js';
 import { DEV_KEY, waitForClosedRun } from '../helpers/receiver.js';
-import { startProxy } from '../processor/helpers.js';
+import { receiverBehindProxy } from './receiver-behind-proxy.js';
 
 const CANARY = /CANARY_HO_[a-z]+/;
 const c = (what: string) => `CANARY_HO_${what}`;
@@ -90,22 +88,7 @@ function emitAgent(tracer: Tracer): string {
   return root.spanContext().traceId;
 }
 
-let rec: Awaited<ReturnType<typeof startReceiverProcess>>;
-let data: Awaited<ReturnType<typeof freshDataDir>>;
-let proxy: Awaited<ReturnType<typeof startProxy>>;
-beforeAll(async () => {
-  data = await freshDataDir();
-  rec = await startReceiverProcess({ DUNETRACE_DATA_DIR: data.dir, LOG_LEVEL: 'trace', DUNETRACE_RUN_GRACE_MS: '300' });
-  proxy = await startProxy(rec.url);
-}, 120_000);
-afterAll(async () => {
-  await proxy?.close();
-  if (rec && rec.child.exitCode === null) {
-    rec.child.kill('SIGTERM');
-    await rec.exited;
-  }
-  data?.remove();
-});
+const setup = receiverBehindProxy();
 
 interface StoredSignal {
   failure_type: string;
@@ -119,16 +102,16 @@ const cp = (s: string): number => [...s].length;
 
 describe('HANDOFF_CONTEXT_LOSS: OTLP zero-change path ≡ SpanProcessor path, no canary anywhere', () => {
   it('a nested agent handed a bare summary fires on both paths with the same verdict', async () => {
-    const processor = new DunetraceSpanProcessor({ endpoint: proxy.url, apiKey: DEV_KEY, scheduledDelayMillis: 50, env: {} });
+    const processor = new DunetraceSpanProcessor({ endpoint: setup.proxy.url, apiKey: DEV_KEY, scheduledDelayMillis: 50, env: {} });
     const viaProcessor = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'support' }), spanProcessors: [processor] });
     const raw = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': 'support' }),
-      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${rec.url}/v1/traces`, headers: { authorization: `Bearer ${DEV_KEY}` } }))],
+      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${setup.rec.url}/v1/traces`, headers: { authorization: `Bearer ${DEV_KEY}` } }))],
     });
     const traceP = emitAgent(viaProcessor.getTracer('agent'));
     const traceR = emitAgent(raw.getTracer('agent'));
     await Promise.all([viaProcessor.forceFlush(), raw.forceFlush()]);
-    const [runP, runR] = await Promise.all([waitForClosedRun(rec.url, traceP), waitForClosedRun(rec.url, traceR)]);
+    const [runP, runR] = await Promise.all([waitForClosedRun(setup.rec.url, traceP), waitForClosedRun(setup.rec.url, traceR)]);
     await Promise.all([viaProcessor.shutdown(), raw.shutdown()]);
 
     const verdict = (run: { signals: StoredSignal[] }) => {
@@ -162,22 +145,22 @@ describe('HANDOFF_CONTEXT_LOSS: OTLP zero-change path ≡ SpanProcessor path, no
     expect(verdict(runR)).toEqual(vP);
 
     // Nothing raw crossed the processor's wire; nothing raw in the API answers.
-    expect(proxy.hits.length).toBeGreaterThan(0);
-    for (const hit of proxy.hits) expect(hit.body.toString('latin1')).not.toMatch(CANARY);
+    expect(setup.proxy.hits.length).toBeGreaterThan(0);
+    for (const hit of setup.proxy.hits) expect(hit.body.toString('latin1')).not.toMatch(CANARY);
     expect(JSON.stringify(runP)).not.toMatch(CANARY);
     expect(JSON.stringify(runR)).not.toMatch(CANARY);
     for (const id of [traceP, traceR]) {
-      const explained = await fetch(`${rec.url}/v1/runs/${id}`, { headers: { authorization: `Bearer ${DEV_KEY}` } });
+      const explained = await fetch(`${setup.rec.url}/v1/runs/${id}`, { headers: { authorization: `Bearer ${DEV_KEY}` } });
       expect(await explained.text()).not.toMatch(CANARY);
     }
 
     // Nothing raw in the receiver's log or at rest.
-    rec.child.kill('SIGTERM');
-    await rec.exited;
-    const logs = rec.output();
+    setup.rec.child.kill('SIGTERM');
+    await setup.rec.exited;
+    const logs = setup.rec.output();
     expect(logs.length).toBeGreaterThan(0);
     expect(logs).not.toMatch(CANARY);
-    const swept = await expectNoCanaryAtRest(data.dir, CANARY);
+    const swept = await expectNoCanaryAtRest(setup.data.dir, CANARY);
     expect(swept.rows).toBeGreaterThan(5);
   }, 180_000);
 });

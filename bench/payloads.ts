@@ -83,7 +83,9 @@ function runSpans(traceIndex: number, n: number, t0: number, seed: number): Json
           kv('gen_ai.operation.name', s('execute_tool')),
           kv('gen_ai.tool.name', s(tool)),
           kv('gen_ai.tool.call.id', s(`call_${seed}_${k}`)),
-          kv('gen_ai.tool.call.arguments', s(JSON.stringify({ query: text(160, seed * 31 + k), limit: 5 }))),
+          // A clean agent's arguments copy what the run was given (its input starts "#<seed>"): an invented id would
+          // be a TOOL_ARGUMENT_FABRICATION on every run (it was, until the content-aware detectors said so).
+          kv('gen_ai.tool.call.arguments', s(JSON.stringify({ query: text(160, seed), limit: 5, page: (k % 50) + 1 }))),
           kv('gen_ai.tool.call.result', s(JSON.stringify({ hits: [text(380, seed * 17 + k)] }))),
         ],
         status: {},

@@ -17,7 +17,8 @@ export type {
 export { DetectorConfigError, defaultDetectorConfig, parseDetectorConfig, resolveAgentConfig } from './config.js';
 export { defaultDetectorsYaml } from './config-template.js';
 export type { DetectedSignal, RunDetectorsOptions } from './registry.js';
-export { DETECTORS, getDetector, runDetectors } from './registry.js';
+export { DETECTORS, getDetector, runDetectors, settingsFor } from './registry.js';
+export { DROPPABLE_FACTS, unusedFacts } from './stored-facts.js';
 export { explainSignal, summarizeEvidence } from './explain.js';
 export type { Catalogue, CatalogueEntry, CatalogueParameter, DetectorMode } from './catalogue.js';
 export { detectorCatalogue, detectorTableMarkdown } from './catalogue.js';

@@ -11,6 +11,9 @@ import type { AnyDetector, FailureType, Signal } from './types.js';
 
 export { DETECTORS };
 
+const MAX_CACHED_AGENTS = 1000;
+const resolved = new WeakMap<DetectorConfig, Map<string, ResolvedAgentConfig>>();
+
 export interface DetectedSignal extends Signal {
   shadow: boolean;
 }
@@ -26,21 +29,8 @@ export interface RunDetectorsOptions {
   onError?: (failureType: FailureType, error: unknown) => void;
 }
 
-const byKeyOrType = new Map<string, AnyDetector>();
-for (const d of DETECTORS) {
-  byKeyOrType.set(d.key, d);
-  byKeyOrType.set(d.failure_type, d);
-}
-
-/** A detector by yml key ("tool_loop") or failure type ("TOOL_LOOP"). */
-export function getDetector(keyOrType: string): AnyDetector | undefined {
-  return byKeyOrType.get(keyOrType);
-}
-
-const MAX_CACHED_AGENTS = 1000;
-const resolved = new WeakMap<DetectorConfig, Map<string, ResolvedAgentConfig>>();
-
-function settingsFor(config: DetectorConfig, agentId: string): ResolvedAgentConfig {
+/** The settings of one agent (resolved once per config and agent). */
+export function settingsFor(config: DetectorConfig, agentId: string): ResolvedAgentConfig {
   let perAgent = resolved.get(config);
   if (!perAgent) {
     perAgent = new Map();
@@ -55,6 +45,17 @@ function settingsFor(config: DetectorConfig, agentId: string): ResolvedAgentConf
   return r;
 }
 
+const byKeyOrType = new Map<string, AnyDetector>();
+for (const d of DETECTORS) {
+  byKeyOrType.set(d.key, d);
+  byKeyOrType.set(d.failure_type, d);
+}
+
+/** A detector by yml key ("tool_loop") or failure type ("TOOL_LOOP"). */
+export function getDetector(keyOrType: string): AnyDetector | undefined {
+  return byKeyOrType.get(keyOrType);
+}
+
 const builtIn = defaultDetectorConfig();
 
 export function runDetectors(run: AssembledRun, options: RunDetectorsOptions = {}): DetectedSignal[] {
@@ -66,7 +67,7 @@ export function runDetectors(run: AssembledRun, options: RunDetectorsOptions = {
   for (const d of DETECTORS) {
     if (liveOnly && !d.live) continue;
     const s = agent.detectors[d.key];
-    if (!s?.enabled) continue;
+    if (!s?.enabled || d.inert?.(s.params) === true) continue;
     try {
       const signal = d.detect(run, { params: s.params, baseline });
       if (signal) out.push({ ...signal, shadow: s.shadow });

@@ -44,6 +44,11 @@ export interface Detector<P extends object = Record<string, unknown>, E extends 
   reads: readonly string[];
   /** Strict zod object describing every parameter (snake_case); `.describe()` texts document units. */
   schema: z.ZodObject;
+  /**
+   * True when these parameters can never produce a signal (UNRESOLVED_AMBIGUITY without `irreversible_tools`): the
+   * rule is skipped and the digest facts only it reads are not stored (detectors/stored-facts.ts).
+   */
+  inert?(params: P): boolean;
   /** Cross-parameter rule (e.g. threshold ≤ window); returns a message when the combination is invalid. */
   validate?(params: P): string | null;
   /** At most one signal per run. Must not throw. */

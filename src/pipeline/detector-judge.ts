@@ -1,4 +1,14 @@
-import { BASELINE_WINDOW, baselineFromStats, runDetectors, runStats, type Baseline, type DetectorConfig, type RunStats } from '../detectors/index.js';
+import {
+  BASELINE_WINDOW,
+  baselineFromStats,
+  runDetectors,
+  runStats,
+  settingsFor,
+  unusedFacts,
+  type Baseline,
+  type DetectorConfig,
+  type RunStats,
+} from '../detectors/index.js';
 import type { AssembledRun } from '../runs/types.js';
 import type { Judge, Judged, PipelineLogger, StorageAccess } from './types.js';
 
@@ -69,6 +79,10 @@ export class DetectorJudge implements Judge {
       onError: (type, err) => this.log.error({ failure_type: type, err: (err as Error)?.name }, 'a detector threw; skipped'),
     });
     return found.map((s) => ({ ...s, detected_live: ctx.live }));
+  }
+
+  unusedFacts(agentId: string): ReadonlySet<string> {
+    return unusedFacts(settingsFor(this.config.current, agentId));
   }
 
   closedRunStats(customerId: string, run: AssembledRun): RunStats | null {

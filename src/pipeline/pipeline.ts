@@ -8,6 +8,7 @@ import { Admission } from './admission.js';
 import { RunJudging } from './judging.js';
 import { mapUnits } from './map-units.js';
 import { prepareUnits } from './prepare-units.js';
+import { withoutUnusedFacts } from './stored-facts.js';
 import type { SplitDiagnosis } from '../runs/split-traces.js';
 import type { ConsumeResult, IngestUnit, Judge, MappedUnit, PipelineLogger, SignalSink, StorageAccess } from './types.js';
 
@@ -181,7 +182,9 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       if (mapped.byCustomer.size > 0) {
         const storage = opts.storage();
         for (const [customerId, units] of mapped.byCustomer) {
-          const written = await storage.writeSpans({ customer_id: customerId, spans: units });
+          const judge = opts.judge;
+          const stored = judge?.unusedFacts ? units.map((u) => withoutUnusedFacts(u, judge.unusedFacts!(u.agent_id))) : units;
+          const written = await storage.writeSpans({ customer_id: customerId, spans: stored });
           track(
             customerId,
             units,

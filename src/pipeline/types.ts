@@ -49,6 +49,8 @@ export interface Judge {
   judge(run: AssembledRun, ctx: { customerId: string; live: boolean }): Promise<Judged[]>;
   /** What a closed run contributes to its agent's baseline (stored with the run), or null. */
   closedRunStats?(customerId: string, run: AssembledRun): unknown;
+  /** Digest facts none of the agent's detectors can use: not stored (pipeline/stored-facts.ts). */
+  unusedFacts?(agentId: string): ReadonlySet<string>;
 }
 
 /** Where newly stored signals go (alerts, SSE). Must not throw. */

@@ -17,12 +17,16 @@
  *   be numbers into the database's string dictionary (strings.ts) instead of their bytes: the writer is given the
  *   dictionary's ids, the reader its values; a body holding such a number can only be read with that database.
  *
- * Byte 0 is the version (1: no dictionary references; 2: may hold them), then one value. NEVER reorder or remove
- * dictionary entries (stored bodies refer to them by index); append only, and only together with a reader that
- * knows the new entries.
+ * - (version 3) the content facts' keys are in the key dictionary (KEYS_V3), an object whose keys START with a known
+ *   shape is written as that shape plus its extra keys (a payload with facts added), and an array of 64-bit fact
+ *   digests (16 hex) is written as its count and 8 bytes each.
+ *
+ * Byte 0 is the version (1: no dictionary references; 2: may hold them; 3: may use the version-3 forms), then one
+ * value. NEVER reorder or remove dictionary entries (stored bodies refer to them by index); append only, and only
+ * together with a reader that knows the new entries.
  */
 
-export const CODEC_VERSION = 2;
+export const CODEC_VERSION = 3;
 
 /** The database's string dictionary as the writer sees it: the id of an interned string, if it has one. */
 export interface StringIds {
@@ -91,6 +95,10 @@ const T_FLOATREF = 12;
 const T_SHAPED = 13;
 /** (version 2) A string of the database's dictionary: its id. */
 const T_INTERNED = 14;
+/** (version 3) A shape's values, then extra keys as in T_OBJECT: shape index, extra count, values, (key, value)s. */
+const T_SHAPED_EXT = 15;
+/** (version 3) An array of 16-hex fact digests: count, then 8 bytes each (not entered in the back-reference table). */
+const T_DIGESTS = 16;
 
 /**
  * Keys of MappedSpan, span events and their payloads (src/mapping/events.ts), plus the storage envelope's. FROZEN at
@@ -176,6 +184,61 @@ const KEYS = [
   'facts',
 ] as const;
 
+/**
+ * (version 3) The key dictionary of version-3 bodies: KEYS, then the content facts' keys and the other MappedSpan keys
+ * that were literal before. FROZEN at its length like KEYS (literal keys of version-3 bodies are coded after it).
+ */
+const KEYS_V3 = [
+  ...KEYS,
+  // event payload facts (mapping/content/facts.ts, mapping/facts/)
+  'grounding',
+  'warrant',
+  'reply_terms',
+  'tool_terms',
+  'handoff_text',
+  'handoff_input',
+  'arg_entities',
+  'arg_destinations',
+  'arg_leaves',
+  'candidates',
+  'directives',
+  'tools_in_input',
+  'memory_source',
+  // fact objects: digest sets, term masks, hand-off texts, candidate records
+  'key',
+  'digests',
+  'truncated',
+  'types',
+  'v',
+  'completion',
+  'ack',
+  'error',
+  'entities',
+  'tokens',
+  'sets',
+  'broad',
+  'records',
+  'ids',
+  'disc',
+  // other MappedSpan / payload keys
+  'late',
+  'gaps',
+  'answered',
+  'call_id',
+  'args',
+  'documents',
+  'injection',
+  'user',
+  'system',
+  'result',
+  'query',
+  'scope',
+  'unclassified',
+  'unnamed_tool',
+  'step_root',
+  'step_index',
+] as const;
+
 /** Values that recur in most spans: event types, categories, statuses, sources, finish reasons. */
 const VALUES = [
   'run.started',
@@ -205,6 +268,13 @@ const VALUES = [
   'chat',
   'final_answer',
   'completed',
+  // (version 3) entity types of typed digest sets (mapping/facts/digest-set.ts)
+  'uuid',
+  'email',
+  'url',
+  'path',
+  'int',
+  'ident',
 ] as const;
 
 /** Key lists of the objects the mapping core emits, in its key order (append only, like the dictionaries). */
@@ -285,40 +355,71 @@ const SHAPES: readonly (readonly string[])[] = [
     'wall_clock_ms',
   ],
   ['llm', 'tool', 'retrieval'],
+  // (version 3) the content facts (mapping/facts/), in the order they are built
+  ['key', 'digests', 'truncated'],
+  ['key', 'digests', 'types', 'truncated'],
+  ['v', 'completion', 'ack', 'length'],
+  ['v', 'error', 'output'],
+  ['length', 'entities'],
+  ['length', 'tokens'],
+  ['key', 'sets', 'truncated'],
+  ['broad', 'records'],
+  ['ids', 'disc'],
 ];
 /** Shapes by their first key, for a lookup without building a key string per object (the hot path). */
 const SHAPES_BY_FIRST = new Map<string, number[]>();
 SHAPES.forEach((keys, i) => SHAPES_BY_FIRST.set(keys[0], [...(SHAPES_BY_FIRST.get(keys[0]) ?? []), i]));
 
-/** The shape whose keys are exactly `keys` (those with a storable value), in order, if any. */
-function shapeOf(obj: Record<string, unknown>, keys: string[]): number | undefined {
+/** A shape that covers an object's first `covered` storable keys (all of them when `covered` is their count). */
+interface ShapeMatch {
+  id: number;
+  covered: number;
+}
+
+const storable = (x: unknown): boolean => x !== undefined && typeof x !== 'function';
+
+/**
+ * The longest shape whose keys are the first keys of `keys` (those with a storable value), in order, if any. With
+ * `prefix` false only an exact match counts (versions 1–2 had no shape with extra keys).
+ */
+function shapeOf(obj: Record<string, unknown>, keys: string[], prefix: boolean): ShapeMatch | undefined {
   let first: string | undefined;
   let n = 0;
   for (const k of keys) {
-    const x = obj[k];
-    if (x === undefined || typeof x === 'function') continue;
+    if (!storable(obj[k])) continue;
     first ??= k;
     n++;
   }
   const candidates = first === undefined ? undefined : SHAPES_BY_FIRST.get(first);
   if (!candidates) return undefined;
+  let best: ShapeMatch | undefined;
   next: for (const id of candidates) {
     const shape = SHAPES[id];
-    if (shape.length !== n) continue;
+    if (shape.length > n || (!prefix && shape.length !== n) || (best !== undefined && shape.length <= best.covered)) continue;
     let j = 0;
     for (const k of keys) {
-      const x = obj[k];
-      if (x === undefined || typeof x === 'function') continue;
+      if (j === shape.length) break;
+      if (!storable(obj[k])) continue;
       if (shape[j++] !== k) continue next;
     }
-    return id;
+    if (shape.length === n) return { id, covered: n };
+    best = { id, covered: shape.length };
   }
-  return undefined;
+  // One key of shape saves one byte and costs one: only longer prefixes are worth it.
+  return best !== undefined && best.covered >= 2 ? best : undefined;
 }
 
-const KEY_INDEX = new Map<string, number>(KEYS.map((k, i) => [k, i]));
+const KEY_INDEX = new Map<string, number>(KEYS_V3.map((k, i) => [k, i]));
 const VALUE_INDEX = new Map<string, number>(VALUES.map((v, i) => [v, i]));
 const HEX_RE = /^(?:[0-9a-f]{2}){8,127}$/;
+const FACT_DIGEST_RE = /^[0-9a-f]{16}$/;
+
+/** True when every item is a 16-hex fact digest (mapping/facts/keyed.ts): stored 8 bytes each. */
+function allFactDigests(items: unknown[]): items is string[] {
+  if (items.length === 0) return false;
+  for (const x of items) if (typeof x !== 'string' || x.length !== 16 || !FACT_DIGEST_RE.test(x)) return false;
+  return true;
+}
 
 /** Encodes a JSON-like value (what JSON.stringify would keep) into a body. */
 export function encodeBody(value: unknown, options: EncodeOptions = {}): Buffer {
@@ -332,7 +433,7 @@ export function encodeBody(value: unknown, options: EncodeOptions = {}): Buffer 
 export function decodeBody(buf: Uint8Array, options: DecodeOptions = {}): unknown {
   const r = new Reader(buf, options);
   const version = r.byte();
-  if (version !== 1 && version !== CODEC_VERSION) throw new Error(`span body: unknown codec version ${version}`);
+  if (version !== 1 && version !== 2 && version !== CODEC_VERSION) throw new Error(`span body: unknown codec version ${version}`);
   r.version = version;
   const v = r.value();
   if (r.pos !== buf.length) throw new Error('span body: trailing bytes');
@@ -450,6 +551,13 @@ class Writer {
       case 'object':
         if (v === null) this.byte(T_NULL);
         else if (Array.isArray(v)) {
+          if (allFactDigests(v)) {
+            this.byte(T_DIGESTS);
+            this.uint(v.length);
+            this.room(8 * v.length);
+            for (const d of v) this.pos += this.buf.write(d, this.pos, 'hex');
+            return;
+          }
           this.byte(T_ARRAY);
           this.uint(v.length);
           // JSON writes undefined/functions inside arrays as null.
@@ -459,35 +567,45 @@ class Writer {
         } else {
           const obj = v as Record<string, unknown>;
           const keys = Object.keys(obj);
-          const shape = shapeOf(obj, keys);
-          if (shape !== undefined) {
-            this.byte(T_SHAPED);
-            this.uint(shape);
-            const outer = this.key;
-            for (const k of keys) {
-              const x = obj[k];
-              this.key = k;
-              if (x !== undefined && typeof x !== 'function') this.value(x);
-            }
-            this.key = outer;
-            return;
-          }
-          const entries = keys.map((k) => [k, obj[k]] as const).filter(([, x]) => x !== undefined && typeof x !== 'function');
-          this.byte(T_OBJECT);
-          this.uint(entries.length);
+          const shape = shapeOf(obj, keys, true);
           const outer = this.key;
-          for (const [k, x] of entries) {
+          let rest: string[];
+          if (shape !== undefined) {
+            const shapeKeys = SHAPES[shape.id];
+            let j = 0;
+            let at = 0;
+            while (j < shapeKeys.length) if (storable(obj[keys[at++]])) j++;
+            rest = keys.slice(at).filter((k) => storable(obj[k]));
+            if (rest.length === 0) {
+              this.byte(T_SHAPED);
+              this.uint(shape.id);
+            } else {
+              this.byte(T_SHAPED_EXT);
+              this.uint(shape.id);
+              this.uint(rest.length);
+            }
+            for (let i = 0; i < at; i++) {
+              const x = obj[keys[i]];
+              this.key = keys[i];
+              if (storable(x)) this.value(x);
+            }
+          } else {
+            rest = keys.filter((k) => storable(obj[k]));
+            this.byte(T_OBJECT);
+            this.uint(rest.length);
+          }
+          for (const k of rest) {
             this.key = k;
             const i = KEY_INDEX.get(k);
             if (i !== undefined) this.uint(i);
             else {
-              // A literal key: KEYS.length + its byte length, then the bytes.
+              // A literal key: the key dictionary's length + its byte length, then the bytes.
               const len = Buffer.byteLength(k);
-              this.uint(KEYS.length + len);
+              this.uint(KEYS_V3.length + len);
               this.room(len);
               this.pos += this.buf.write(k, this.pos, 'utf8');
             }
-            this.value(x);
+            this.value(obj[k]);
           }
           this.key = outer;
         }
@@ -600,19 +718,39 @@ class Reader {
         for (const key of SHAPES[i]) out[key] = this.value();
         return out;
       }
-      case T_OBJECT: {
+      case T_SHAPED_EXT: {
+        if (this.version < 3) throw new Error(`span body: unknown tag ${tag}`);
+        const i = this.uint();
+        if (i >= SHAPES.length) throw new Error(`span body: unknown shape ${i}`);
         const n = this.uint();
         const out: Record<string, unknown> = {};
-        for (let i = 0; i < n; i++) {
-          const k = this.uint();
-          const key = k < KEYS.length ? KEYS[k] : this.bytes(k - KEYS.length).toString('utf8');
-          // defineProperty: a "__proto__" key stays an own property, as JSON.parse makes it.
-          Object.defineProperty(out, key, { value: this.value(), enumerable: true, writable: true, configurable: true });
-        }
+        for (const key of SHAPES[i]) out[key] = this.value();
+        return this.entries(out, n);
+      }
+      case T_OBJECT:
+        return this.entries({}, this.uint());
+      case T_DIGESTS: {
+        if (this.version < 3) throw new Error(`span body: unknown tag ${tag}`);
+        const n = this.uint();
+        const raw = this.bytes(8 * n);
+        const out: string[] = [];
+        for (let i = 0; i < n; i++) out.push(raw.toString('hex', 8 * i, 8 * i + 8));
         return out;
       }
       default:
         throw new Error(`span body: unknown tag ${tag}`);
     }
+  }
+
+  /** `n` (key, value) entries into `out`; keys index the key dictionary of the body's version, else are literal. */
+  private entries(out: Record<string, unknown>, n: number): Record<string, unknown> {
+    const dict: readonly string[] = this.version >= 3 ? KEYS_V3 : KEYS;
+    for (let i = 0; i < n; i++) {
+      const k = this.uint();
+      const key = k < dict.length ? dict[k] : this.bytes(k - dict.length).toString('utf8');
+      // defineProperty: a "__proto__" key stays an own property, as JSON.parse makes it.
+      Object.defineProperty(out, key, { value: this.value(), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
   }
 }

@@ -8,6 +8,7 @@ import { fitForPostgres, type AgentIngestSummary, type Evidence, type FailureTyp
 import type { MappedSpan } from '../mapping/events.js';
 import { decodeBody, encodeBody, type DecodeOptions } from './codec.js';
 import { decodeSpanRow } from './span-rows.js';
+import { resolveFactRefs } from './fact-refs.js';
 import type { ExitReason, RunStatus } from '../runs/types.js';
 import type { AgentSummary, ApiKeyRow, RunClose, RunRow, RunSignal, RunSummary, SpanBatch, StoredSignal, StoredSpan } from './types.js';
 
@@ -141,6 +142,8 @@ export interface SpanDbRow {
 /** A run's stored spans, in (start_time, span_id) order. */
 export function toStoredSpans(runId: string, rows: SpanDbRow[], options?: DecodeOptions): StoredSpan[] {
   const out = rows.map((r) => decodeSpanRow(runId, r.span_key, r.late, r.body, options));
+  // Digest sets stored as references to another span of the run (fact-refs.ts) become whole sets again.
+  resolveFactRefs(new Map(out.map((s, i) => [rows[i].span_key, s.span])));
   return out.sort((a, b) => a.span.start_time - b.span.start_time || (a.span.span_id < b.span.span_id ? -1 : a.span.span_id > b.span.span_id ? 1 : 0));
 }
 

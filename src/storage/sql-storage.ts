@@ -5,6 +5,8 @@ import type { RunIngestHealth } from '../model/index.js';
 import { MIGRATIONS, runMigrations, type Migration, type MigrationResult } from './migrations.js';
 import { covering, dropPartition, ensurePartition, firstKey, listPartitions, minuteAt, minuteStart, type PartitionRange } from './partitions.js';
 import { StringDictionary } from './strings.js';
+import { FactRefs } from './fact-refs.js';
+import type { MappedSpan } from '../mapping/events.js';
 import { encodeSpanBody, insertSpanRows, SPAN_COPY_TARGET, spanCopyData, spanKeyBytes, type SpanRow } from './span-rows.js';
 import {
   closeRunInput,
@@ -92,6 +94,8 @@ export class SqlStorage implements Storage {
   private readonly retentionCache = new Map<string, { ms: number; until: number }>();
   /** Names recurring across span bodies, stored once (strings.ts); this process's cache of the table. */
   private readonly strings = new StringDictionary();
+  /** Bases for the digest sets this process stores by reference (fact-refs.ts). */
+  private readonly factRefs = new FactRefs();
   private partitions: PartitionRange[] | null = null;
   private partitionWidth: number | null = null;
   private readonly claimQueue: {
@@ -188,20 +192,27 @@ export class SqlStorage implements Storage {
       const now = Math.trunc(this.now());
       const expiry = minuteAt(now + (await this.customerRetentionMs(batch.customer_id)));
       await this.ensurePartitionFor(expiry);
-      // Rows are built before the transaction opens: it holds its locks only for the database's own work.
-      const rows = await this.encodeSpans(input, now);
-      const write = (mode: 'copy' | 'insert') => this.writeBatch(batch.customer_id, input, rows, now, expiry, mode, result);
-      if (this.db.copyFrom === undefined) await write('insert');
-      else {
-        try {
-          await write('copy');
-        } catch (err) {
-          // 23505: a span of the batch is stored already (an exporter retry): write it again, skipping those.
-          if ((err as { code?: string }).code !== '23505') throw err;
-          result.runs.clear();
-          await write('insert');
-        }
-      }
+      const keys = input.spans.map((u) => spanKeyBytes(u.span.span_id));
+      // Rows are built before the transaction opens: it holds its locks only for the database's own work. Spans of the
+      // batch may be each other's bases (fact-refs.ts) only when every one of them is inserted: a COPY, or an INSERT
+      // that met no stored copy (else it is rolled back and written again without them).
+      const write = async (mode: 'copy' | 'insert', inBatch: boolean) => {
+        const plan = this.factRefs.plan(
+          batch.customer_id,
+          input.spans.map((u, i) => ({ run_id: u.run_id, span: u.span, keyHex: keys[i].toString('hex') })),
+          inBatch,
+        );
+        const rows = await this.encodeSpans(input, plan.spans, keys, now);
+        await this.writeBatch(batch.customer_id, input, rows, now, expiry, mode, inBatch, result);
+        if (result.inserted === input.spans.length) plan.commit();
+      };
+      const again = async (err: unknown) => {
+        // 23505: a span of the batch is stored already (an exporter retry): write it again, skipping those.
+        if ((err as { code?: string }).code !== '23505' && !(err instanceof PartialBatch)) throw err;
+        result.runs.clear();
+        await write('insert', false);
+      };
+      await write(this.db.copyFrom === undefined ? 'insert' : 'copy', true).catch(again);
       result.duplicates = input.duplicates + input.spans.length - result.inserted;
       return result;
     });
@@ -212,10 +223,10 @@ export class SqlStorage implements Storage {
    * dictionary lacks interns them first (a statement of its own, committed before any body refers to them) and is
    * encoded again; once the names are known (the steady state) this is one pass and no round trip.
    */
-  private async encodeSpans(input: SpanWriteInput, now: number): Promise<{ spanKey: Buffer; body: Buffer }[]> {
+  private async encodeSpans(input: SpanWriteInput, spans: readonly MappedSpan[], keys: Buffer[], now: number): Promise<{ spanKey: Buffer; body: Buffer }[]> {
     const missed: string[] = [];
     const options = { strings: this.strings, misses: (v: string) => missed.push(v) };
-    const encode = () => input.spans.map((u) => ({ spanKey: spanKeyBytes(u.span.span_id), body: encodeSpanBody(u.agent_id, now, u.span, options) }));
+    const encode = () => spans.map((span, i) => ({ spanKey: keys[i], body: encodeSpanBody(input.spans[i].agent_id, now, span, options) }));
     const rows = encode();
     if (missed.length === 0 || !(await this.strings.intern(this.db, missed))) return rows;
     missed.length = 0;
@@ -229,6 +240,7 @@ export class SqlStorage implements Storage {
     now: number,
     expiry: number,
     mode: 'copy' | 'insert',
+    whole: boolean,
     result: WriteResult,
   ): Promise<void> {
     await this.db.transaction(async (tx) => {
@@ -261,6 +273,8 @@ export class SqlStorage implements Storage {
           if (entry) entry.span_count += counts.get(String(row.run_key)) ?? 0;
         }
       }
+      // Spans refer to each other's sets: a batch that was not inserted whole must not commit (written again without).
+      if (whole && inserted < rows.length) throw new PartialBatch();
       result.inserted = inserted;
     });
   }
@@ -598,3 +612,6 @@ function inKeyOrder(rows: SpanRow[]): SpanRow[] {
   keyed.sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : a.span < b.span ? -1 : a.span > b.span ? 1 : 0));
   return keyed.map((k) => k.r);
 }
+
+/** An INSERT that met stored copies of some spans while the batch's spans referred to each other (rolled back). */
+class PartialBatch extends Error {}

@@ -10,6 +10,8 @@ import type { OtlpSpan } from '../../src/otlp/model.js';
 import { assembleRun } from '../../src/runs/assemble.js';
 import { ROOT_ID, span } from '../mapping/helpers.js';
 import { detect } from './run-builder.js';
+import { defaultDetectorConfig, settingsFor, unusedFacts } from '../../src/detectors/index.js';
+import { withoutUnusedFacts } from '../../src/pipeline/stored-facts.js';
 
 const j = (v: unknown): string => JSON.stringify(v);
 const ORDERS = j([
@@ -54,10 +56,12 @@ function agentSpans(input: string, userTurn: string): OtlpSpan[] {
   ];
 }
 
-function judge(spans: OtlpSpan[], redact: boolean) {
+function judge(spans: OtlpSpan[], redact: boolean, dropped: ReadonlySet<string> = new Set()) {
   const hasher = createHasher();
   const facts = createFactSecret(Buffer.from('pipeline'));
-  const mapped: MappedSpan[] = spans.map((s) => mapSpan(redact ? redactSpan(s, { hasher, facts }) : s, { hasher, facts }));
+  const mapped: MappedSpan[] = spans
+    .map((s) => mapSpan(redact ? redactSpan(s, { hasher, facts }) : s, { hasher, facts }))
+    .map((span) => withoutUnusedFacts({ run_id: span.trace_id, agent_id: 'a', span }, dropped).span);
   const run = assembleRun(
     mapped.map((m) => ({ span: m })),
     { runId: mapped[0].trace_id, agentId: 'a', status: 'completed' },
@@ -75,6 +79,16 @@ describe('UNRESOLVED_AMBIGUITY end to end (mapping → assembly → rule)', () =
     expect(judge(agentSpans('cancel my order', 'the toaster one'), redact)).toBeNull();
     // The tool message's words (the result) are never a warrant: only the user's.
     expect(judge(agentSpans('cancel my order', 'the kettle one'), redact)?.evidence).toMatchObject({ tier: 'strong', sibling_matched_in_request: true });
+  });
+
+  it('spans stored while the rule was inert (its facts kept as truncated markers) are not judged once it is enabled', () => {
+    // What a receiver stores under the default settings (no irreversible_tools): the rule's facts left out.
+    expect(unusedFacts(settingsFor(defaultDetectorConfig(), 'a'))).toEqual(new Set(['warrant', 'arg_leaves', 'candidates']));
+    for (const dropped of [['warrant'], ['arg_leaves'], ['candidates'], ['warrant', 'arg_leaves', 'candidates']]) {
+      // Would be weak with every fact; without the user's words it must not read as "nobody picked".
+      expect(judge(agentSpans('cancel my order', 'yes go ahead'), false, new Set(dropped)), dropped.join()).toBeNull();
+      expect(judge(agentSpans('cancel my order', 'the toaster one'), true, new Set(dropped)), dropped.join()).toBeNull();
+    }
   });
 
   it('the processor path exports no record value', () => {

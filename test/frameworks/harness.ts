@@ -10,7 +10,7 @@ import { waitForClosedRun } from '../helpers/receiver.js';
 import { startProxy, throughWire, type Hit } from '../processor/helpers.js';
 import type { Observed } from './observe.js';
 import type { Scenario } from './scenarios.js';
-import { withoutKeys } from '../helpers/keyed.js';
+import { asStored, withoutKeys } from '../helpers/keyed.js';
 
 /**
  * The receiver the framework agents export to, and the checks every framework test makes on the run the receiver
@@ -162,7 +162,7 @@ export function checkProcessorPath(exported: ReadableSpan[], runs: Map<string, a
     const mine = spans.filter((x) => x.traceId === traceId);
     expect(mine.length, `run ${traceId}: spans exported`).toBe(run.span_count);
     const assembled = assembleRun(
-      mine.map((x) => ({ span: mapSpan(x, { hasher }) })),
+      mine.map((x) => ({ span: asStored(mapSpan(x, { hasher }), run.agent_id) })),
       { runId: traceId, agentId: run.agent_id, status: 'completed' },
     );
     expect(strip(assembled.events), `run ${traceId}`).toEqual(strip(run.events));

@@ -1,3 +1,7 @@
+import type { MappedSpan } from '../../src/mapping/events.js';
+import { defaultDetectorConfig, settingsFor, unusedFacts } from '../../src/detectors/index.js';
+import { withoutUnusedFacts } from '../../src/pipeline/stored-facts.js';
+
 /**
  * Keyed digest sets (mapping/facts/) are HMACs under a run key derived from a per-process secret: the same run seen
  * by two processes (the agent's SpanProcessor, a receiver) carries different keys and digests by design. To compare
@@ -21,3 +25,13 @@ export function withoutKeys(value: unknown): unknown {
       .map(([k, v]) => [k, withoutKeys(v)]),
   );
 }
+
+/**
+ * A mapped span as the receiver stores it under the built-in detector settings (pipeline/stored-facts.ts): digest
+ * facts no enabled detector can use are kept as truncated markers. For comparing a run assembled here with one read
+ * back from a receiver.
+ */
+export function asStored(span: MappedSpan, agentId: string): MappedSpan {
+  return withoutUnusedFacts({ run_id: span.trace_id, agent_id: agentId, span }, unusedFacts(settingsFor(builtIn, agentId))).span;
+}
+const builtIn = defaultDetectorConfig();

@@ -71,10 +71,31 @@ describe('span body codec', () => {
   });
 
   it('keeps the stored format: the key dictionary is frozen (literal keys are coded after it)', () => {
-    // version 2, object of 1 entry, literal key "zz" (72 dictionary keys + 2 bytes), then uint 1.
-    expect([...encodeBody({ zz: 1 })]).toEqual([2, 9, 1, 74, 0x7a, 0x7a, 3, 1]);
-    // A version-1 body (written before the string dictionary) still reads.
+    // version 3, object of 1 entry, literal key "zz" (116 dictionary keys + 2 bytes), then uint 1.
+    expect([...encodeBody({ zz: 1 })]).toEqual([3, 9, 1, 118, 0x7a, 0x7a, 3, 1]);
+    // Version-1 and version-2 bodies (72 dictionary keys) still read.
     expect(decodeBody(Buffer.from([1, 9, 1, 74, 0x7a, 0x7a, 3, 1]))).toEqual({ zz: 1 });
+    expect(decodeBody(Buffer.from([2, 9, 1, 74, 0x7a, 0x7a, 3, 1]))).toEqual({ zz: 1 });
+    // A key added in version 3 is a literal in a version-2 body, a dictionary key in a version-3 one.
+    expect(decodeBody(Buffer.from([2, 9, 1, 72 + 7, ...Buffer.from('warrant'), 3, 1]))).toEqual({ warrant: 1 });
+    expect([...encodeBody({ warrant: 1 })]).toEqual([3, 9, 1, 73, 3, 1]);
+  });
+
+  it('(version 3) writes fact digests 8 bytes each and a payload with facts added as its shape plus the extra keys', () => {
+    const digests = ['0123456789abcdef', 'fedcba9876543210', '00000000000000ff'];
+    const set = { key: '1a2b3c4d', digests, truncated: false };
+    // version, shape (2), key id (10), digests: tag, count, 24 bytes, false.
+    expect(encodeBody(set).length).toBe(1 + 2 + 10 + 2 + 24 + 1);
+    const payload = { tool_name: 'lookup', tool_call_id: 'c1', args_hash: sha(), args_length: 12, arg_entities: { ...set, types: ['int', 'ident', 'uuid'] } };
+    const body = encodeBody(payload);
+    expect(decodeBody(body)).toEqual(payload);
+    expect(Object.keys(decodeBody(body) as object)).toEqual(Object.keys(payload));
+    // The four shape keys cost nothing, the extra one a byte: less than the same object with one literal key more.
+    expect(body.length).toBeLessThan(encodeBody({ ...payload, x: 0 }).length - 2);
+    // Not every array of strings is a digest array: mixed, upper-case, other lengths stay as they were.
+    for (const v of [['0123456789abcdef', 'x'], ['0123456789ABCDEF'], ['0123456789abcde'], []]) expect(decodeBody(encodeBody(v))).toEqual(v);
+    // Tags that only version 3 writes are refused in an older body.
+    expect(() => decodeBody(Buffer.from([2, 16, 0]))).toThrow(/unknown tag 16/);
   });
 
   it('packs a closed run’s baseline stats as shape and values: a fraction of their JSON', () => {

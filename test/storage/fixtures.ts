@@ -186,3 +186,28 @@ export function signal(customerId: string, runId: string, over: Partial<RunSigna
 
 export const bySpanId = <T extends { span: { span_id: string } }>(a: T, b: T): number =>
   a.span.span_id < b.span.span_id ? -1 : a.span.span_id > b.span.span_id ? 1 : 0;
+
+/** A keyed digest set (mapping/facts/digest-set.ts) of `n` random digests, or of the given ones. */
+export function digestSet(digests: string[] | number, key = 'a1b2c3d4', truncated = false) {
+  return { key, digests: typeof digests === 'number' ? Array.from({ length: digests }, () => hex(8)) : digests, truncated };
+}
+
+/**
+ * A conversation of `calls` LLM spans under a root: each prompt re-sends the previous one's user text plus a new turn,
+ * so each call's grounding and warrant sets are the previous call's digests plus a few new ones (as a real run's are).
+ */
+export function conversation(runId: string, calls: number, key = 'a1b2c3d4'): MappedSpan[] {
+  const root = rootSpan(runId);
+  let warrant: string[] = Array.from({ length: 20 }, () => hex(8));
+  let grounding: string[] = Array.from({ length: 12 }, () => hex(8));
+  (root.root as unknown as Record<string, unknown>).warrant = digestSet([...warrant], key);
+  const spans = [root];
+  for (let i = 0; i < calls; i++) {
+    warrant = [...warrant, hex(8), hex(8), hex(8)];
+    grounding = [hex(8), ...grounding, hex(8)];
+    const llm = llmSpan(runId, root.span_id, i);
+    Object.assign(llm.events[0].payload, { grounding: digestSet([...grounding], key), warrant: digestSet([...warrant], key) });
+    spans.push(llm);
+  }
+  return spans;
+}

@@ -14,6 +14,7 @@ import { batchOf, newCustomer, newRunId, smallRun } from './fixtures.js';
 import { retentionSuite } from './retention-suite.js';
 import { storageContractSuite } from './suite.js';
 import { stringDictionarySuite } from './strings-suite.js';
+import { factRefsSuite } from './fact-refs-suite.js';
 
 afterAll(dropSchemas);
 
@@ -30,6 +31,13 @@ await describeWithPostgres('Postgres server', () => {
   });
 
   stringDictionarySuite('Postgres server', async () => {
+    const schema = freshSchema();
+    const db = openPgQueryable({ databaseUrl: url });
+    await db.exec(`CREATE SCHEMA "${schema}"`).finally(() => db.close());
+    return openPgQueryable({ databaseUrl: url, schema });
+  });
+
+  factRefsSuite('Postgres server', async () => {
     const schema = freshSchema();
     const db = openPgQueryable({ databaseUrl: url });
     await db.exec(`CREATE SCHEMA "${schema}"`).finally(() => db.close());

@@ -12,6 +12,7 @@ import { batchOf, bySpanId, newCustomer, newRunId, smallRun } from './fixtures.j
 import { retentionSuite } from './retention-suite.js';
 import { storageContractSuite } from './suite.js';
 import { stringDictionarySuite } from './strings-suite.js';
+import { factRefsSuite } from './fact-refs-suite.js';
 
 const tempDirs: string[] = [];
 function tempDir(): string {
@@ -28,6 +29,7 @@ storageContractSuite('PGlite in memory', () => openPGliteStorage({ dataDir: 'mem
 storageContractSuite('PGlite on disk', () => openPGliteStorage({ dataDir: join(tempDir(), 'nested', 'data') }));
 retentionSuite('PGlite', (options) => openPGliteStorage({ dataDir: 'memory://', ...options }));
 stringDictionarySuite('PGlite', () => openPGliteQueryable({ dataDir: 'memory://' }));
+factRefsSuite('PGlite', () => openPGliteQueryable({ dataDir: 'memory://' }));
 
 describe('PGlite data directory', () => {
   it('keeps data across close and reopen; migrate on reopen applies nothing', async () => {

@@ -47,6 +47,7 @@ export const unresolvedAmbiguity = defineDetector<Params>()({
   reads: ['tool.arg_leaves', 'tool.candidates', 'run.warrant', 'llm.warrant'],
   defaults: { irreversible_tools: [], warrant_surfaces: 'user_turns', min_candidates: 2, max_candidates_per_run: 50 },
   schema,
+  inert: (params) => params.irreversible_tools.length === 0,
   detect(run, { params }) {
     if (params.irreversible_tools.length === 0) return null;
     const irreversible = new Set(params.irreversible_tools.map((t) => t.toLowerCase()));

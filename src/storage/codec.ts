@@ -2,7 +2,7 @@
  * The packed span body: a compact, self-describing binary form of JSON-like values, used to store a span with all its
  * events in ONE bytea per span row (the old layout had a span row plus a JSONB row per event, ~1.65 KB per span with
  * indexes). What makes it small:
- * - digests and ids (lower-case hex, even length 16–254) are stored as raw bytes: 32 bytes for a SHA-256, not 64+;
+ * - digests and ids (lower-case hex, even length 8–254: digests, ids, the facts' key ids) are stored as raw bytes: 32 bytes for a SHA-256, not 64+;
  * - keys and common values come from append-only dictionaries (one byte each) instead of being repeated per row;
  * - integers are varints; other numbers float64;
  * - a string, digest or float written once is referred back to by index when it recurs in the same body (tool lists,
@@ -411,7 +411,7 @@ function shapeOf(obj: Record<string, unknown>, keys: string[], prefix: boolean):
 
 const KEY_INDEX = new Map<string, number>(KEYS_V3.map((k, i) => [k, i]));
 const VALUE_INDEX = new Map<string, number>(VALUES.map((v, i) => [v, i]));
-const HEX_RE = /^(?:[0-9a-f]{2}){8,127}$/;
+const HEX_RE = /^(?:[0-9a-f]{2}){4,127}$/;
 const FACT_DIGEST_RE = /^[0-9a-f]{16}$/;
 
 /** True when every item is a 16-hex fact digest (mapping/facts/keyed.ts): stored 8 bytes each. */
@@ -511,7 +511,7 @@ class Writer {
           this.uint(seen);
         } else if (this.interned(v)) {
           // written by interned()
-        } else if ((this.strings.set(v, this.strings.size), v.length >= 16 && HEX_RE.test(v))) {
+        } else if ((this.strings.set(v, this.strings.size), v.length >= 8 && HEX_RE.test(v))) {
           this.byte(T_HEX);
           this.uint(v.length / 2);
           this.room(v.length / 2);

@@ -84,8 +84,8 @@ describe('span body codec', () => {
   it('(version 3) writes fact digests 8 bytes each and a payload with facts added as its shape plus the extra keys', () => {
     const digests = ['0123456789abcdef', 'fedcba9876543210', '00000000000000ff'];
     const set = { key: '1a2b3c4d', digests, truncated: false };
-    // version, shape (2), key id (10), digests: tag, count, 24 bytes, false.
-    expect(encodeBody(set).length).toBe(1 + 2 + 10 + 2 + 24 + 1);
+    // version, shape (2), key id as 4 bytes (6), digests: tag, count, 24 bytes, false.
+    expect(encodeBody(set).length).toBe(1 + 2 + 6 + 2 + 24 + 1);
     const payload = { tool_name: 'lookup', tool_call_id: 'c1', args_hash: sha(), args_length: 12, arg_entities: { ...set, types: ['int', 'ident', 'uuid'] } };
     const body = encodeBody(payload);
     expect(decodeBody(body)).toEqual(payload);

@@ -18,7 +18,7 @@ export { DetectorConfigError, defaultDetectorConfig, parseDetectorConfig, resolv
 export { defaultDetectorsYaml } from './config-template.js';
 export type { DetectedSignal, RunDetectorsOptions } from './registry.js';
 export { DETECTORS, getDetector, runDetectors, settingsFor } from './registry.js';
-export { DROPPABLE_FACTS, unusedFacts } from './stored-facts.js';
+export { DROPPABLE_FACTS, unusedByEveryAgent, unusedFacts, type SkippableFact } from './stored-facts.js';
 export { explainSignal, summarizeEvidence } from './explain.js';
 export type { Catalogue, CatalogueEntry, CatalogueParameter, DetectorMode } from './catalogue.js';
 export { detectorCatalogue, detectorTableMarkdown } from './catalogue.js';

@@ -1,4 +1,4 @@
-import type { ResolvedAgentConfig } from './config.js';
+import { resolveAgentConfig, type DetectorConfig, type ResolvedAgentConfig } from './config.js';
 import { DETECTORS } from './rules/index.js';
 
 /**
@@ -35,4 +35,27 @@ export function unusedFacts(agent: ResolvedAgentConfig): ReadonlySet<string> {
   const unused = new Set(DROPPABLE_FACTS.filter((f) => !used.has(f)));
   cache.set(agent, unused);
   return unused;
+}
+
+/** The facts the receiver may leave uncomputed altogether (the mapping core can skip them: ContentContext.skip). */
+const SKIPPABLE = ['warrant', 'arg_leaves', 'candidates'] as const;
+export type SkippableFact = (typeof SKIPPABLE)[number];
+
+const skippable = new WeakMap<DetectorConfig, ReadonlySet<SkippableFact>>();
+
+/**
+ * The skippable facts no agent can use under this config: unused with the defaults, and no agent section touches a
+ * detector that reads them (conservative: a section that only renames a threshold of such a detector keeps them).
+ * Mapping is done before the agent is known, so this is what the receiver's mapping may skip.
+ */
+export function unusedByEveryAgent(config: DetectorConfig): ReadonlySet<SkippableFact> {
+  const hit = skippable.get(config);
+  if (hit) return hit;
+  const byDefault = unusedFacts(resolveAgentConfig({ ...config, agents: [] }, ''));
+  const touched = new Set<string>();
+  for (const section of config.agents)
+    for (const d of DETECTORS) if (section.overrides[d.key]) for (const r of d.reads) touched.add(r.slice(r.indexOf('.') + 1));
+  const out = new Set(SKIPPABLE.filter((f) => byDefault.has(f) && !touched.has(f)));
+  skippable.set(config, out);
+  return out;
 }

@@ -2,7 +2,7 @@ import type { AttrValue, Attributes, OtlpSpan, OtlpSpanEvent } from '../otlp/mod
 import type { MappedSpan, RootFacts, SpanCategory, SpanEvent, SpanGaps } from './events.js';
 import { firstNumber, firstString, readProvider, str, stringArray, toNumber, scanAttributes, type AttributeIndex } from './attributes.js';
 import { classifySpan, vectorVendor } from './classify.js';
-import { extractContent, memoDigest, normalizeFinishReason, type ContentFacts } from './content/index.js';
+import { extractContent, markSkippedFacts, memoDigest, normalizeFinishReason, type ContentContext, type ContentFacts } from './content/index.js';
 import type { Hasher } from './hash.js';
 import { decodeContentFacts, hasContentFacts } from './content-codec.js';
 import { processFactSecret, type FactSecret } from './facts/index.js';
@@ -16,6 +16,8 @@ export interface MapOptions {
   hasher: Hasher;
   /** Secret the run keys of the keyed fact digests derive from (per trace id); defaults to this process's. */
   facts?: FactSecret;
+  /** Digest facts not to compute (ContentContext.skip): the receiver's, when no detector it runs reads them. */
+  skipFacts?: ContentContext['skip'];
 }
 
 /** Signal `source` of the external signals this module derives. */
@@ -54,6 +56,14 @@ function latencyMs(span: OtlpSpan): number {
   return d > 0n ? Number(d / 1000n) / 1000 : 0;
 }
 
+/** The run key id of the first digest set among a span's facts (decoded from a SpanProcessor), if any. */
+function keyIdOf(facts: ContentFacts): string | null {
+  for (const v of [facts.grounding, facts.warrant, facts.arg_entities, facts.arg_destinations, facts.arg_leaves, facts.candidates])
+    if (v && typeof v.key === 'string') return v.key;
+  for (const v of [facts.handoff_text?.entities, facts.handoff_input?.tokens]) if (v && typeof v.key === 'string') return v.key;
+  return null;
+}
+
 function firstException(events: OtlpSpanEvent[]): OtlpSpanEvent | null {
   for (const e of events) if (e.name === 'exception') return e;
   return null;
@@ -71,9 +81,13 @@ export function mapSpan(raw: OtlpSpan, opts: MapOptions): MappedSpan {
   const index = scanAttributes(a);
   const { category, recognised } = classifySpan(span.name, a, { hasVectorQuery: index.hasVectorQuery });
   const isRoot = span.parentSpanId === '';
-  const facts = hasContentFacts(a)
+  const keyer = () => (opts.facts ?? processFactSecret()).forRun(span.traceId);
+  const decoded = hasContentFacts(a);
+  const facts = decoded
     ? decodeContentFacts(a)
-    : extractContent(span, { category, isRoot, index, keyer: (opts.facts ?? processFactSecret()).forRun(span.traceId) }, memoDigest(opts.hasher));
+    : extractContent(span, { category, isRoot, index, keyer: keyer(), skip: opts.skipFacts }, memoDigest(opts.hasher));
+  // Facts computed by a SpanProcessor carry its run key: their stand-ins take it too, so both paths store the same.
+  if (opts.skipFacts?.size) markSkippedFacts(facts, { category, isRoot, skip: opts.skipFacts }, (decoded ? keyIdOf(facts) : null) ?? keyer().keyId);
 
   const start = nanosToSeconds(span.startTimeUnixNano);
   const end = nanosToSeconds(span.endTimeUnixNano);

@@ -4,10 +4,12 @@ import {
   runDetectors,
   runStats,
   settingsFor,
+  unusedByEveryAgent,
   unusedFacts,
   type Baseline,
   type DetectorConfig,
   type RunStats,
+  type SkippableFact,
 } from '../detectors/index.js';
 import type { AssembledRun } from '../runs/types.js';
 import type { Judge, Judged, PipelineLogger, StorageAccess } from './types.js';
@@ -79,6 +81,10 @@ export class DetectorJudge implements Judge {
       onError: (type, err) => this.log.error({ failure_type: type, err: (err as Error)?.name }, 'a detector threw; skipped'),
     });
     return found.map((s) => ({ ...s, detected_live: ctx.live }));
+  }
+
+  uncomputedFacts(): ReadonlySet<SkippableFact> {
+    return unusedByEveryAgent(this.config.current);
   }
 
   unusedFacts(agentId: string): ReadonlySet<string> {

@@ -82,7 +82,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   const plain = createHasher({}); // run ids are derived the same way by the API: never keyed
   const sha256 = (text: string) => plain.digest(text);
   const mapUnit = (u: IngestUnit) => {
-    if (u.kind === 'otlp_span') return { run_id: u.span.traceId, span: mapSpan(u.span, { hasher }) };
+    // Facts no detector of any agent can read are not computed (config reloads take effect on the next export).
+    if (u.kind === 'otlp_span') return { run_id: u.span.traceId, span: mapSpan(u.span, { hasher, skipFacts: opts.judge?.uncomputedFacts?.() }) };
     const runId = canonicalRunId(u.event.run_id, sha256);
     return { run_id: runId, span: mapDunetraceEvent(u.event, runId, { hasher, receivedAt: u.receivedAt }) };
   };

@@ -51,6 +51,8 @@ export interface Judge {
   closedRunStats?(customerId: string, run: AssembledRun): unknown;
   /** Digest facts none of the agent's detectors can use: not stored (pipeline/stored-facts.ts). */
   unusedFacts?(agentId: string): ReadonlySet<string>;
+  /** Digest facts no agent's detectors can use: not even computed by the mapping (MapOptions.skipFacts). */
+  uncomputedFacts?(): ReadonlySet<'warrant' | 'arg_leaves' | 'candidates'>;
 }
 
 /** Where newly stored signals go (alerts, SSE). Must not throw. */

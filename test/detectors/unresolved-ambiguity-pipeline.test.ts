@@ -10,7 +10,7 @@ import type { OtlpSpan } from '../../src/otlp/model.js';
 import { assembleRun } from '../../src/runs/assemble.js';
 import { ROOT_ID, span } from '../mapping/helpers.js';
 import { detect } from './run-builder.js';
-import { defaultDetectorConfig, settingsFor, unusedFacts } from '../../src/detectors/index.js';
+import { defaultDetectorConfig, parseDetectorConfig, settingsFor, unusedByEveryAgent, unusedFacts, type SkippableFact } from '../../src/detectors/index.js';
 import { withoutUnusedFacts } from '../../src/pipeline/stored-facts.js';
 
 const j = (v: unknown): string => JSON.stringify(v);
@@ -56,11 +56,11 @@ function agentSpans(input: string, userTurn: string): OtlpSpan[] {
   ];
 }
 
-function judge(spans: OtlpSpan[], redact: boolean, dropped: ReadonlySet<string> = new Set()) {
+function judge(spans: OtlpSpan[], redact: boolean, dropped: ReadonlySet<string> = new Set(), skipFacts?: ReadonlySet<SkippableFact>) {
   const hasher = createHasher();
   const facts = createFactSecret(Buffer.from('pipeline'));
   const mapped: MappedSpan[] = spans
-    .map((s) => mapSpan(redact ? redactSpan(s, { hasher, facts }) : s, { hasher, facts }))
+    .map((s) => mapSpan(redact ? redactSpan(s, { hasher, facts }) : s, { hasher, facts, skipFacts }))
     .map((span) => withoutUnusedFacts({ run_id: span.trace_id, agent_id: 'a', span }, dropped).span);
   const run = assembleRun(
     mapped.map((m) => ({ span: m })),
@@ -89,6 +89,20 @@ describe('UNRESOLVED_AMBIGUITY end to end (mapping → assembly → rule)', () =
       expect(judge(agentSpans('cancel my order', 'yes go ahead'), false, new Set(dropped)), dropped.join()).toBeNull();
       expect(judge(agentSpans('cancel my order', 'the toaster one'), true, new Set(dropped)), dropped.join()).toBeNull();
     }
+  });
+
+  it('a receiver whose detectors cannot use the rule’s facts does not compute them: markers in their place, the rule silent once armed', () => {
+    const skip = unusedByEveryAgent(defaultDetectorConfig());
+    expect(skip).toEqual(new Set(['warrant', 'arg_leaves', 'candidates']));
+    expect(judge(agentSpans('cancel my order', 'yes go ahead'), false, new Set(), skip)).toBeNull();
+    const hasher = createHasher();
+    const mapped = agentSpans('cancel my order', 'yes go ahead').map((s) => mapSpan(s, { hasher, skipFacts: skip }));
+    const payloads = JSON.stringify(mapped.map((m) => [m.root, m.events.map((e) => e.payload)]));
+    expect(payloads).toContain('"warrant":{"key":');
+    expect(payloads).not.toMatch(/"(warrant|arg_leaves)":\{"key":"[0-9a-f]{8}","digests":\["/);
+    // An agent section that touches the rule keeps them for everyone (mapping happens before the agent is known).
+    expect(unusedByEveryAgent(parseDetectorConfig('billing:\n  unresolved_ambiguity:\n    irreversible_tools: [refund]\n'))).toEqual(new Set());
+    expect(unusedByEveryAgent(parseDetectorConfig('billing:\n  tool_loop:\n    threshold: 4\n'))).toEqual(skip);
   });
 
   it('the processor path exports no record value', () => {

@@ -1,6 +1,4 @@
-import type { MappedSpan } from '../../src/mapping/events.js';
 import { defaultDetectorConfig, settingsFor, unusedFacts } from '../../src/detectors/index.js';
-import { withoutUnusedFacts } from '../../src/pipeline/stored-facts.js';
 
 /**
  * Keyed digest sets (mapping/facts/) are HMACs under a run key derived from a per-process secret: the same run seen
@@ -27,11 +25,13 @@ export function withoutKeys(value: unknown): unknown {
 }
 
 /**
- * A mapped span as the receiver stores it under the built-in detector settings (pipeline/stored-facts.ts): digest
- * facts no enabled detector can use are kept as truncated markers. For comparing a run assembled here with one read
- * back from a receiver.
+ * An event payload without the digest facts a receiver with the built-in detector settings neither computes nor
+ * stores (UNRESOLVED_AMBIGUITY's until irreversible_tools is set: pipeline/stored-facts.ts), for comparing a run
+ * assembled here with one read back from a receiver.
  */
-export function asStored(span: MappedSpan, agentId: string): MappedSpan {
-  return withoutUnusedFacts({ run_id: span.trace_id, agent_id: agentId, span }, unusedFacts(settingsFor(builtIn, agentId))).span;
+export function withoutUnusedFacts(payload: unknown, agentId: string): unknown {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return payload;
+  const unused = unusedFacts(settingsFor(builtIn, agentId));
+  return Object.fromEntries(Object.entries(payload).filter(([k]) => !unused.has(k)));
 }
 const builtIn = defaultDetectorConfig();

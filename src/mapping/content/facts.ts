@@ -85,6 +85,11 @@ export interface ContentContext {
   index: AttributeIndex;
   /** The run's fact keyer (keyed digests); without one, no digest sets are computed (term bitmasks still are). */
   keyer?: FactKeyer | null;
+  /**
+   * Digest facts not to compute (no detector the receiver runs can read them): each is set to an empty, truncated set
+   * instead, so a rule enabled later reads "not visible" and fails open. UNRESOLVED_AMBIGUITY's only, for now.
+   */
+  skip?: ReadonlySet<'warrant' | 'arg_leaves' | 'candidates'>;
 }
 
 /** What content extraction reads from a span. */

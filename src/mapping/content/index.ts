@@ -44,6 +44,7 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
   const a = span.attributes;
   const { category, isRoot, index } = ctx;
   const keyer = ctx.keyer ?? null;
+  const skip = ctx.skip;
   const isLlm = category === 'llm';
 
   const facts: ContentFacts = {
@@ -98,7 +99,7 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
     // A step root (an LLM span as the whole trace) has no sub-agents: one handoff_text per span, never input and reply mixed.
     if (isRoot && !isLlm && keyer !== null && userText !== null) facts.handoff_text = handoffText(userText, keyer);
     if (keyer !== null) setFact(facts, 'grounding', groundingSet([isLlm ? groundText : userText], keyer));
-    if (keyer !== null) setFact(facts, 'warrant', warrantSet([isLlm ? warrantText : userText], keyer));
+    if (keyer !== null && !skip?.has('warrant')) setFact(facts, 'warrant', warrantSet([isLlm ? warrantText : userText], keyer));
   }
 
   // Output side: the reply (LLM spans) and the run's output (roots).
@@ -142,8 +143,8 @@ export function extractContent(span: ContentSource, ctx: ContentContext, digest:
       }
       setFact(facts, 'grounding', groundingSet([result], keyer));
       if (result !== null) facts.handoff_text = handoffText(result, keyer);
-      if (args !== null) setFact(facts, 'arg_leaves', argumentLeafSet(args, keyer));
-      if (result !== null) setFact(facts, 'candidates', candidateSets(result, keyer));
+      if (args !== null && !skip?.has('arg_leaves')) setFact(facts, 'arg_leaves', argumentLeafSet(args, keyer));
+      if (result !== null) if (!skip?.has('candidates')) setFact(facts, 'candidates', candidateSets(result, keyer));
     }
     readBack = toolResultTexts(a);
   } else if (category === 'retrieval') {
@@ -187,6 +188,30 @@ function toolsNamedIn(text: string, tools: readonly string[]): string[] {
 
 type OptionalFact =
   'reply_terms' | 'tool_terms' | 'arg_entities' | 'arg_destinations' | 'grounding' | 'handoff_text' | 'handoff_input' | 'warrant' | 'arg_leaves' | 'candidates';
+
+/**
+ * Puts the stand-in of each skipped fact (ContentContext.skip) where the mapping would have computed it — the same
+ * places whether the facts were computed here (raw spans) or arrive decoded from a SpanProcessor: an empty set under
+ * the run key, marked truncated, so a rule enabled later reads "not visible" and fails open.
+ */
+export function markSkippedFacts(facts: ContentFacts, ctx: Pick<ContentContext, 'category' | 'isRoot' | 'skip'>, keyId: string): void {
+  const skip = ctx.skip;
+  if (skip === undefined || skip.size === 0) return;
+  const tool = ctx.category === 'tool';
+  const marker = { key: keyId, digests: [] as string[], truncated: true };
+  if (skip.has('warrant')) {
+    if (ctx.category === 'llm' || ctx.isRoot) facts.warrant = marker;
+    else delete facts.warrant;
+  }
+  if (skip.has('arg_leaves')) {
+    if (tool && facts.args !== null) facts.arg_leaves = marker;
+    else delete facts.arg_leaves;
+  }
+  if (skip.has('candidates')) {
+    if (tool && facts.result !== null) facts.candidates = { key: keyId, sets: [], truncated: true };
+    else delete facts.candidates;
+  }
+}
 
 /** The content-aware facts are set only when they exist (absent, not null: the codec decodes them that way). */
 function setFact<K extends OptionalFact>(facts: ContentFacts, key: K, value: ContentFacts[K]): void {

@@ -24,7 +24,7 @@ export interface DetectorConfigSource {
  * database once per key and then kept current in memory as runs close — never a re-read of runs per completion.
  */
 export class BaselineCache {
-  private readonly entries = new Map<string, Promise<RunStats[]>>();
+  private readonly entries = new Map<string, Promise<Window>>();
 
   constructor(
     private readonly storage: StorageAccess,
@@ -32,27 +32,30 @@ export class BaselineCache {
   ) {}
 
   async get(customerId: string, agentId: string, version: string): Promise<Baseline> {
-    return baselineFromStats(await this.stats(customerId, agentId, version));
+    const w = await this.window(customerId, agentId, version);
+    // Runs close by the hundred per second: the percentiles are computed once per change of the window, not per run.
+    return (w.baseline ??= baselineFromStats(w.stats));
   }
 
   /** A run just closed: its stats join the front of its agent's window (when loaded; otherwise the next load sees it). */
   record(customerId: string, agentId: string, version: string, stats: RunStats): void {
     const entry = this.entries.get(this.key(customerId, agentId, version));
     if (!entry || !stats.eligible) return;
-    void entry.then((list) => {
-      list.unshift(stats);
-      if (list.length > BASELINE_WINDOW) list.length = BASELINE_WINDOW;
+    void entry.then((w) => {
+      w.stats.unshift(stats);
+      if (w.stats.length > BASELINE_WINDOW) w.stats.length = BASELINE_WINDOW;
+      w.baseline = null;
     });
   }
 
-  private stats(customerId: string, agentId: string, version: string): Promise<RunStats[]> {
+  private window(customerId: string, agentId: string, version: string): Promise<Window> {
     const k = this.key(customerId, agentId, version);
     let entry = this.entries.get(k);
     if (!entry) {
       if (this.entries.size >= this.maxKeys) this.entries.delete(this.entries.keys().next().value as string);
       entry = this.storage()
         .listRecentRunStats(customerId, agentId, version, BASELINE_WINDOW)
-        .then((rows) => rows as RunStats[]);
+        .then((rows) => ({ stats: rows as RunStats[], baseline: null }));
       entry.catch(() => this.entries.delete(k)); // a failed load is retried next time
       this.entries.set(k, entry);
     }
@@ -62,6 +65,12 @@ export class BaselineCache {
   private key(customerId: string, agentId: string, version: string): string {
     return `${customerId}\u0000${agentId}\u0000${version}`;
   }
+}
+
+/** An agent version's recent eligible run stats (newest first) and their baseline once computed. */
+interface Window {
+  stats: RunStats[];
+  baseline: Baseline | null;
 }
 
 /** Runs the detectors for the pipeline: live subset on open runs, all of them (with the baseline) on completion. */

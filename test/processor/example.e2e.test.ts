@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
-/** `npm run example` (tsx examples/traceloop-agent.ts) prints the run and its TOOL_LOOP signal within a minute. */
+/**
+ * `npm run example` (tsx examples/traceloop-agent.ts) prints the run and its TOOL_LOOP signal. How fast is not asserted
+ * here (no timed assertion in `npm test`; the test's own timeout only stops a hung example).
+ */
 describe('npm run example', () => {
   it('runs the Traceloop + openai agent against an embedded receiver and prints TOOL_LOOP', async () => {
-    const t0 = Date.now();
     const child = spawn(process.execPath, ['--import', 'tsx', 'examples/traceloop-agent.ts'], {
       cwd: process.cwd(),
       env: { ...process.env, DUNETRACE_ENDPOINT: '', DUNETRACE_API_KEY: '' },
@@ -18,6 +20,5 @@ describe('npm run example', () => {
     expect(out).toMatch(/status=completed\s+exit=final_answer/);
     expect(out).toMatch(/TOOL_LOOP HIGH confidence=0\.95/);
     expect(out).toMatch(/"droppedSpans":0/);
-    expect(Date.now() - t0).toBeLessThan(60_000);
   }, 90_000);
 });

@@ -2,18 +2,23 @@ import type { MappedSpan } from '../mapping/events.js';
 import type { MappedUnit } from './types.js';
 
 /**
- * Leaves out of what is stored the digest facts no detector of the agent can use (detectors/stored-facts.ts). Each
- * is replaced by a truncated, empty set under the same run key: a rule enabled later reads "not visible" there and
- * stays silent (fail open), never "absent". The unit given to the run tracker keeps everything.
+ * Leaves out of what is stored the digest facts no detector of the agent can use (detectors/stored-facts.ts). A set
+ * whose absence reads as "nothing there" — grounding, warrant, a hand-off text's entities — is replaced by an empty,
+ * truncated set under the same run key: a rule enabled later reads "not visible" and stays silent (fail open). The
+ * others (argument entities, destinations and leaves, candidate records, a hand-off input) are simply left out: a rule
+ * without them has nothing to judge. The unit given to the run tracker keeps everything.
  */
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The stored stand-in of a fact: hand-off facts keep their length, their set becomes the marker. */
+/** Facts whose absence a rule would read as an empty set (a corpus or a warrant): they get a marker. */
+const MARKED = new Set(['grounding', 'warrant', 'handoff_text']);
+
+/** The stored stand-in of a fact: hand-off texts keep their length, their set becomes the marker. */
 function standIn(v: unknown): unknown {
   if (!isObj(v)) return v;
-  for (const inner of ['entities', 'tokens']) if (inner in v && typeof v.length === 'number') return { length: v.length, [inner]: standIn(v[inner]) };
+  if ('entities' in v && typeof v.length === 'number') return { length: v.length, entities: standIn(v.entities) };
   return { key: typeof v.key === 'string' ? v.key : '00000000', digests: [], truncated: true };
 }
 
@@ -22,7 +27,8 @@ function strip(holder: object, unused: ReadonlySet<string>): Obj | null {
   for (const k of Object.keys(holder)) {
     if (!unused.has(k)) continue;
     out ??= { ...holder };
-    out[k] = standIn(out[k]);
+    if (MARKED.has(k)) out[k] = standIn(out[k]);
+    else delete out[k];
   }
   return out;
 }

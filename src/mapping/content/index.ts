@@ -191,26 +191,20 @@ type OptionalFact =
 
 /**
  * Puts the stand-in of each skipped fact (ContentContext.skip) where the mapping would have computed it — the same
- * places whether the facts were computed here (raw spans) or arrive decoded from a SpanProcessor: an empty set under
- * the run key, marked truncated, so a rule enabled later reads "not visible" and fails open.
+ * places whether the facts were computed here (raw spans) or arrive decoded from a SpanProcessor. A missing warrant
+ * would read as "the user said nothing", so it becomes an empty set under the run key marked truncated (a rule enabled
+ * later reads "not visible" and fails open); missing argument leaves or candidate records only mean "no anchor", so
+ * they are simply left out.
  */
 export function markSkippedFacts(facts: ContentFacts, ctx: Pick<ContentContext, 'category' | 'isRoot' | 'skip'>, keyId: string): void {
   const skip = ctx.skip;
   if (skip === undefined || skip.size === 0) return;
-  const tool = ctx.category === 'tool';
-  const marker = { key: keyId, digests: [] as string[], truncated: true };
   if (skip.has('warrant')) {
-    if (ctx.category === 'llm' || ctx.isRoot) facts.warrant = marker;
+    if (ctx.category === 'llm' || ctx.isRoot) facts.warrant = { key: keyId, digests: [], truncated: true };
     else delete facts.warrant;
   }
-  if (skip.has('arg_leaves')) {
-    if (tool && facts.args !== null) facts.arg_leaves = marker;
-    else delete facts.arg_leaves;
-  }
-  if (skip.has('candidates')) {
-    if (tool && facts.result !== null) facts.candidates = { key: keyId, sets: [], truncated: true };
-    else delete facts.candidates;
-  }
+  if (skip.has('arg_leaves')) delete facts.arg_leaves;
+  if (skip.has('candidates')) delete facts.candidates;
 }
 
 /** The content-aware facts are set only when they exist (absent, not null: the codec decodes them that way). */

@@ -237,6 +237,9 @@ const KEYS_V3 = [
   'unnamed_tool',
   'step_root',
   'step_index',
+  // sets stored by reference (storage/fact-refs.ts)
+  'from',
+  'copy',
 ] as const;
 
 /** Values that recur in most spans: event types, categories, statuses, sources, finish reasons. */
@@ -365,6 +368,8 @@ const SHAPES: readonly (readonly string[])[] = [
   ['key', 'sets', 'truncated'],
   ['broad', 'records'],
   ['ids', 'disc'],
+  // a set stored by reference (storage/fact-refs.ts)
+  ['key', 'from', 'copy', 'digests', 'truncated'],
 ];
 /** Shapes by their first key, for a lookup without building a key string per object (the hot path). */
 const SHAPES_BY_FIRST = new Map<string, number[]>();

@@ -33,6 +33,19 @@ interface Base {
   set: DigestSet;
 }
 
+/**
+ * Content digests that repeat from call to call of a run: stored as `{ from }` (the span key of the run's earlier call
+ * holding the same digest) instead of 32 bytes again. The system prompt is sent with every LLM call.
+ */
+const REF_DIGESTS = ['system_prompt_hash'] as const;
+type RefDigest = (typeof REF_DIGESTS)[number];
+const isSha = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+
+/** The llm.called payloads of a span (where the repeated digests are). */
+function* calls(span: MappedSpan): Generator<Obj> {
+  for (const e of span.events) if (e.event_type === 'llm.called' && isObj(e.payload)) yield e.payload;
+}
+
 type Obj = Record<string, unknown>;
 // The shapes of mapping/facts/keyed.ts (storage imports only the mapping's types).
 const isFactDigest = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{16}$/.test(v);
@@ -103,14 +116,14 @@ export interface RefPlan {
 
 /** The bases of one process's writes, per run (sql-storage.ts holds one per storage instance). */
 export class FactRefs {
-  private readonly runs = new Map<string, Map<string, Base>>();
+  private readonly runs = new Map<string, Map<string, Base | { span: string; value: string }>>();
 
   /**
    * The stored form of a batch's spans. `inBatch`: spans of the batch may be each other's bases (only when the batch
    * is written whole: a COPY, or an INSERT that inserted every span).
    */
   plan(customerId: string, batch: readonly SpanToWrite[], inBatch: boolean): RefPlan {
-    const touched = new Map<string, Map<string, Base>>();
+    const touched = new Map<string, Map<string, Base | { span: string; value: string }>>();
     const spans = batch.map(({ run_id, span, keyHex }) => {
       const tag = `${customerId}\u0000${run_id}`;
       const committed = this.runs.get(tag);
@@ -121,7 +134,9 @@ export class FactRefs {
         for (const h of holders(span, fact)) if ((set = asSet(h[fact])) !== null) break;
         if (set === null) continue;
         const slots = [`${fact}:${span.category}`, fact];
-        const base = slots.map((s) => local?.get(s) ?? committed?.get(s)).find((b) => b !== undefined && b.set.key === set.key && b.span !== keyHex);
+        const base = slots
+          .map((s) => local?.get(s) ?? committed?.get(s))
+          .find((b): b is Base => b !== undefined && 'set' in b && b.set.key === set.key && b.span !== keyHex);
         const ref = base !== undefined ? delta(set, base.set) : null;
         if (ref !== null && base !== undefined) {
           ref.from = base.span;
@@ -132,6 +147,20 @@ export class FactRefs {
         local ??= new Map(committed);
         touched.set(tag, local);
         for (const s of slots) local.set(s, { span: keyHex, set });
+      }
+      for (const field of REF_DIGESTS) {
+        const value = [...calls(span)].map((p) => p[field]).find(isSha);
+        if (value === undefined) continue;
+        const slot = `digest:${field}`;
+        const base = local?.get(slot) ?? committed?.get(slot);
+        if (base !== undefined && 'value' in base && base.value === value && base.span !== keyHex) {
+          out ??= copySpan(span);
+          for (const p of calls(out)) if (p[field] === value) p[field] = { from: base.span };
+        }
+        if (!inBatch) continue;
+        local ??= new Map(committed);
+        touched.set(tag, local);
+        local.set(slot, { span: keyHex, value });
       }
       return out ?? span;
     });
@@ -194,7 +223,26 @@ export function resolveFactRefs(spans: ReadonlyMap<string, MappedSpan>): void {
     if (fresh !== ref.digests.length) return { key: ref.key, digests: ref.digests, truncated: true };
     return { key: ref.key, digests, truncated: ref.truncated };
   };
+  const digests = new Map<string, string | null>();
+  const digestOf = (keyHex: string, field: RefDigest): string | null => {
+    const id = `${keyHex}:${field}`;
+    if (digests.has(id)) return digests.get(id) ?? null;
+    const span = spans.get(keyHex);
+    if (span === undefined || resolving.has(id)) return null;
+    resolving.add(id);
+    let out: string | null = null;
+    for (const p of calls(span)) {
+      const v = p[field];
+      out = isSha(v) ? v : isObj(v) && typeof v.from === 'string' ? digestOf(v.from, field) : null;
+      if (out !== null) break;
+    }
+    resolving.delete(id);
+    digests.set(id, out);
+    return out;
+  };
   for (const [keyHex, span] of spans) {
+    // A digest whose base is gone reads as not captured (null), as a span without one would.
+    for (const field of REF_DIGESTS) for (const p of calls(span)) if (isObj(p[field])) p[field] = digestOf(keyHex, field);
     for (const fact of REF_FACTS) {
       for (const h of holders(span, fact)) if (isRef(h[fact])) h[fact] = setOf(keyHex, fact) ?? resolveRef(h[fact], fact);
     }

@@ -107,6 +107,24 @@ describe('digest sets stored by reference (fact-refs.ts)', () => {
     expect(payloadOf(storeAndRead(z)[2]).warrant).toMatchObject({ truncated: true });
   });
 
+  it('stores a system prompt digest repeated from the previous call as a reference to it, and reads it back', () => {
+    const spans = conversation(newRunId(), 4);
+    const plan = new FactRefs().plan('c', toWrite(spans), true);
+    expect(payloadOf(plan.spans[1]).system_prompt_hash).toBe(payloadOf(spans[1]).system_prompt_hash); // the first call
+    expect(payloadOf(plan.spans[3]).system_prompt_hash).toEqual({ from: keyHex(spans[2]) });
+    expect(storeAndRead(plan.spans)).toEqual(viaJson(spans));
+    // Its base gone: not captured, as for a span without one.
+    expect(payloadOf(storeAndRead([plan.spans[3]])[0]).system_prompt_hash).toBeNull();
+    // A call with another system prompt is stored whole and becomes the next calls' base.
+    const changed = conversation(newRunId(), 3);
+    payloadOf(changed[2]).system_prompt_hash = 'f'.repeat(64);
+    payloadOf(changed[3]).system_prompt_hash = 'f'.repeat(64);
+    const p2 = new FactRefs().plan('c', toWrite(changed), true);
+    expect(payloadOf(p2.spans[2]).system_prompt_hash).toBe('f'.repeat(64));
+    expect(payloadOf(p2.spans[3]).system_prompt_hash).toEqual({ from: keyHex(changed[2]) });
+    expect(storeAndRead(p2.spans)).toEqual(viaJson(changed));
+  });
+
   it('stores only digests and numbers: a reference adds no content', () => {
     const spans = conversation(newRunId(), 3);
     const plan = new FactRefs().plan('c', toWrite(spans), true);

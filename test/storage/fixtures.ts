@@ -202,11 +202,12 @@ export function conversation(runId: string, calls: number, key = 'a1b2c3d4'): Ma
   let grounding: string[] = Array.from({ length: 12 }, () => hex(8));
   (root.root as unknown as Record<string, unknown>).warrant = digestSet([...warrant], key);
   const spans = [root];
+  const system = sha(); // the same system prompt with every call
   for (let i = 0; i < calls; i++) {
     warrant = [...warrant, hex(8), hex(8), hex(8)];
     grounding = [hex(8), ...grounding, hex(8)];
     const llm = llmSpan(runId, root.span_id, i);
-    Object.assign(llm.events[0].payload, { grounding: digestSet([...grounding], key), warrant: digestSet([...warrant], key) });
+    Object.assign(llm.events[0].payload, { system_prompt_hash: system, grounding: digestSet([...grounding], key), warrant: digestSet([...warrant], key) });
     spans.push(llm);
   }
   return spans;

@@ -368,8 +368,9 @@ const SHAPES: readonly (readonly string[])[] = [
   ['key', 'sets', 'truncated'],
   ['broad', 'records'],
   ['ids', 'disc'],
-  // a set stored by reference (storage/fact-refs.ts)
+  // a set stored by reference, a hand-off text without entities (storage/fact-refs.ts)
   ['key', 'from', 'copy', 'digests', 'truncated'],
+  ['length'],
 ];
 /** Shapes by their first key, for a lookup without building a key string per object (the hot path). */
 const SHAPES_BY_FIRST = new Map<string, number[]>();

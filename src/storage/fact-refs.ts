@@ -41,6 +41,26 @@ const REF_DIGESTS = ['system_prompt_hash'] as const;
 type RefDigest = (typeof REF_DIGESTS)[number];
 const isSha = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
 
+/** Where a span holds a hand-off text (HANDOFF_CONTEXT_LOSS, parent side): its root facts, its responses. */
+function* handoffHolders(span: MappedSpan): Generator<Obj> {
+  if (isObj(span.root) && 'handoff_text' in span.root) yield span.root;
+  for (const e of span.events) if (isObj(e.payload) && 'handoff_text' in e.payload) yield e.payload;
+}
+
+/** The run key of a span's facts: the key id of the first keyed set in its root facts or payloads (a fixed order). */
+function spanKeyId(span: MappedSpan): string | null {
+  for (const holder of [span.root, ...span.events.map((e) => e.payload)])
+    if (isObj(holder)) for (const v of Object.values(holder)) if (isObj(v) && isKeyId(v.key) && ('digests' in v || 'sets' in v)) return v.key;
+  return null;
+}
+
+/** A hand-off text without entities under the span's key: only its length is stored (most replies and results). */
+function isBareHandoff(v: unknown, key: string | null): v is { length: number } {
+  if (!isObj(v) || typeof v.length !== 'number' || !isObj(v.entities)) return false;
+  const e = v.entities;
+  return e.key === key && Array.isArray(e.digests) && e.digests.length === 0 && e.truncated === false && Object.keys(v).length === 2;
+}
+
 /** The llm.called payloads of a span (where the repeated digests are). */
 function* calls(span: MappedSpan): Generator<Obj> {
   for (const e of span.events) if (e.event_type === 'llm.called' && isObj(e.payload)) yield e.payload;
@@ -162,6 +182,11 @@ export class FactRefs {
         touched.set(tag, local);
         local.set(slot, { span: keyHex, value });
       }
+      const key = spanKeyId(span);
+      if (key !== null && [...handoffHolders(span)].some((h) => isBareHandoff(h.handoff_text, key))) {
+        out ??= copySpan(span);
+        for (const h of handoffHolders(out)) if (isBareHandoff(h.handoff_text, key)) h.handoff_text = { length: h.handoff_text.length };
+      }
       return out ?? span;
     });
     return {
@@ -240,6 +265,14 @@ export function resolveFactRefs(spans: ReadonlyMap<string, MappedSpan>): void {
     digests.set(id, out);
     return out;
   };
+  for (const span of spans.values()) {
+    const key = spanKeyId(span);
+    for (const h of handoffHolders(span)) {
+      const v = h.handoff_text;
+      if (isObj(v) && !('entities' in v) && typeof v.length === 'number')
+        h.handoff_text = { length: v.length, entities: { key: key ?? '00000000', digests: [], truncated: key === null } };
+    }
+  }
   for (const [keyHex, span] of spans) {
     // A digest whose base is gone reads as not captured (null), as a span without one would.
     for (const field of REF_DIGESTS) for (const p of calls(span)) if (isObj(p[field])) p[field] = digestOf(keyHex, field);

@@ -125,6 +125,23 @@ describe('digest sets stored by reference (fact-refs.ts)', () => {
     expect(storeAndRead(p2.spans)).toEqual(viaJson(changed));
   });
 
+  it('stores a hand-off text without entities as its length, and reads back the set under the span’s run key', () => {
+    const spans = conversation(newRunId(), 2);
+    const bare = { length: 260, entities: digestSet([]) };
+    const full = { length: 90, entities: digestSet(2) };
+    Object.assign(payloadOf(spans[1], 1), { handoff_text: bare });
+    Object.assign(payloadOf(spans[2], 1), { handoff_text: full });
+    // A span with no other keyed set: the key could not be restored, so it stays whole.
+    const lone = llmSpan(spans[0].trace_id, spans[0].span_id, 7);
+    Object.assign(payloadOf(lone, 1), { handoff_text: { length: 5, entities: digestSet([]) } });
+    const all = [...spans, lone];
+    const plan = new FactRefs().plan('c', toWrite(all), true);
+    expect(payloadOf(plan.spans[1], 1).handoff_text).toEqual({ length: 260 });
+    expect(payloadOf(plan.spans[2], 1).handoff_text).toEqual(full);
+    expect(payloadOf(plan.spans[3], 1).handoff_text).toEqual({ length: 5, entities: digestSet([]) });
+    expect(storeAndRead(plan.spans)).toEqual(viaJson(all));
+  });
+
   it('stores only digests and numbers: a reference adds no content', () => {
     const spans = conversation(newRunId(), 3);
     const plan = new FactRefs().plan('c', toWrite(spans), true);

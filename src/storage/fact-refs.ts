@@ -119,6 +119,11 @@ function delta(set: DigestSet, base: DigestSet): DigestSetRef | null {
 
 /** The runs whose bases this process remembers (oldest forgotten first); a forgotten run's spans are stored whole. */
 const MAX_RUNS = 4096;
+/**
+ * Most digests the remembered bases may hold between them (~60 bytes each in memory): a run's sets stay alive here
+ * after the run tracker let them go, so memory is bounded by digests, not only by runs.
+ */
+const MAX_DIGESTS = 200_000;
 
 export interface SpanToWrite {
   run_id: string;
@@ -137,6 +142,11 @@ export interface RefPlan {
 /** The bases of one process's writes, per run (sql-storage.ts holds one per storage instance). */
 export class FactRefs {
   private readonly runs = new Map<string, Map<string, Base | { span: string; value: string }>>();
+  /** Digests held per remembered run, and in all. */
+  private readonly weights = new Map<string, number>();
+  private held = 0;
+
+  constructor(private readonly limits: { runs: number; digests: number } = { runs: MAX_RUNS, digests: MAX_DIGESTS }) {}
 
   /**
    * The stored form of a batch's spans. `inBatch`: spans of the batch may be each other's bases (only when the batch
@@ -193,12 +203,30 @@ export class FactRefs {
       spans,
       commit: () => {
         for (const [tag, bases] of touched) {
-          this.runs.delete(tag); // re-inserted last: the map's order is the forgetting order
+          this.forget(tag); // re-inserted last: the map's order is the forgetting order
+          const sets = new Set<DigestSet>();
+          for (const b of bases.values()) if ('set' in b) sets.add(b.set);
+          let weight = 0;
+          for (const set of sets) weight += set.digests.length;
           this.runs.set(tag, bases);
-          if (this.runs.size > MAX_RUNS) this.runs.delete(this.runs.keys().next().value as string);
+          this.weights.set(tag, weight);
+          this.held += weight;
+          while (this.runs.size > this.limits.runs || (this.held > this.limits.digests && this.runs.size > 1))
+            this.forget(this.runs.keys().next().value as string);
         }
       },
     };
+  }
+
+  /** Runs whose bases are remembered (for tests and the memory bound). */
+  get size(): { runs: number; digests: number } {
+    return { runs: this.runs.size, digests: this.held };
+  }
+
+  private forget(tag: string): void {
+    this.held -= this.weights.get(tag) ?? 0;
+    this.weights.delete(tag);
+    this.runs.delete(tag);
   }
 }
 

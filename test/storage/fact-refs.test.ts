@@ -142,6 +142,19 @@ describe('digest sets stored by reference (fact-refs.ts)', () => {
     expect(storeAndRead(plan.spans)).toEqual(viaJson(all));
   });
 
+  it('remembers bases within a bound of runs and of digests, forgetting the oldest run first (its next spans are stored whole)', () => {
+    const refs = new FactRefs({ runs: 3, digests: 200 });
+    const runs = Array.from({ length: 5 }, () => conversation(newRunId(), 2));
+    for (const r of runs) refs.plan('c', toWrite(r.slice(0, 2)), true).commit();
+    // Each run holds its input's warrant (20 digests) and its first call's grounding (14) and warrant (23): 57.
+    expect(refs.size).toEqual({ runs: 3, digests: 3 * 57 });
+    const tight = new FactRefs({ runs: 10, digests: 120 });
+    for (const r of runs) tight.plan('c', toWrite(r.slice(0, 2)), true).commit();
+    expect(tight.size).toEqual({ runs: 2, digests: 2 * 57 });
+    const isRef = (r: MappedSpan[]) => 'from' in (payloadOf(tight.plan('c', toWrite([r[2]]), true).spans[0]).warrant as object);
+    expect(runs.map(isRef)).toEqual([false, false, false, true, true]);
+  });
+
   it('stores only digests and numbers: a reference adds no content', () => {
     const spans = conversation(newRunId(), 3);
     const plan = new FactRefs().plan('c', toWrite(spans), true);

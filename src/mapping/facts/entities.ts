@@ -192,30 +192,58 @@ export function argumentDestinations(args: string): Entity[] {
   return out;
 }
 
-/** Quotes, brackets and punctuation stripped from a whitespace token's ends. */
-const LEADING = new Set([...'"\'`([{<,;:.!?*']);
-const TRAILING = new Set([...'"\'`)]}>,;:.!?*']);
-
-function stripEdges(t: string): string {
-  let a = 0;
-  let b = t.length;
-  while (a < b && LEADING.has(t[a])) a++;
-  while (b > a && TRAILING.has(t[b - 1])) b--;
-  return a === 0 && b === t.length ? t : t.slice(a, b);
+/** JS `\s` (what `split(/\s+/)` splits on): ASCII and Unicode spaces, line terminators, BOM. */
+function isSpace(c: number): boolean {
+  if (c < 0x80) return c === 32 || (c >= 9 && c <= 13);
+  return (
+    c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
 }
 
-/** isIdentifierShaped or all digits, without a regex per token (prose has many tokens). */
-function isGroundingToken(t: string): boolean {
-  if (t.length === 0) return false;
+/** Quotes, brackets and punctuation stripped from a whitespace token's ends (all ASCII: tables by char code). */
+const LEADING_ASCII = asciiTable('"\'`([{<,;:.!?*');
+const TRAILING_ASCII = asciiTable('"\'`)]}>,;:.!?*');
+
+function asciiTable(chars: string): Uint8Array {
+  const t = new Uint8Array(128);
+  for (let i = 0; i < chars.length; i++) t[chars.charCodeAt(i)] = 1;
+  return t;
+}
+
+/**
+ * Every whitespace-separated token of `t` (`split(/\s+/)`), quotes/punctuation stripped from its ends, that is
+ * identifier-shaped or a number, in order (pinned by test/mapping/tokenisers.test.ts). On index ranges, slicing
+ * only the tokens kept: prose is mostly words that are not.
+ */
+export function groundingWords(t: string, add: (w: string) => void): void {
+  const n = t.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && isSpace(t.charCodeAt(i))) i++;
+    if (i >= n) break;
+    let a = i;
+    while (i < n && !isSpace(t.charCodeAt(i))) i++;
+    let b = i;
+    let c: number;
+    while (a < b && (c = t.charCodeAt(a)) < 128 && LEADING_ASCII[c] === 1) a++;
+    while (b > a && (c = t.charCodeAt(b - 1)) < 128 && TRAILING_ASCII[c] === 1) b--;
+    if (isGroundingRange(t, a, b)) add(a === 0 && b === n ? t : t.slice(a, b));
+  }
+}
+
+/** isIdentifierShaped or all digits, for `t.slice(a, b)` without slicing it or a regex per token. */
+function isGroundingRange(t: string, a: number, b: number): boolean {
+  const len = b - a;
+  if (len === 0) return false;
   let digits = 0;
   let sep = false;
-  for (let i = 0; i < t.length; i++) {
+  for (let i = a; i < b; i++) {
     const c = t.charCodeAt(i);
     if (c >= 48 && c <= 57) digits++;
     else if (c === 95 || c === 45 || c === 46 || c === 47 || c === 58 || c === 64 || c === 35) sep = true;
   }
-  if (digits === t.length) return true;
-  return t.length >= 3 && (sep || digits > 0 || t.length >= MIN_OPAQUE_LEN);
+  if (digits === len) return true;
+  return len >= 3 && (sep || digits > 0 || len >= MIN_OPAQUE_LEN);
 }
 
 /** A host and its parent domains of two or more labels ("mail.corp.com" → also "corp.com"). */
@@ -260,12 +288,7 @@ export function groundingTokens(text: string): Set<string> | null {
     if (/\.[a-z]/i.test(t)) for (const m of matches(DOMAIN, t)) hostAndParents(m.toLowerCase(), add);
   };
   scan(text);
-  const words = (t: string): void => {
-    for (const raw of t.split(/\s+/)) {
-      const w = stripEdges(raw);
-      if (isGroundingToken(w)) add(w);
-    }
-  };
+  const words = (t: string): void => groundingWords(t, add);
   const parsed = parseStructured(text);
   if (parsed !== undefined) {
     const values: string[] = [];

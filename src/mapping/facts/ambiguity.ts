@@ -159,18 +159,29 @@ function scalarLeaves(v: unknown, out: string[], depth: number): boolean {
 interface RawRecord {
   narrow: string[];
   broad: string[];
-  tokens: Set<string>;
+  tokens: ReadonlySet<string>;
 }
 
-function recordOf(v: unknown, depth: number, tokensOf: (leaf: string) => Set<string>): RawRecord | null {
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
+/** A record's identifiers, and its word tokens when `tokensOf` is given (only sets of 2+ records need them). */
+function recordOf(v: unknown, depth: number, tokensOf: ((leaf: string) => ReadonlySet<string>) | null): RawRecord | null {
   const leaves: string[] = [];
   if (!scalarLeaves(v, leaves, depth)) return null;
   const narrow: string[] = [];
   if (isDict(v))
     for (const [k, x] of Object.entries(v)) if (isScalar(x) && isIdKey(k) && isIdentifierShaped(scalarText(x))) narrow.push(casefold(scalarText(x)));
   const broad = leaves.filter(isIdentifierShaped).map(casefold);
-  const tokens = new Set<string>();
-  for (const l of leaves) for (const t of tokensOf(l)) tokens.add(t);
+  let tokens = NO_TOKENS;
+  if (tokensOf !== null) {
+    // One leaf (a list of scalars): its memoised token set as is, never modified.
+    if (leaves.length === 1) tokens = tokensOf(leaves[0]);
+    else {
+      const all = new Set<string>();
+      for (const l of leaves) for (const t of tokensOf(l)) all.add(t);
+      tokens = all;
+    }
+  }
   return { narrow, broad, tokens };
 }
 
@@ -207,7 +218,7 @@ export function candidateSets(result: string, keyer: FactKeyer): CandidateSets |
   const raw: { items: unknown[]; depth: number }[] = [...dictLists, ...scalarLists].map((items) => ({ items, depth: 1 }));
   if (isDict(parsed)) raw.push({ items: [parsed], depth: 0 });
   if (raw.length > MAX_CANDIDATE_SETS) truncated = true;
-  // The whole object's record holds the leaves of every list record again: each leaf is tokenised once.
+  // A leaf can be in several records (a list's, and the whole object's): each leaf is tokenised once.
   const leafTokens = new Map<string, Set<string>>();
   const tokensOf = (leaf: string): Set<string> => {
     let t = leafTokens.get(leaf);
@@ -222,7 +233,7 @@ export function candidateSets(result: string, keyer: FactKeyer): CandidateSets |
     }
     const records: RawRecord[] = [];
     for (const item of items) {
-      const r = recordOf(item, depth, tokensOf);
+      const r = recordOf(item, depth, items.length > 1 ? tokensOf : null);
       if (r === null) truncated = true;
       else records.push(r);
     }

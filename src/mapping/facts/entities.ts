@@ -210,25 +210,42 @@ function asciiTable(chars: string): Uint8Array {
   return t;
 }
 
+/** ASCII classes for groundingWords: 1 = JS `\s`, 2 = a digit or an isGroundingRange separator. */
+const CLASS_ASCII = new Uint8Array(128);
+for (const c of [9, 10, 11, 12, 13, 32]) CLASS_ASCII[c] = 1;
+for (const ch of '0123456789_-./:@#') CLASS_ASCII[ch.charCodeAt(0)] = 2;
+
 /**
  * Every whitespace-separated token of `t` (`split(/\s+/)`), quotes/punctuation stripped from its ends, that is
- * identifier-shaped or a number, in order (pinned by test/mapping/tokenisers.test.ts). On index ranges, slicing
- * only the tokens kept: prose is mostly words that are not.
+ * identifier-shaped or a number, in order (pinned by test/mapping/tokenisers.test.ts). One pass over the text;
+ * only a token holding a digit or separator, or of MIN_OPAQUE_LEN characters, is looked at again: prose is mostly
+ * words that are neither.
  */
 export function groundingWords(t: string, add: (w: string) => void): void {
   const n = t.length;
-  let i = 0;
-  while (i < n) {
-    while (i < n && isSpace(t.charCodeAt(i))) i++;
-    if (i >= n) break;
-    let a = i;
-    while (i < n && !isSpace(t.charCodeAt(i))) i++;
-    let b = i;
-    let c: number;
-    while (a < b && (c = t.charCodeAt(a)) < 128 && LEADING_ASCII[c] === 1) a++;
-    while (b > a && (c = t.charCodeAt(b - 1)) < 128 && TRAILING_ASCII[c] === 1) b--;
-    if (isGroundingRange(t, a, b)) add(a === 0 && b === n ? t : t.slice(a, b));
+  let start = 0;
+  let maybe = false;
+  for (let i = 0; i < n; i++) {
+    const c = t.charCodeAt(i);
+    let k: number;
+    if (c < 128) k = CLASS_ASCII[c];
+    else k = c >= 0xa0 && isSpace(c) ? 1 : 0;
+    if (k === 2) maybe = true;
+    else if (k === 1) {
+      if (i > start && (maybe || i - start >= MIN_OPAQUE_LEN)) groundingToken(t, start, i, add);
+      start = i + 1;
+      maybe = false;
+    }
   }
+  if (n > start && (maybe || n - start >= MIN_OPAQUE_LEN)) groundingToken(t, start, n, add);
+}
+
+/** The token `t.slice(a, b)`, its ends stripped, when it is kept. */
+function groundingToken(t: string, a: number, b: number, add: (w: string) => void): void {
+  let c: number;
+  while (a < b && (c = t.charCodeAt(a)) < 128 && LEADING_ASCII[c] === 1) a++;
+  while (b > a && (c = t.charCodeAt(b - 1)) < 128 && TRAILING_ASCII[c] === 1) b--;
+  if (isGroundingRange(t, a, b)) add(a === 0 && b === t.length ? t : t.slice(a, b));
 }
 
 /** isIdentifierShaped or all digits, for `t.slice(a, b)` without slicing it or a regex per token. */
@@ -316,6 +333,11 @@ const LONG_INT = /\b\d{3,}\b/g;
 export function handoffEntities(text: string): string[] | null {
   if (text.length > MAX_GROUNDING_CHARS) return null;
   const out = new Set<string>();
-  for (const re of [UUID, EMAIL, URL_RE, LONG_INT]) for (const m of matches(re, text)) out.add(m.toLowerCase());
+  // Each pattern only runs when the text holds a character it cannot match without (as patternEntities does):
+  // prose mostly holds none, and a skipped pattern has no match, so the order of the output is unchanged.
+  if (text.includes('-')) for (const m of matches(UUID, text)) out.add(m.toLowerCase());
+  if (text.includes('@')) for (const m of matches(EMAIL, text)) out.add(m.toLowerCase());
+  if (text.includes('://')) for (const m of matches(URL_RE, text)) out.add(m.toLowerCase());
+  if (HAS_DIGIT.test(text)) for (const m of matches(LONG_INT, text)) out.add(m.toLowerCase());
   return [...out];
 }

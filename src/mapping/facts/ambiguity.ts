@@ -1,3 +1,4 @@
+import { parseStructured } from './json.js';
 import { digestSet, type DigestSet } from './digest-set.js';
 import { isIdentifierShaped } from './entities.js';
 import type { FactKeyer } from './keyed.js';
@@ -127,16 +128,6 @@ const isScalar = (v: unknown): v is Scalar => typeof v === 'string' || (typeof v
 const isDict = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const scalarText = (v: Scalar): string => (typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v));
 
-function parseJson(text: string): unknown {
-  const t = text.trimStart();
-  if (t.length === 0 || (t[0] !== '{' && t[0] !== '[')) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The original's id keys: id, uuid, guid, key, code, ref, identifier, `*_id`, `id_*` (casefolded). */
 export function isIdKey(key: string): boolean {
   const k = casefold(key);
@@ -198,7 +189,7 @@ function digestsOf(tokens: Iterable<string>, keyer: FactKeyer): string[] | null 
 export function candidateSets(result: string, keyer: FactKeyer): CandidateSets | null {
   const empty = (): CandidateSets => ({ key: keyer.keyId, sets: [], truncated: true });
   if (result.length > MAX_CANDIDATE_OUTPUT_CHARS) return empty();
-  const parsed = parseJson(result);
+  const parsed = parseStructured(result);
   if (parsed === undefined) return null;
   const dictLists: unknown[][] = [];
   const scalarLists: unknown[][] = [];
@@ -266,7 +257,7 @@ export function candidateSets(result: string, keyer: FactKeyer): CandidateSets |
 
 /** Keyed digests of a tool call's identifier-shaped scalar argument leaves (casefolded); null when unparseable. */
 export function argumentLeafSet(args: string, keyer: FactKeyer): DigestSet | null {
-  const parsed = parseJson(args);
+  const parsed = parseStructured(args);
   if (parsed === undefined) return null;
   const leaves: string[] = [];
   const complete = scalarLeaves(parsed, leaves, 0);

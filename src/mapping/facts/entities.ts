@@ -1,3 +1,4 @@
+import { parseStructured } from './json.js';
 import type { EntityType } from './digest-set.js';
 
 /**
@@ -73,17 +74,6 @@ export const MAX_GROUNDING_CHARS = 1_000_000;
 export function isIdentifierShaped(s: string): boolean {
   if (s.length < 3 || /\s/.test(s)) return false;
   return /[_\-./:@#\d]/.test(s) || s.length >= MIN_OPAQUE_LEN;
-}
-
-/** Parses structured JSON (object/array); undefined for anything else. */
-function parseStructured(text: string): unknown {
-  const t = text.trimStart();
-  if (t.length === 0 || (t[0] !== '{' && t[0] !== '[')) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** String and number leaves (values, never keys), depth- and count-bounded. */

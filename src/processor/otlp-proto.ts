@@ -111,6 +111,19 @@ class Writer {
     this.pos = p;
   }
 
+  /** Copies `s` as ASCII (capacity ensured by the caller); false at the first other character (caller rewinds). */
+  ascii(s: string): boolean {
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 127) return false;
+      buf[p++] = c;
+    }
+    this.pos = p;
+    return true;
+  }
+
   bytes(b: Uint8Array): void {
     this.varint(b.length);
     this.ensure(b.length);
@@ -194,6 +207,7 @@ function anyValue(w: Writer, value: unknown): void {
     const at = w.start();
     for (const item of value) {
       w.tag(1, 2);
+      if (typeof item === 'string' && item.length < 126 && shortString(w, item)) continue;
       const it = w.start();
       anyValue(w, item);
       w.finish(it);
@@ -212,8 +226,45 @@ function anyValue(w: Writer, value: unknown): void {
   }
 }
 
+/**
+ * An AnyValue holding a short ASCII string, preceded by its length — every length one byte, known before the bytes
+ * (the digests and facts: most of what we export): written straight, with no length to patch. False, nothing
+ * written, for a string that is not ASCII.
+ */
+function shortString(w: Writer, s: string): boolean {
+  const at = w.pos;
+  w.ensure(s.length + 4);
+  const buf = w.buf;
+  buf[w.pos++] = s.length + 2;
+  buf[w.pos++] = 0x0a; // AnyValue.string_value
+  buf[w.pos++] = s.length;
+  if (w.ascii(s)) return true;
+  w.pos = at;
+  return false;
+}
+
+/** The same for a KeyValue of a short key and a short string value. */
+function shortKeyValue(w: Writer, key: string, value: string): boolean {
+  const at = w.pos;
+  w.ensure(key.length + value.length + 8);
+  const buf = w.buf;
+  buf[w.pos++] = key.length + value.length + 6;
+  buf[w.pos++] = 0x0a; // KeyValue.key
+  buf[w.pos++] = key.length;
+  if (w.ascii(key)) {
+    buf[w.pos++] = 0x12; // KeyValue.value
+    buf[w.pos++] = value.length + 2;
+    buf[w.pos++] = 0x0a; // AnyValue.string_value
+    buf[w.pos++] = value.length;
+    if (w.ascii(value)) return true;
+  }
+  w.pos = at;
+  return false;
+}
+
 /** A KeyValue message body preceded by its length (the caller wrote the tag). */
 function keyValue(w: Writer, key: string, value: unknown): void {
+  if (typeof value === 'string' && key.length + value.length < 122 && shortKeyValue(w, key, value)) return;
   const kv = w.start();
   w.tag(1, 2);
   w.string(key);

@@ -21,6 +21,8 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ROOT_CONTEXT, SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -54,7 +56,7 @@ const s = http.createServer((req, res) => {
 s.keepAliveTimeout = 60000;
 s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
 
-async function startSink() {
+export async function startSink() {
   const child = spawn(process.execPath, ['-e', SINK], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
   const url = `http://127.0.0.1:${chunk.toString().trim()}`;
@@ -113,7 +115,7 @@ const P = {
 let k = 0;
 const pick = (xs: string[]) => xs[k++ % POOL];
 
-function emitTrace(tracer: Tracer, n: number, infra: boolean): void {
+export function emitTrace(tracer: Tracer, n: number, infra: boolean): void {
   const root = tracer.startSpan(
     'support.workflow',
     { attributes: { 'traceloop.span.kind': 'workflow', 'traceloop.entity.name': 'support', 'traceloop.entity.input': pick(P.workflowInput) } },
@@ -412,7 +414,10 @@ function contentFactsCost(): void {
   console.log(`content facts cost: ${(withFacts / without).toFixed(2)}× the redaction without them (+${(withFacts - without).toFixed(0)} ns/span)`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// Run only as the script: bench/profile-processor.ts imports the workload.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

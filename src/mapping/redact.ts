@@ -46,6 +46,22 @@ function digestValue(v: AttrValue, digest: (t: string) => string): AttrValue {
   return text === null ? v : digest(text);
 }
 
+const TOOL_DEFINITIONS = 'gen_ai.tool.definitions';
+/** Digests of tool definition texts per hasher: the same definitions come with every LLM call (a few dozen kept). */
+const DEFINITION_DIGESTS = new WeakMap<Hasher, Map<string, string>>();
+
+function definitionsDigest(hasher: Hasher, text: string): string {
+  let memo = DEFINITION_DIGESTS.get(hasher);
+  if (memo === undefined) DEFINITION_DIGESTS.set(hasher, (memo = new Map<string, string>()));
+  let d = memo.get(text);
+  if (d === undefined) {
+    d = hasher.digest(text);
+    if (memo.size >= 64) memo.clear();
+    memo.set(text, d);
+  }
+  return d;
+}
+
 /**
  * Redacts one span's attributes, events and status message. Pure: the input is not modified. A span that already
  * carries the marker is returned as is (redaction is idempotent).
@@ -66,7 +82,8 @@ export function redactAttributes(span: RedactableSpan, opts: RedactOptions): Red
     // Facts from the sender are never trusted: only the ones computed here are written.
     if (key.charCodeAt(0) === 100 && key.charCodeAt(1) === 117 && key.startsWith(CONTENT_FACTS_PREFIX)) continue;
     const v = attrs[key];
-    out[key] = isContentAttribute(key) ? digestValue(v, digest) : v;
+    if (key === TOOL_DEFINITIONS && typeof v === 'string') out[key] = definitionsDigest(opts.hasher, v);
+    else out[key] = isContentAttribute(key) ? digestValue(v, digest) : v;
   }
   // The dialect's structural facts, some of which only its content held (a Genkit model call's usage is inside
   // genkit:output): exported beside the digested originals so the receiver maps the span the same.

@@ -1,6 +1,8 @@
+import { parseStructured } from './json.js';
 import { digestSet, type DigestSet } from './digest-set.js';
 import { isIdentifierShaped } from './entities.js';
 import type { FactKeyer } from './keyed.js';
+import { codePointLength } from './terms.js';
 
 /**
  * UNRESOLVED_AMBIGUITY's content facts (upstream v2 §1.9, privacy version). The rule is set algebra on equality, so
@@ -57,15 +59,52 @@ export function casefold(s: string): string {
   return s.toLowerCase().replace(/ß/g, 'ss').replace(/ς/g, 'σ');
 }
 
-// Python's `\w` approximated: letters, numbers, marks, underscore (docs/content-codec.md).
-const WORD = /[\p{L}\p{N}\p{M}_]+/gu;
+// Python's `\w` approximated: letters, numbers, marks, underscore (docs/content-codec.md). One code point, sticky:
+// the tokeniser below classifies ASCII itself and asks the regex only about the other code points.
+const WORD_CHAR = /[\p{L}\p{N}\p{M}_]/uy;
+const NON_ASCII = /[\u0080-\uffff]/;
 
-/** NFKC, `\w+`, casefolded, longer than MIN_TOKEN_LEN code points: the original's tokens. */
-export function wordTokens(text: string): Set<string> {
-  const out = new Set<string>();
-  for (const m of text.normalize('NFKC').matchAll(WORD)) {
-    const t = casefold(m[0]);
-    if ([...t].length > MIN_TOKEN_LEN) out.add(t);
+/**
+ * NFKC, `\w+`, casefolded, longer than MIN_TOKEN_LEN code points: the original's tokens. The same output as
+ * `text.normalize('NFKC').matchAll(/[\p{L}\p{N}\p{M}_]+/gu)` → casefold → length filter (pinned by
+ * test/mapping/tokenisers.test.ts), without a match object per word: this runs over every prompt and tool result.
+ * ASCII text is already NFKC; an ASCII word's casefold is toLowerCase and its length in code points is `.length`.
+ */
+export function wordTokens(text: string, out: Set<string> = new Set<string>()): Set<string> {
+  const s = NON_ASCII.test(text) ? text.normalize('NFKC') : text;
+  const n = s.length;
+  let start = -1;
+  let ascii = true;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? s.charCodeAt(i) : -1;
+    let width = 1;
+    let word: boolean;
+    if (c < 0x80) {
+      const l = c | 32;
+      word = (l >= 97 && l <= 122) || (c >= 48 && c <= 57) || c === 95;
+    } else {
+      WORD_CHAR.lastIndex = i;
+      word = WORD_CHAR.test(s);
+      if (word) width = WORD_CHAR.lastIndex - i;
+    }
+    if (word) {
+      if (start < 0) {
+        start = i;
+        ascii = true;
+      }
+      if (c >= 0x80) ascii = false;
+      i += width - 1;
+      continue;
+    }
+    if (start < 0) continue;
+    // An ASCII word of MIN_TOKEN_LEN characters or fewer stays that short: not even sliced.
+    if (ascii) {
+      if (i - start > MIN_TOKEN_LEN) out.add(s.slice(start, i).toLowerCase());
+    } else {
+      const t = casefold(s.slice(start, i));
+      if (t.length > MIN_TOKEN_LEN && codePointLength(t) > MIN_TOKEN_LEN) out.add(t);
+    }
+    start = -1;
   }
   return out;
 }
@@ -77,7 +116,7 @@ export function warrantSet(texts: readonly (string | null)[], keyer: FactKeyer):
   for (const t of texts) {
     if (t === null) continue;
     any = true;
-    for (const x of wordTokens(t)) tokens.add(x);
+    wordTokens(t, tokens);
   }
   if (!any) return null;
   const set = digestSet(tokens, keyer, WARRANT_SET_CAP);
@@ -88,16 +127,6 @@ type Scalar = string | number | boolean;
 const isScalar = (v: unknown): v is Scalar => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean';
 const isDict = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const scalarText = (v: Scalar): string => (typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v));
-
-function parseJson(text: string): unknown {
-  const t = text.trimStart();
-  if (t.length === 0 || (t[0] !== '{' && t[0] !== '[')) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
 /** The original's id keys: id, uuid, guid, key, code, ref, identifier, `*_id`, `id_*` (casefolded). */
 export function isIdKey(key: string): boolean {
@@ -121,18 +150,29 @@ function scalarLeaves(v: unknown, out: string[], depth: number): boolean {
 interface RawRecord {
   narrow: string[];
   broad: string[];
-  tokens: Set<string>;
+  tokens: ReadonlySet<string>;
 }
 
-function recordOf(v: unknown, depth: number): RawRecord | null {
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
+/** A record's identifiers, and its word tokens when `tokensOf` is given (only sets of 2+ records need them). */
+function recordOf(v: unknown, depth: number, tokensOf: ((leaf: string) => ReadonlySet<string>) | null): RawRecord | null {
   const leaves: string[] = [];
   if (!scalarLeaves(v, leaves, depth)) return null;
   const narrow: string[] = [];
   if (isDict(v))
     for (const [k, x] of Object.entries(v)) if (isScalar(x) && isIdKey(k) && isIdentifierShaped(scalarText(x))) narrow.push(casefold(scalarText(x)));
   const broad = leaves.filter(isIdentifierShaped).map(casefold);
-  const tokens = new Set<string>();
-  for (const l of leaves) for (const t of wordTokens(l)) tokens.add(t);
+  let tokens = NO_TOKENS;
+  if (tokensOf !== null) {
+    // One leaf (a list of scalars): its memoised token set as is, never modified.
+    if (leaves.length === 1) tokens = tokensOf(leaves[0]);
+    else {
+      const all = new Set<string>();
+      for (const l of leaves) for (const t of tokensOf(l)) all.add(t);
+      tokens = all;
+    }
+  }
   return { narrow, broad, tokens };
 }
 
@@ -149,7 +189,7 @@ function digestsOf(tokens: Iterable<string>, keyer: FactKeyer): string[] | null 
 export function candidateSets(result: string, keyer: FactKeyer): CandidateSets | null {
   const empty = (): CandidateSets => ({ key: keyer.keyId, sets: [], truncated: true });
   if (result.length > MAX_CANDIDATE_OUTPUT_CHARS) return empty();
-  const parsed = parseJson(result);
+  const parsed = parseStructured(result);
   if (parsed === undefined) return null;
   const dictLists: unknown[][] = [];
   const scalarLists: unknown[][] = [];
@@ -169,6 +209,13 @@ export function candidateSets(result: string, keyer: FactKeyer): CandidateSets |
   const raw: { items: unknown[]; depth: number }[] = [...dictLists, ...scalarLists].map((items) => ({ items, depth: 1 }));
   if (isDict(parsed)) raw.push({ items: [parsed], depth: 0 });
   if (raw.length > MAX_CANDIDATE_SETS) truncated = true;
+  // A leaf can be in several records (a list's, and the whole object's): each leaf is tokenised once.
+  const leafTokens = new Map<string, Set<string>>();
+  const tokensOf = (leaf: string): Set<string> => {
+    let t = leafTokens.get(leaf);
+    if (t === undefined) leafTokens.set(leaf, (t = wordTokens(leaf)));
+    return t;
+  };
   const sets: CandidateSet[] = [];
   for (const { items, depth } of raw.slice(0, MAX_CANDIDATE_SETS)) {
     if (items.length > MAX_RECORDS_PER_SET) {
@@ -177,7 +224,7 @@ export function candidateSets(result: string, keyer: FactKeyer): CandidateSets |
     }
     const records: RawRecord[] = [];
     for (const item of items) {
-      const r = recordOf(item, depth);
+      const r = recordOf(item, depth, items.length > 1 ? tokensOf : null);
       if (r === null) truncated = true;
       else records.push(r);
     }
@@ -210,7 +257,7 @@ export function candidateSets(result: string, keyer: FactKeyer): CandidateSets |
 
 /** Keyed digests of a tool call's identifier-shaped scalar argument leaves (casefolded); null when unparseable. */
 export function argumentLeafSet(args: string, keyer: FactKeyer): DigestSet | null {
-  const parsed = parseJson(args);
+  const parsed = parseStructured(args);
   if (parsed === undefined) return null;
   const leaves: string[] = [];
   const complete = scalarLeaves(parsed, leaves, 0);

@@ -27,15 +27,18 @@ export const GROUNDING_SET_CAP = 512;
 
 export function digestSet(tokens: Iterable<string>, keyer: FactKeyer, cap: number): DigestSet {
   const digests: string[] = [];
-  const seen = new Set<string>();
+  // A Set holds each token once already (the grounding and warrant tokens come as one).
+  const seen = tokens instanceof Set ? null : new Set<string>();
   let truncated = false;
   for (const t of tokens) {
-    if (seen.has(t)) continue;
+    if (seen !== null) {
+      if (seen.has(t)) continue;
+      seen.add(t);
+    }
     if (digests.length >= cap) {
       truncated = true;
       break;
     }
-    seen.add(t);
     digests.push(keyer.digest(t));
   }
   return { key: keyer.keyId, digests, truncated };

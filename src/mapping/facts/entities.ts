@@ -1,3 +1,4 @@
+import { parseStructured } from './json.js';
 import type { EntityType } from './digest-set.js';
 
 /**
@@ -73,17 +74,6 @@ export const MAX_GROUNDING_CHARS = 1_000_000;
 export function isIdentifierShaped(s: string): boolean {
   if (s.length < 3 || /\s/.test(s)) return false;
   return /[_\-./:@#\d]/.test(s) || s.length >= MIN_OPAQUE_LEN;
-}
-
-/** Parses structured JSON (object/array); undefined for anything else. */
-function parseStructured(text: string): unknown {
-  const t = text.trimStart();
-  if (t.length === 0 || (t[0] !== '{' && t[0] !== '[')) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** String and number leaves (values, never keys), depth- and count-bounded. */
@@ -192,30 +182,75 @@ export function argumentDestinations(args: string): Entity[] {
   return out;
 }
 
-/** Quotes, brackets and punctuation stripped from a whitespace token's ends. */
-const LEADING = new Set([...'"\'`([{<,;:.!?*']);
-const TRAILING = new Set([...'"\'`)]}>,;:.!?*']);
-
-function stripEdges(t: string): string {
-  let a = 0;
-  let b = t.length;
-  while (a < b && LEADING.has(t[a])) a++;
-  while (b > a && TRAILING.has(t[b - 1])) b--;
-  return a === 0 && b === t.length ? t : t.slice(a, b);
+/** JS `\s` (what `split(/\s+/)` splits on): ASCII and Unicode spaces, line terminators, BOM. */
+function isSpace(c: number): boolean {
+  if (c < 0x80) return c === 32 || (c >= 9 && c <= 13);
+  return (
+    c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
 }
 
-/** isIdentifierShaped or all digits, without a regex per token (prose has many tokens). */
-function isGroundingToken(t: string): boolean {
-  if (t.length === 0) return false;
+/** Quotes, brackets and punctuation stripped from a whitespace token's ends (all ASCII: tables by char code). */
+const LEADING_ASCII = asciiTable('"\'`([{<,;:.!?*');
+const TRAILING_ASCII = asciiTable('"\'`)]}>,;:.!?*');
+
+function asciiTable(chars: string): Uint8Array {
+  const t = new Uint8Array(128);
+  for (let i = 0; i < chars.length; i++) t[chars.charCodeAt(i)] = 1;
+  return t;
+}
+
+/** ASCII classes for groundingWords: 1 = JS `\s`, 2 = a digit or an isGroundingRange separator. */
+const CLASS_ASCII = new Uint8Array(128);
+for (const c of [9, 10, 11, 12, 13, 32]) CLASS_ASCII[c] = 1;
+for (const ch of '0123456789_-./:@#') CLASS_ASCII[ch.charCodeAt(0)] = 2;
+
+/**
+ * Every whitespace-separated token of `t` (`split(/\s+/)`), quotes/punctuation stripped from its ends, that is
+ * identifier-shaped or a number, in order (pinned by test/mapping/tokenisers.test.ts). One pass over the text;
+ * only a token holding a digit or separator, or of MIN_OPAQUE_LEN characters, is looked at again: prose is mostly
+ * words that are neither.
+ */
+export function groundingWords(t: string, add: (w: string) => void): void {
+  const n = t.length;
+  let start = 0;
+  let maybe = false;
+  for (let i = 0; i < n; i++) {
+    const c = t.charCodeAt(i);
+    let k: number;
+    if (c < 128) k = CLASS_ASCII[c];
+    else k = c >= 0xa0 && isSpace(c) ? 1 : 0;
+    if (k === 2) maybe = true;
+    else if (k === 1) {
+      if (i > start && (maybe || i - start >= MIN_OPAQUE_LEN)) groundingToken(t, start, i, add);
+      start = i + 1;
+      maybe = false;
+    }
+  }
+  if (n > start && (maybe || n - start >= MIN_OPAQUE_LEN)) groundingToken(t, start, n, add);
+}
+
+/** The token `t.slice(a, b)`, its ends stripped, when it is kept. */
+function groundingToken(t: string, a: number, b: number, add: (w: string) => void): void {
+  let c: number;
+  while (a < b && (c = t.charCodeAt(a)) < 128 && LEADING_ASCII[c] === 1) a++;
+  while (b > a && (c = t.charCodeAt(b - 1)) < 128 && TRAILING_ASCII[c] === 1) b--;
+  if (isGroundingRange(t, a, b)) add(a === 0 && b === t.length ? t : t.slice(a, b));
+}
+
+/** isIdentifierShaped or all digits, for `t.slice(a, b)` without slicing it or a regex per token. */
+function isGroundingRange(t: string, a: number, b: number): boolean {
+  const len = b - a;
+  if (len === 0) return false;
   let digits = 0;
   let sep = false;
-  for (let i = 0; i < t.length; i++) {
+  for (let i = a; i < b; i++) {
     const c = t.charCodeAt(i);
     if (c >= 48 && c <= 57) digits++;
     else if (c === 95 || c === 45 || c === 46 || c === 47 || c === 58 || c === 64 || c === 35) sep = true;
   }
-  if (digits === t.length) return true;
-  return t.length >= 3 && (sep || digits > 0 || t.length >= MIN_OPAQUE_LEN);
+  if (digits === len) return true;
+  return len >= 3 && (sep || digits > 0 || len >= MIN_OPAQUE_LEN);
 }
 
 /** A host and its parent domains of two or more labels ("mail.corp.com" → also "corp.com"). */
@@ -260,12 +295,7 @@ export function groundingTokens(text: string): Set<string> | null {
     if (/\.[a-z]/i.test(t)) for (const m of matches(DOMAIN, t)) hostAndParents(m.toLowerCase(), add);
   };
   scan(text);
-  const words = (t: string): void => {
-    for (const raw of t.split(/\s+/)) {
-      const w = stripEdges(raw);
-      if (isGroundingToken(w)) add(w);
-    }
-  };
+  const words = (t: string): void => groundingWords(t, add);
   const parsed = parseStructured(text);
   if (parsed !== undefined) {
     const values: string[] = [];
@@ -293,6 +323,11 @@ const LONG_INT = /\b\d{3,}\b/g;
 export function handoffEntities(text: string): string[] | null {
   if (text.length > MAX_GROUNDING_CHARS) return null;
   const out = new Set<string>();
-  for (const re of [UUID, EMAIL, URL_RE, LONG_INT]) for (const m of matches(re, text)) out.add(m.toLowerCase());
+  // Each pattern only runs when the text holds a character it cannot match without (as patternEntities does):
+  // prose mostly holds none, and a skipped pattern has no match, so the order of the output is unchanged.
+  if (text.includes('-')) for (const m of matches(UUID, text)) out.add(m.toLowerCase());
+  if (text.includes('@')) for (const m of matches(EMAIL, text)) out.add(m.toLowerCase());
+  if (text.includes('://')) for (const m of matches(URL_RE, text)) out.add(m.toLowerCase());
+  if (HAS_DIGIT.test(text)) for (const m of matches(LONG_INT, text)) out.add(m.toLowerCase());
   return [...out];
 }

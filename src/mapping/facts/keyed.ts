@@ -1,4 +1,5 @@
-import { createHmac, hash as oneShotHash, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { hmacSha256Hex64 } from './sha256.js';
 
 /**
  * Keyed digests of short tokens (ids, numbers, emails, hosts) for set membership within one run. A six-digit id's
@@ -24,24 +25,6 @@ const MAX_CACHED_RUNS = 4096;
 /** Digests remembered per run: a run's prompts repeat the same input tokens on every LLM call. */
 const MAX_CACHED_TOKENS = 1024;
 
-/**
- * HMAC-SHA256 (RFC 2104) of `token` under a 32-byte key, first 64 bits: computed as two one-shot hashes over the
- * precomputed pads (crypto.hash, Node ≥ 20.12), ~2× cheaper than a createHmac object per token; createHmac otherwise.
- */
-function hmac64(key: Buffer): (token: string) => string {
-  if (typeof oneShotHash !== 'function') return (token) => createHmac('sha256', key).update(token, 'utf8').digest('hex').slice(0, 16);
-  const ipad = Buffer.alloc(64, 0x36);
-  const opad = Buffer.alloc(64, 0x5c);
-  for (let i = 0; i < key.length; i++) {
-    ipad[i] ^= key[i];
-    opad[i] ^= key[i];
-  }
-  return (token) => {
-    const inner = oneShotHash('sha256', Buffer.concat([ipad, Buffer.from(token, 'utf8')]), 'buffer');
-    return oneShotHash('sha256', Buffer.concat([opad, inner]), 'hex').slice(0, 16);
-  };
-}
-
 /** A secret from the given bytes, or 32 fresh random bytes (the default: the secret dies with the process). */
 export function createFactSecret(secret?: Uint8Array): FactSecret {
   const material = secret !== undefined && secret.length > 0 ? Buffer.from(secret) : randomBytes(32);
@@ -51,7 +34,7 @@ export function createFactSecret(secret?: Uint8Array): FactSecret {
       let k = cache.get(runId);
       if (k !== undefined) return k;
       const key = createHmac('sha256', material).update(`dunetrace.facts.run:${runId}`, 'utf8').digest();
-      const mac = hmac64(key);
+      const mac = hmacSha256Hex64(key);
       const memo = new Map<string, string>();
       k = {
         keyId: createHmac('sha256', key).update('dunetrace.facts.key-id', 'utf8').digest('hex').slice(0, 8),

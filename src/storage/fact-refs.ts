@@ -244,24 +244,29 @@ function copySpan(span: MappedSpan): MappedSpan {
  * written from. A missing base, a base without that fact or a cycle gives the fresh digests, marked truncated.
  */
 export function resolveFactRefs(spans: ReadonlyMap<string, MappedSpan>): void {
-  const resolved = new Map<string, DigestSet | null>();
+  // Each (span, fact) is resolved once; one found again while it is being resolved is a cycle: null.
+  const memo = new Map<string, unknown>();
   const resolving = new Set<string>();
-  const setOf = (keyHex: string, fact: RefFact): DigestSet | null => {
-    const id = `${keyHex}:${fact}`;
-    if (resolved.has(id)) return resolved.get(id) ?? null;
-    const span = spans.get(keyHex);
-    if (span === undefined || resolving.has(id)) return null;
+  const once = <T>(id: string, resolve: () => T | null): T | null => {
+    if (memo.has(id)) return memo.get(id) as T | null;
+    if (resolving.has(id)) return null;
     resolving.add(id);
-    let out: DigestSet | null = null;
-    for (const h of holders(span, fact)) {
-      const v = h[fact];
-      out = isRef(v) ? resolveRef(v, fact) : asSet(v);
-      if (out !== null) break;
-    }
+    const out = resolve();
     resolving.delete(id);
-    resolved.set(id, out);
+    memo.set(id, out);
     return out;
   };
+  const setOf = (keyHex: string, fact: RefFact): DigestSet | null =>
+    once(`${keyHex}:${fact}`, () => {
+      const span = spans.get(keyHex);
+      if (span === undefined) return null;
+      for (const h of holders(span, fact)) {
+        const v = h[fact];
+        const out = isRef(v) ? resolveRef(v, fact) : asSet(v);
+        if (out !== null) return out;
+      }
+      return null;
+    });
   const resolveRef = (ref: DigestSetRef, fact: RefFact): DigestSet => {
     const base = setOf(ref.from, fact);
     if (base === null || base.key !== ref.key) return { key: ref.key, digests: ref.digests, truncated: true };
@@ -276,23 +281,17 @@ export function resolveFactRefs(spans: ReadonlyMap<string, MappedSpan>): void {
     if (fresh !== ref.digests.length) return { key: ref.key, digests: ref.digests, truncated: true };
     return { key: ref.key, digests, truncated: ref.truncated };
   };
-  const digests = new Map<string, string | null>();
-  const digestOf = (keyHex: string, field: RefDigest): string | null => {
-    const id = `${keyHex}:${field}`;
-    if (digests.has(id)) return digests.get(id) ?? null;
-    const span = spans.get(keyHex);
-    if (span === undefined || resolving.has(id)) return null;
-    resolving.add(id);
-    let out: string | null = null;
-    for (const p of calls(span)) {
-      const v = p[field];
-      out = isSha(v) ? v : isObj(v) && typeof v.from === 'string' ? digestOf(v.from, field) : null;
-      if (out !== null) break;
-    }
-    resolving.delete(id);
-    digests.set(id, out);
-    return out;
-  };
+  const digestOf = (keyHex: string, field: RefDigest): string | null =>
+    once(`${keyHex}:${field}`, () => {
+      const span = spans.get(keyHex);
+      if (span === undefined) return null;
+      for (const p of calls(span)) {
+        const v = p[field];
+        const out = isSha(v) ? v : isObj(v) && typeof v.from === 'string' ? digestOf(v.from, field) : null;
+        if (out !== null) return out;
+      }
+      return null;
+    });
   for (const span of spans.values()) {
     const key = spanKeyId(span);
     for (const h of handoffHolders(span)) {

@@ -5,10 +5,11 @@ import { DETECTORS } from './rules/index.js';
  * Which keyed digest facts an agent's detectors can use. A digest set that no enabled, non-inert rule reads (by
  * default: UNRESOLVED_AMBIGUITY's warrant, argument leaves and candidate records until `irreversible_tools` is set)
  * is not stored: data minimisation, and the largest facts of a span body. The judge of an open run still sees them
- * in memory; what is stored in their place reads as truncated, so a rule enabled later fails open on older spans.
+ * in memory; where a rule would read their absence as empty, a truncated stand-in is stored (pipeline/stored-facts.ts),
+ * so a rule enabled later fails open on older spans.
  */
 
-/** Payload / root-fact keys of the digest facts that may be left out (each rule fails open on a truncated one). */
+/** Payload / root-fact keys of the digest facts that may be left out (each rule fails open without them). */
 export const DROPPABLE_FACTS = [
   'warrant',
   'arg_leaves',
@@ -45,7 +46,7 @@ const skippable = new WeakMap<DetectorConfig, ReadonlySet<SkippableFact>>();
 
 /**
  * The skippable facts no agent can use under this config: unused with the defaults, and no agent section touches a
- * detector that reads them (conservative: a section that only renames a threshold of such a detector keeps them).
+ * detector that reads them (conservative: a section that only changes a threshold of such a detector keeps them).
  * Mapping is done before the agent is known, so this is what the receiver's mapping may skip.
  */
 export function unusedByEveryAgent(config: DetectorConfig): ReadonlySet<SkippableFact> {

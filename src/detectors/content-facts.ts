@@ -16,6 +16,7 @@ import {
   type ToolTerms,
   type TypedDigestSet,
 } from '../mapping/facts/index.js';
+import { isObj } from '../model/index.js';
 import type { AssembledRun } from '../runs/types.js';
 import { runFacts, type RunFacts } from './facts.js';
 
@@ -50,8 +51,6 @@ export interface RunContent {
   /** Word tokens of the run's input (UNRESOLVED_AMBIGUITY's warrant). */
   input_warrant: DigestSet | null;
 }
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function maskOf(v: unknown, size: number): number | null {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 2 ** size ? v : null;

@@ -9,3 +9,4 @@ export * from './explanation.js';
 export * from './run.js';
 export * from './ingest-health.js';
 export * from './text.js';
+export * from './values.js';

@@ -1,4 +1,5 @@
 import type { MappedSpan } from '../mapping/events.js';
+import { isObj } from '../model/index.js';
 import type { MappedUnit } from './types.js';
 
 /**
@@ -10,7 +11,6 @@ import type { MappedUnit } from './types.js';
  */
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Facts whose absence a rule would read as an empty set (a corpus or a warrant): they get a marker. */
 const MARKED = new Set(['grounding', 'warrant', 'handoff_text']);

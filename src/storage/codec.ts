@@ -26,6 +26,8 @@
  * together with a reader that knows the new entries.
  */
 
+import { isFactDigest } from '../model/index.js';
+
 export const CODEC_VERSION = 3;
 
 /** The database's string dictionary as the writer sees it: the id of an interned string, if it has one. */
@@ -418,13 +420,9 @@ function shapeOf(obj: Record<string, unknown>, keys: string[], prefix: boolean):
 const KEY_INDEX = new Map<string, number>(KEYS_V3.map((k, i) => [k, i]));
 const VALUE_INDEX = new Map<string, number>(VALUES.map((v, i) => [v, i]));
 const HEX_RE = /^(?:[0-9a-f]{2}){4,127}$/;
-const FACT_DIGEST_RE = /^[0-9a-f]{16}$/;
-
 /** True when every item is a 16-hex fact digest (mapping/facts/keyed.ts): stored 8 bytes each. */
 function allFactDigests(items: unknown[]): items is string[] {
-  if (items.length === 0) return false;
-  for (const x of items) if (typeof x !== 'string' || x.length !== 16 || !FACT_DIGEST_RE.test(x)) return false;
-  return true;
+  return items.length > 0 && items.every(isFactDigest);
 }
 
 /** Encodes a JSON-like value (what JSON.stringify would keep) into a body. */

@@ -1,5 +1,6 @@
 import type { MappedSpan } from '../mapping/events.js';
 import type { DigestSet } from '../mapping/facts/index.js';
+import { isFactDigest, isKeyId, isObj } from '../model/index.js';
 
 /**
  * A run's keyed digest sets repeat from span to span: every LLM call re-sends the conversation so far, so its grounding
@@ -67,10 +68,6 @@ function* calls(span: MappedSpan): Generator<Obj> {
 }
 
 type Obj = Record<string, unknown>;
-// The shapes of mapping/facts/keyed.ts (storage imports only the mapping's types).
-const isFactDigest = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{16}$/.test(v);
-const isKeyId = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{8}$/.test(v);
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function asSet(v: unknown): DigestSet | null {
   if (!isObj(v) || !isKeyId(v.key) || !Array.isArray(v.digests) || typeof v.truncated !== 'boolean' || 'from' in v) return null;

@@ -64,12 +64,5 @@ export function processFactSecret(): FactSecret {
   return processSecret;
 }
 
-/** True for a 16-hex fact digest. */
-export function isFactDigest(v: unknown): v is string {
-  return typeof v === 'string' && /^[0-9a-f]{16}$/.test(v);
-}
-
-/** True for an 8-hex key id. */
-export function isKeyId(v: unknown): v is string {
-  return typeof v === 'string' && /^[0-9a-f]{8}$/.test(v);
-}
+// The digest and key-id shapes are the model's: storage and detectors read them back too.
+export { isFactDigest, isKeyId } from '../../model/values.js';

@@ -1,6 +1,6 @@
 /**
  * The shapes every stage shares — severity, failure types, signals, explanations, run and agent summaries — declared
- * once here and imported everywhere. Pure types and constants: no I/O, no dependencies.
+ * once here and imported everywhere. Pure types, constants and value predicates: no I/O, no dependencies.
  */
 export * from './severity.js';
 export * from './failure-types.js';

@@ -1,7 +1,7 @@
 import type { Attributes } from '../otlp/model.js';
 import { normalizeFinishReason, type ContentFacts, type Measured } from './content/index.js';
 import type { InjectionFacts, ToolCallRequest } from './events.js';
-import { isDigest } from './hash.js';
+import { asDigest } from './hash.js';
 import { INJECTION_PATTERNS } from './injection.js';
 import { DIRECTIVE_CODE_SET } from './directives.js';
 import { MEMORY_SOURCES } from './content/read-back.js';
@@ -26,7 +26,7 @@ import {
  * docs/content-codec.md is the contract: key names, value formats, versions, compatibility rule.
  *
  * Encoding (version 1). Every key is optional except the marker; a missing key means "no such fact" (null/empty).
- * Hashes are lowercase 64-hex; lengths are non-negative integers (JS string length).
+ * Hashes are lowercase 32-hex (64-hex from older senders is read as its first 32); lengths are non-negative integers (JS string length).
  *
  * | key                                             | type      | fact                                              |
  * |-------------------------------------------------|-----------|---------------------------------------------------|
@@ -256,8 +256,7 @@ function handoffAt(a: Attributes, lengthKey: string, listKey: string, truncKey: 
 }
 
 function hashAt(a: Attributes, key: string): string | null {
-  const v = a[key];
-  return isDigest(v) ? v : null;
+  return asDigest(a[key]);
 }
 
 function countAt(a: Attributes, key: string): number | null {
@@ -282,7 +281,7 @@ function stringsAt(a: Attributes, key: string): string[] {
 const INJECTION_LABELS = new Set(INJECTION_PATTERNS.map((p) => p.label));
 
 /**
- * Reads facts back. Values are validated (digests must be 64-hex, lengths integers, labels known, finish reasons
+ * Reads facts back. Values are validated (digests must be hex of 128 or 256 bits, lengths integers, labels known, finish reasons
  * normalised onto their closed set), so a sender that sets the marker cannot smuggle raw text into stored facts.
  */
 export function decodeContentFacts(a: Attributes): ContentFacts {
@@ -290,7 +289,7 @@ export function decodeContentFacts(a: Attributes): ContentFacts {
   const argHashes = a[K.toolCallArgs];
   const tool_calls: ToolCallRequest[] = names.map((name, i) => {
     const h = Array.isArray(argHashes) ? argHashes[i] : undefined;
-    return { name, args_hash: isDigest(h) ? h : null };
+    return { name, args_hash: asDigest(h) };
   });
   // Normalised again: a sender cannot put free text in a finish reason (the set is closed, finish-reasons.ts).
   const finish = stringsAt(a, K.finishReasons)

@@ -3,7 +3,7 @@
  * receiver and the in-process SpanProcessor (which redacts spans with `redactSpan` before they leave the process).
  */
 export { mapSpan, nanosToSeconds, readToolName, agentName, isRateLimited, type MapOptions } from './map-span.js';
-export { createHasher, isDigest, type Hasher, type HasherOptions } from './hash.js';
+export { asDigest, createHasher, isDigest, type Hasher, type HasherOptions } from './hash.js';
 export { redactSpan, redactAttributes, type RedactOptions, type RedactableSpan, type RedactedContent } from './redact.js';
 export { isContentAttribute, isContentEventAttribute, CONTENT_ATTRIBUTE_KEYS, CONTENT_ATTRIBUTE_FAMILIES } from './content-keys.js';
 export { hasContentFacts, encodeContentFacts, decodeContentFacts, CONTENT_FACTS_MARKER, CONTENT_FACTS_PREFIX, CONTENT_FACTS_VERSION } from './content-codec.js';

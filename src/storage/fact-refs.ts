@@ -1,3 +1,4 @@
+import { asDigest } from '../mapping/hash.js';
 import type { MappedSpan } from '../mapping/events.js';
 import type { DigestSet } from '../mapping/facts/index.js';
 import { isFactDigest, isKeyId, isObj } from '../model/index.js';
@@ -36,11 +37,12 @@ interface Base {
 
 /**
  * Content digests that repeat from call to call of a run: stored as `{ from }` (the span key of the run's earlier call
- * holding the same digest) instead of 32 bytes again. The system prompt is sent with every LLM call.
+ * holding the same digest) instead of 16 bytes again. The system prompt is sent with every LLM call.
  */
 const REF_DIGESTS = ['system_prompt_hash'] as const;
 type RefDigest = (typeof REF_DIGESTS)[number];
-const isSha = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+/** A content digest: 32-hex, or 64-hex in spans stored before digests were cut to 128 bits. */
+const isSha = (v: unknown): v is string => asDigest(v) !== null;
 
 /** Where a span holds a hand-off text (HANDOFF_CONTEXT_LOSS, parent side): its root facts, its responses. */
 function* handoffHolders(span: MappedSpan): Generator<Obj> {

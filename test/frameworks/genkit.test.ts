@@ -80,7 +80,7 @@ describe('Genkit retrievers', () => {
       expect(run).toMatchObject({ agent_id: 'answerFromDocs', status: 'completed', exit_reason: 'final_answer' });
       const types = run.events.map((e: any) => e.event_type);
       expect(types).toEqual(['run.started', 'retrieval.called', 'retrieval.responded', 'llm.called', 'llm.responded', 'run.completed']);
-      expect(run.events[1].payload).toMatchObject({ index_name: 'knowledgeBase', top_k: 3, query_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(run.events[1].payload).toMatchObject({ index_name: 'knowledgeBase', top_k: 3, query_hash: expect.stringMatching(/^[0-9a-f]{32}$/) });
       expect(run.events[2].payload).toMatchObject({ index_name: 'knowledgeBase', result_count: count, success: true });
       expect(run.signals.map((x: any) => x.failure_type)).toEqual(signals);
     }

@@ -123,7 +123,7 @@ export function checkRun(run: any, s: Scenario, seen: Observed, opts: CheckOptio
   ).toEqual(seen.tools.map((t) => [t.name, t.ok]));
   for (const e of of('tool.responded')) {
     // A failed call carries its error's digest, never its text.
-    if (e.payload.success === false) expect(e.payload.error_hash, label).toMatch(/^[0-9a-f]{64}$/);
+    if (e.payload.success === false) expect(e.payload.error_hash, label).toMatch(/^[0-9a-f]{32}$/);
     else expect(e.payload.error_hash, label).toBeNull();
   }
 

@@ -55,7 +55,7 @@ describe('POST /v1/ingest (the original Dunetrace wire protocol)', () => {
       ]);
       // A call and its response share one step, whichever generation numbered them how.
       expect(stored.events.map((e: any) => e.step_index)).toEqual([0, 1, 1, 2, 2, 3, 3, 3]);
-      expect(stored.events[0].payload).toMatchObject({ tools: ['lookup_order'], model: 'gpt-4o', input_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(stored.events[0].payload).toMatchObject({ tools: ['lookup_order'], model: 'gpt-4o', input_hash: expect.stringMatching(/^[0-9a-f]{32}$/) });
       expect(stored.events[4].payload).toMatchObject({ tool_name: 'lookup_order', success: true, output_length: 20 });
       expect(stored.signals).toEqual([]);
     });
@@ -169,7 +169,7 @@ describe('POST /v1/ingest (the original Dunetrace wire protocol)', () => {
     expect(signals.map((e: any) => e.payload.signal_name)).toContain('memory.written');
     expect(signals).toHaveLength(15);
     const memory = signals.find((e: any) => e.payload.signal_name === 'memory.written').payload.meta;
-    expect(memory).toMatchObject({ key: 'user_pref', value_length: 7, value_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(memory).toMatchObject({ key: 'user_pref', value_length: 7, value_hash: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(signals.find((e: any) => e.payload.signal_name === 'rate_limit').payload).toMatchObject({ source: 'gateway', meta: { retry_in: 3 } });
   });
 

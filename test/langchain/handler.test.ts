@@ -63,7 +63,7 @@ describe('LangGraph ReAct agent', () => {
     ]);
     expect(run.events.find((e) => e.event_type === 'llm.called')?.payload).toMatchObject({
       prompt_tokens: expect.any(Number),
-      input_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      input_hash: expect.stringMatching(/^[0-9a-f]{32}$/),
     });
     expect((run.events.find((e) => e.event_type === 'llm.responded')?.payload as { model: string }).model).toBe('gpt-4o-mini-2024-07-18');
   });

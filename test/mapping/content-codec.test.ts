@@ -280,8 +280,8 @@ describe('compatibility: unknown versions are ignored', () => {
     expect(mapped).toEqual(mapSpan({ ...redacted, attributes: withoutFacts(redacted.attributes) }, { hasher }));
     // …so they are facts about the digests the content attributes now hold, not about the raw content.
     const inputDigest = redacted.attributes['gen_ai.input.messages'] as string;
-    expect(ev(mapped, 'llm.called')).toMatchObject({ input_hash: d(inputDigest), input_length: 64 });
-    expect(ev(mapped, 'llm.responded')).toMatchObject({ output_length: 64, tool_calls: [] });
+    expect(ev(mapped, 'llm.called')).toMatchObject({ input_hash: d(inputDigest), input_length: 32 });
+    expect(ev(mapped, 'llm.responded')).toMatchObject({ output_length: 32, tool_calls: [] });
     // Finish reasons from ordinary attributes still count.
     expect(ev(mapped, 'llm.responded').finish_reasons).toEqual(ev(mapSpan(raw, { hasher }), 'llm.responded').finish_reasons);
     expect(toJson(mapped)).not.toContain(CANARY);

@@ -5,7 +5,8 @@ import { assembleRun } from '../../src/runs/assemble.js';
 import { joinSpans } from '../../src/runs/join.js';
 
 const hasher = createHasher({});
-const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+// Content digests are the first 128 bits of SHA-256 (mapping/hash.ts).
+const sha = (t: string) => createHash('sha256').update(t).digest('hex').slice(0, 32);
 const RUN = 'run-1';
 const runId = canonicalRunId(RUN, hasher.digest.bind(hasher));
 let t = 1_700_000_000;

@@ -321,7 +321,7 @@ describe('Genkit dialect', () => {
         'genkit:output': j({ documents: [{ content: [{ text: CANARY }] }] }),
       }),
     );
-    expect(ev(m, 'retrieval.called')).toMatchObject({ index_name: 'kb', top_k: 4, query_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(ev(m, 'retrieval.called')).toMatchObject({ index_name: 'kb', top_k: 4, query_hash: expect.stringMatching(/^[0-9a-f]{32}$/) });
     expect(ev(m, 'retrieval.responded')).toMatchObject({ index_name: 'kb', result_count: 1, success: true });
   });
 

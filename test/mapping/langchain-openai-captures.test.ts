@@ -22,7 +22,7 @@ const SYSTEM = `You are a support agent. ${CANARY}`;
 const ERROR = `charge_card failed: card declined ${CANARY}`;
 const ARGS = (i: number) => JSON.stringify({ query: `${CANARY} charge_card #${i}` });
 const TOOLS = ['charge_card', 'get_weather', 'lookup_order', 'search_docs', 'send_email', 'translate_text'];
-const HEX = /^[0-9a-f]{64}$/;
+const HEX = /^[0-9a-f]{32}$/;
 
 function load(name: string): OtlpSpan[] {
   const decoded = decodeExport(readFileSync(new URL(`../fixtures/framework-captures/${name}.json`, import.meta.url)), 'json');

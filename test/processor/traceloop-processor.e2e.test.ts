@@ -64,7 +64,7 @@ describe('Traceloop + openai with DunetraceSpanProcessor attached', () => {
     expect(types.filter((t: string) => t === 'tool.called')).toHaveLength(5);
     const llmCalled = runA.events.find((e: any) => e.event_type === 'llm.called');
     expect(llmCalled.payload).toMatchObject({ model: 'gpt-4o-mini', provider: 'openai' });
-    expect(llmCalled.payload.input_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(llmCalled.payload.input_hash).toMatch(/^[0-9a-f]{32}$/);
 
     // The receiver runs the detectors of detectors.yml: the loop is flagged.
     const loop = runA.signals.find((s: { failure_type: string }) => s.failure_type === 'TOOL_LOOP');

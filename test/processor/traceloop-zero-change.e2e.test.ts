@@ -54,7 +54,7 @@ describe('zero-change path: Traceloop exporter → receiver', () => {
     const tools = run.events.filter((e: any) => e.event_type === 'tool.called');
     expect(tools).toHaveLength(5);
     expect(tools[0].payload.tool_name).toBe('search_docs');
-    expect(tools[0].payload.args_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(tools[0].payload.args_hash).toMatch(/^[0-9a-f]{32}$/);
     expect(JSON.stringify(run)).not.toContain('Where is my invoice?');
     // The receiver runs the detectors of detectors.yml: the loop is flagged.
     expect(run.signals.map((s: { failure_type: string }) => s.failure_type)).toContain('TOOL_LOOP');

@@ -123,7 +123,7 @@ describe('the SDK through a real receiver', () => {
     expect(run).toMatchObject({ status: 'errored', exit_reason: 'error' });
     expect(run.events.at(-1)).toMatchObject({
       event_type: 'run.errored',
-      payload: { error_type: 'Error', error_hash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      payload: { error_type: 'Error', error_hash: expect.stringMatching(/^[0-9a-f]{32}$/) },
     });
   });
 

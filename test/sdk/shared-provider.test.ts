@@ -69,8 +69,8 @@ describe('an application with its own TracerProvider', () => {
     expect(allText(exported)).not.toContain(CANARY);
     const wire = throughWire(exported);
     const exportedTool = wire.find((s) => s.name === 'execute_tool search');
-    expect(exportedTool?.attributes['dunetrace.content.args.hash']).toMatch(/^[0-9a-f]{64}$/);
-    expect(exportedTool?.status.message).toMatch(/^[0-9a-f]{64}$/);
+    expect(exportedTool?.attributes['dunetrace.content.args.hash']).toMatch(/^[0-9a-f]{32}$/);
+    expect(exportedTool?.status.message).toMatch(/^[0-9a-f]{32}$/);
     expect(wire.find((s) => s.parentSpanId === '')?.resource.attributes['dunetrace.agent_id']).toBe('shared-agent');
     expect(dt.stats.foreignSpans).toBe(2); // POST /ask and GET /health
   });

@@ -373,6 +373,9 @@ const SHAPES: readonly (readonly string[])[] = [
   // a set stored by reference, a hand-off text without entities (storage/fact-refs.ts)
   ['key', 'from', 'copy', 'digests', 'truncated'],
   ['length'],
+  // the envelope with its receive time relative to the span's end (storage/span-rows.ts)
+  ['received_in', 'span'],
+  ['agent_id', 'received_in', 'span'],
 ];
 /** Shapes by their first key, for a lookup without building a key string per object (the hot path). */
 const SHAPES_BY_FIRST = new Map<string, number[]>();

@@ -1,5 +1,6 @@
 import type { Executor, Queryable } from './driver.js';
 import { claimsOnOpenRunsMigration } from './migration-claims.js';
+import { lateOnlyWhenTrueMigration } from './migration-late-null.js';
 import { packedRunStatsMigration } from './migration-run-stats.js';
 import { stringDictionaryMigration } from './migration-strings.js';
 import { PACKED_SPANS_MIGRATION } from './migration-v4.js';
@@ -160,6 +161,7 @@ ALTER TABLE runs ADD COLUMN ingest_health JSONB;
   stringDictionaryMigration(7),
   claimsOnOpenRunsMigration(8),
   packedRunStatsMigration(9),
+  lateOnlyWhenTrueMigration(10),
 ];
 
 /** Arbitrary constant namespacing our advisory locks (first key of the two-int form). */

@@ -135,7 +135,8 @@ export function signalRefreshInput(rows: RunSignal[]): string {
 export interface SpanDbRow {
   /** lpad(to_hex(span_key), 16, '0') */
   span_key: string;
-  late: boolean;
+  /** TRUE, or NULL (FALSE in rows written before schema 10): not late. */
+  late: boolean | null;
   body: Uint8Array;
 }
 

@@ -32,7 +32,10 @@ export function encodeSpanBody(agentId: string, receivedAtMs: number, span: Mapp
   const body: Record<string, unknown> = HEX16.test(span_id) ? rest : { span_id, ...rest };
   // The resolved agent is usually what the span names (its agent id, else its service): kept only when it is not.
   const derived = span.agent_id ?? span.service_name;
-  return encodeBody(agentId === derived ? { received_at: receivedAtMs, span: body } : { agent_id: agentId, received_at: receivedAtMs, span: body }, options);
+  // When it was received, as ms after the span ended: 2–3 bytes instead of 6 for a time since the epoch.
+  const endMs = Math.round(span.end_time * 1000);
+  const when = Number.isSafeInteger(endMs) ? { received_in: receivedAtMs - endMs } : { received_at: receivedAtMs };
+  return encodeBody(agentId === derived ? { ...when, span: body } : { agent_id: agentId, ...when, span: body }, options);
 }
 
 /** A span's events by seq (they are read back in that order); two events with one seq are bad input. */
@@ -54,19 +57,22 @@ const duplicateSeq = (span: MappedSpan) =>
 
 interface BodyEnvelope {
   agent_id?: string;
-  received_at: number;
+  /** ms since the epoch (bodies before received_in, and spans without a usable end time). */
+  received_at?: number;
+  /** ms after the span's end_time (rounded to ms). */
+  received_in?: number;
   span: Omit<MappedSpan, 'trace_id' | 'span_id'> & { span_id?: string };
 }
 
 /** A stored span back from its row: spanKeyHex is `lpad(to_hex(span_key), 16, '0')`. */
-export function decodeSpanRow(runId: string, spanKeyHex: string, late: boolean, body: Uint8Array, options?: DecodeOptions): StoredSpan {
+export function decodeSpanRow(runId: string, spanKeyHex: string, late: boolean | null, body: Uint8Array, options?: DecodeOptions): StoredSpan {
   const env = decodeBody(body, options) as BodyEnvelope;
   const { span_id, ...rest } = env.span;
   return {
     span: { trace_id: runId, span_id: span_id ?? spanKeyHex, ...rest },
-    late,
+    late: late === true,
     agent_id: env.agent_id ?? rest.agent_id ?? rest.service_name ?? '',
-    received_at: new Date(env.received_at),
+    received_at: new Date(env.received_in !== undefined ? Math.round(rest.end_time * 1000) + env.received_in : (env.received_at ?? NaN)),
   };
 }
 
@@ -83,12 +89,12 @@ export const SPAN_COPY_TARGET = 'spans (run_key, span_key, late, body)';
 /** Span rows as one binary COPY stream. */
 export function spanCopyData(rows: readonly SpanRow[]): Buffer {
   const w = new BinaryCopyWriter();
-  for (const r of rows) w.row([{ int8: BigInt(r.runKey) }, { int8bytes: r.spanKey }, { bool: r.late }, { bytea: r.body }]);
+  for (const r of rows) w.row([{ int8: BigInt(r.runKey) }, { int8bytes: r.spanKey }, r.late ? { bool: true } : null, { bytea: r.body }]);
   return w.finish();
 }
 
 /**
- * $1 run keys, $2 span keys (int8 text), $3 late flags, $4 bodies (hex). Inserts the spans not stored yet and counts
+ * $1 run keys, $2 span keys (int8 text), $3 late flags (TRUE or NULL: migration-late-null.ts), $4 bodies (hex). Inserts the spans not stored yet and counts
  * what it inserted per run. The fallback of the COPY path (duplicates in the batch, or a driver without COPY).
  */
 const INSERT_SPANS_SQL = `
@@ -109,7 +115,7 @@ export async function insertSpanRows(ex: Executor, rows: readonly SpanRow[]): Pr
     const r = await ex.query<{ run_key: string; n: number }>(INSERT_SPANS_SQL, [
       chunk.map((x) => x.runKey),
       chunk.map((x) => x.spanKey.readBigInt64BE(0).toString()),
-      chunk.map((x) => x.late),
+      chunk.map((x) => (x.late ? true : null)),
       chunk.map((x) => x.body.toString('hex')),
     ]);
     for (const row of r.rows) out.set(String(row.run_key), (out.get(String(row.run_key)) ?? 0) + Number(row.n));

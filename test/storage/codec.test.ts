@@ -70,6 +70,26 @@ describe('span body codec', () => {
     expect(spanKeyBytes('step-7/uuid')).toHaveLength(8);
   });
 
+  it('stores the receive time as ms after the span ended, exactly, and still reads bodies with the absolute time', () => {
+    const runId = newRunId();
+    const span = llmSpan(runId, null, 1);
+    const endMs = Math.round(span.end_time * 1000);
+    for (const received of [endMs + 2_345, endMs - 1_500, endMs + 86_400_000, 1_764_000_000_123]) {
+      const back = decodeSpanRow(runId, span.span_id, null, encodeSpanBody('support-bot', received, span));
+      expect(back.received_at.getTime()).toBe(received);
+      expect(back.late).toBe(false);
+    }
+    // A few ms after the end: 4 bytes fewer than the time since the epoch.
+    const absolute = encodeBody({ agent_id: 'support-bot', received_at: endMs + 2_345, span: { ...span, trace_id: undefined, span_id: undefined } });
+    expect(encodeSpanBody('support-bot', endMs + 2_345, span).length).toBeLessThanOrEqual(absolute.length - 4);
+    // A body written before (absolute receive time) reads as it did.
+    const old = encodeBody({ received_at: 1_764_000_000_123, span: { ...span, trace_id: undefined, span_id: undefined } });
+    expect(decodeSpanRow(runId, span.span_id, false, old).received_at.getTime()).toBe(1_764_000_000_123);
+    // No usable end time: the absolute time is kept.
+    const open = { ...span, end_time: NaN };
+    expect(decodeSpanRow(runId, span.span_id, null, encodeSpanBody('support-bot', 1_764_000_000_123, open)).received_at.getTime()).toBe(1_764_000_000_123);
+  });
+
   it('keeps the stored format: the key dictionary is frozen (literal keys are coded after it)', () => {
     // version 3, object of 1 entry, literal key "zz" (118 dictionary keys + 2 bytes), then uint 1.
     expect([...encodeBody({ zz: 1 })]).toEqual([3, 9, 1, 120, 0x7a, 0x7a, 3, 1]);

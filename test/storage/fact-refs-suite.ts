@@ -9,7 +9,7 @@ import type { Queryable } from '../../src/storage/driver.js';
 import { decodeBody } from '../../src/storage/codec.js';
 import { SqlStorage } from '../../src/storage/sql-storage.js';
 import { encodeSpanBody } from '../../src/storage/span-rows.js';
-import { batchOf, bySpanId, conversation, digestSet, newCustomer, newRunId } from './fixtures.js';
+import { batchOf, bySpanId, conversation, digestSet, newCustomer, newRunId, withoutCopy } from './fixtures.js';
 
 const viaJson = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const sorted = (spans: MappedSpan[]) => [...spans].sort((a, b) => bySpanId({ span: a }, { span: b }));
@@ -47,16 +47,6 @@ export function factRefsSuite(name: string, open: () => Promise<Queryable>): voi
       const back = (await new SqlStorage(db).loadRunSpans(customer, runId)).map((s) => s.span);
       expect(sorted(back)).toEqual(viaJson(sorted(spans)));
     });
-
-    /** The same database through a driver without COPY: batches are INSERTed (the path that can meet stored copies). */
-    const withoutCopy = (q: Queryable): Queryable =>
-      new Proxy(q, {
-        get: (target, key) => {
-          if (key === 'copyFrom') return undefined;
-          const v = Reflect.get(target, key) as unknown;
-          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-        },
-      });
 
     it.each([
       ['COPY', (q: Queryable) => q],

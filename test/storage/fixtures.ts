@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { MappedSpan, SpanEvent } from '../../src/mapping/events.js';
-import type { BatchSpan, RunSignal, SpanBatch } from '../../src/storage/types.js';
+import type { Queryable } from '../../src/storage/driver.js';
+import type { BatchSpan, RunClose, RunSignal, SpanBatch } from '../../src/storage/types.js';
 
 export const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 export const newRunId = (): string => hex(16);
@@ -212,3 +213,28 @@ export function conversation(runId: string, calls: number, key = 'a1b2c3d4'): Ma
   }
   return spans;
 }
+
+export function closeOf(customerId: string, runId: string, over: Partial<RunClose> = {}): RunClose {
+  return {
+    customer_id: customerId,
+    run_id: runId,
+    status: 'completed',
+    exit_reason: 'final_answer',
+    agent_id: 'support-bot',
+    agent_version: '1.4.2',
+    started_at: 1_764_000_000.123456,
+    ended_at: 1_764_000_012.469134,
+    step_count: 5,
+    ...over,
+  };
+}
+
+/** The same database through a driver without COPY: batches are INSERTed (the path that can meet stored copies). */
+export const withoutCopy = (q: Queryable): Queryable =>
+  new Proxy(q, {
+    get: (target, key) => {
+      if (key === 'copyFrom') return undefined;
+      const v = Reflect.get(target, key) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });

@@ -15,6 +15,7 @@ import { retentionSuite } from './retention-suite.js';
 import { storageContractSuite } from './suite.js';
 import { stringDictionarySuite } from './strings-suite.js';
 import { factRefsSuite } from './fact-refs-suite.js';
+import { spanRowSuite } from './span-row-suite.js';
 
 afterAll(dropSchemas);
 
@@ -38,6 +39,13 @@ await describeWithPostgres('Postgres server', () => {
   });
 
   factRefsSuite('Postgres server', async () => {
+    const schema = freshSchema();
+    const db = openPgQueryable({ databaseUrl: url });
+    await db.exec(`CREATE SCHEMA "${schema}"`).finally(() => db.close());
+    return openPgQueryable({ databaseUrl: url, schema });
+  });
+
+  spanRowSuite('Postgres server', async () => {
     const schema = freshSchema();
     const db = openPgQueryable({ databaseUrl: url });
     await db.exec(`CREATE SCHEMA "${schema}"`).finally(() => db.close());

@@ -14,6 +14,7 @@ import { retentionSuite } from './retention-suite.js';
 import { storageContractSuite } from './suite.js';
 import { stringDictionarySuite } from './strings-suite.js';
 import { factRefsSuite } from './fact-refs-suite.js';
+import { spanRowSuite } from './span-row-suite.js';
 
 const tempDirs: string[] = [];
 function tempDir(): string {
@@ -31,6 +32,7 @@ storageContractSuite('PGlite on disk', () => openPGliteStorage({ dataDir: join(t
 retentionSuite('PGlite', (options) => openPGliteStorage({ dataDir: 'memory://', ...options }));
 stringDictionarySuite('PGlite', () => openPGliteQueryable({ dataDir: 'memory://' }));
 factRefsSuite('PGlite', () => openPGliteQueryable({ dataDir: 'memory://' }));
+spanRowSuite('PGlite', () => openPGliteQueryable({ dataDir: 'memory://' }));
 
 describe('PGlite data directory', () => {
   it('keeps data across close and reopen; migrate on reopen applies nothing', async () => {

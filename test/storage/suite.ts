@@ -8,27 +8,12 @@ import type { MappedSpan } from '../../src/mapping/events.js';
 import { MIGRATIONS, type MigrationResult } from '../../src/storage/migrations.js';
 import type { SqlStorage } from '../../src/storage/sql-storage.js';
 import { PermanentError } from '../../src/errors/index.js';
-import { StorageUnavailableError, type ClaimOptions, type RunClose, type StoredSpan } from '../../src/storage/types.js';
-import { batchOf, bySpanId, hex, llmSpan, newCustomer, newRunId, newSpanId, rootSpan, signal, smallRun, toolSpan } from './fixtures.js';
+import { StorageUnavailableError, type ClaimOptions, type StoredSpan } from '../../src/storage/types.js';
+import { batchOf, bySpanId, closeOf, hex, llmSpan, newCustomer, newRunId, newSpanId, rootSpan, signal, smallRun, toolSpan } from './fixtures.js';
 
 export type StorageFactory = () => Promise<SqlStorage>;
 
 const LATEST = MIGRATIONS[MIGRATIONS.length - 1].version;
-
-function closeOf(customerId: string, runId: string, over: Partial<RunClose> = {}): RunClose {
-  return {
-    customer_id: customerId,
-    run_id: runId,
-    status: 'completed',
-    exit_reason: 'final_answer',
-    agent_id: 'support-bot',
-    agent_version: '1.4.2',
-    started_at: 1_764_000_000.123456,
-    ended_at: 1_764_000_012.469134,
-    step_count: 5,
-    ...over,
-  };
-}
 
 const spansOnly = (stored: StoredSpan[]): MappedSpan[] => [...stored].sort(bySpanId).map((s) => s.span);
 const sortSpans = (spans: MappedSpan[]): MappedSpan[] => [...spans].sort((a, b) => (a.span_id < b.span_id ? -1 : a.span_id > b.span_id ? 1 : 0));

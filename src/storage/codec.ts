@@ -21,14 +21,18 @@
  *   shape is written as that shape plus its extra keys (a payload with facts added), and an array of 64-bit fact
  *   digests (16 hex) is written as its count and 8 bytes each.
  *
- * Byte 0 is the version (1: no dictionary references; 2: may hold them; 3: may use the version-3 forms), then one
- * value. NEVER reorder or remove dictionary entries (stored bodies refer to them by index); append only, and only
+ * - (version 4) a float close to the float written before it in the body (a span's end after its start) is written as
+ *   the difference of their IEEE-754 bit patterns, a varint (2–4 bytes for a span's duration instead of 8): exact for
+ *   any two doubles, so nothing is rounded; and the envelope shapes with the receive time relative to the span's end.
+ *
+ * Byte 0 is the version (1: no dictionary references; 2: may hold them; 3 and 4: may use their version's forms), then
+ * one value. NEVER reorder or remove dictionary entries (stored bodies refer to them by index); append only, and only
  * together with a reader that knows the new entries.
  */
 
 import { isFactDigest } from '../model/index.js';
 
-export const CODEC_VERSION = 3;
+export const CODEC_VERSION = 4;
 
 /** The database's string dictionary as the writer sees it: the id of an interned string, if it has one. */
 export interface StringIds {
@@ -101,6 +105,52 @@ const T_INTERNED = 14;
 const T_SHAPED_EXT = 15;
 /** (version 3) An array of 16-hex fact digests: count, then 8 bytes each (not entered in the back-reference table). */
 const T_DIGESTS = 16;
+/**
+ * (version 4) A float as the zigzag varint difference of its IEEE-754 bits from the last float written with T_FLOAT
+ * or T_FLOATDELTA in this body (entered in the back-reference table like T_FLOAT).
+ */
+const T_FLOATDELTA = 17;
+/**
+ * (version 4) Hex strings of the three lengths nearly every span holds — 8 (a fact key id), 16 (a span id) and 32 (a
+ * content digest) characters — as their bytes without a length (T_HEX writes the length): entered in the
+ * back-reference table like T_HEX.
+ */
+const T_HEX4 = 18;
+const T_HEX8 = 19;
+const T_HEX16 = 20;
+const FIXED_HEX_TAG = new Map([
+  [8, T_HEX4],
+  [16, T_HEX8],
+  [32, T_HEX16],
+]);
+/** Float bit differences up to this size are written as T_FLOATDELTA (at most 6 varint bytes, against 8). */
+const MAX_FLOAT_DELTA = 2 ** 40;
+
+/** A double's bit pattern as two uint32 halves (the scratch view is shared: read before the next call). */
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const [LO, HI] = LITTLE_ENDIAN ? [0, 1] : [1, 0];
+
+/** bits(b) − bits(a) as an exact number when it is within ±2^52, else NaN. */
+function bitDelta(a: number, b: number): number {
+  F64[0] = a;
+  const alo = U32[LO];
+  const ahi = U32[HI];
+  F64[0] = b;
+  const d = (U32[HI] - ahi) * 2 ** 32 + (U32[LO] - alo);
+  return Math.abs(d) < 2 ** 52 ? d : NaN;
+}
+
+/** The double whose bits are bits(a) + d (d an exact integer within ±2^52). */
+function addBits(a: number, d: number): number {
+  F64[0] = a;
+  const lo = U32[LO] + d;
+  const carry = Math.floor(lo / 2 ** 32);
+  U32[HI] = U32[HI] + carry;
+  U32[LO] = lo - carry * 2 ** 32;
+  return F64[0];
+}
 
 /**
  * Keys of MappedSpan, span events and their payloads (src/mapping/events.ts), plus the storage envelope's. FROZEN at
@@ -440,7 +490,7 @@ export function encodeBody(value: unknown, options: EncodeOptions = {}): Buffer 
 export function decodeBody(buf: Uint8Array, options: DecodeOptions = {}): unknown {
   const r = new Reader(buf, options);
   const version = r.byte();
-  if (version !== 1 && version !== 2 && version !== CODEC_VERSION) throw new Error(`span body: unknown codec version ${version}`);
+  if (version < 1 || version > CODEC_VERSION) throw new Error(`span body: unknown codec version ${version}`);
   r.version = version;
   const v = r.value();
   if (r.pos !== buf.length) throw new Error('span body: trailing bytes');
@@ -452,6 +502,8 @@ class Writer {
   private pos = 0;
   private readonly strings = new Map<string, number>();
   private readonly floats = new Map<number, number>();
+  /** The last float written whole or as a delta (NaN: none yet). */
+  private lastFloat = NaN;
   /** The key whose value is being written (array items inherit it): decides whether a string may be interned. */
   private key = '';
   constructor(private readonly options: EncodeOptions) {}
@@ -519,8 +571,12 @@ class Writer {
         } else if (this.interned(v)) {
           // written by interned()
         } else if ((this.strings.set(v, this.strings.size), v.length >= 8 && HEX_RE.test(v))) {
-          this.byte(T_HEX);
-          this.uint(v.length / 2);
+          const fixed = FIXED_HEX_TAG.get(v.length);
+          if (fixed !== undefined) this.byte(fixed);
+          else {
+            this.byte(T_HEX);
+            this.uint(v.length / 2);
+          }
           this.room(v.length / 2);
           this.pos += this.buf.write(v, this.pos, 'hex');
         } else {
@@ -546,9 +602,16 @@ class Writer {
             this.uint(seen);
           } else {
             this.floats.set(v, this.floats.size);
-            this.byte(T_FLOAT);
-            this.room(8);
-            this.pos = this.buf.writeDoubleBE(v, this.pos);
+            const d = Number.isNaN(this.lastFloat) ? NaN : bitDelta(this.lastFloat, v);
+            this.lastFloat = v;
+            if (Math.abs(d) <= MAX_FLOAT_DELTA) {
+              this.byte(T_FLOATDELTA);
+              this.uint(d >= 0 ? 2 * d : -2 * d - 1);
+            } else {
+              this.byte(T_FLOAT);
+              this.room(8);
+              this.pos = this.buf.writeDoubleBE(v, this.pos);
+            }
           }
         }
         return;
@@ -629,6 +692,7 @@ class Reader {
   version = CODEC_VERSION;
   private readonly strings: string[] = [];
   private readonly floats: number[] = [];
+  private lastFloat = NaN;
   constructor(
     private readonly buf: Uint8Array,
     private readonly options: DecodeOptions,
@@ -679,6 +743,15 @@ class Reader {
       case T_FLOAT: {
         const f = this.bytes(8).readDoubleBE(0);
         this.floats.push(f);
+        this.lastFloat = f;
+        return f;
+      }
+      case T_FLOATDELTA: {
+        if (this.version < 4 || Number.isNaN(this.lastFloat)) throw new Error(`span body: unexpected tag ${tag}`);
+        const z = this.uint();
+        const f = addBits(this.lastFloat, z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+        this.floats.push(f);
+        this.lastFloat = f;
         return f;
       }
       case T_FLOATREF:
@@ -690,6 +763,14 @@ class Reader {
       }
       case T_HEX: {
         const v = this.bytes(this.uint()).toString('hex');
+        this.strings.push(v);
+        return v;
+      }
+      case T_HEX4:
+      case T_HEX8:
+      case T_HEX16: {
+        if (this.version < 4) throw new Error(`span body: unknown tag ${tag}`);
+        const v = this.bytes(tag === T_HEX4 ? 4 : tag === T_HEX8 ? 8 : 16).toString('hex');
         this.strings.push(v);
         return v;
       }

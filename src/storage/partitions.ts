@@ -88,6 +88,12 @@ export async function ensurePartition(ex: Executor, minute: number, width: numbe
   // free lets that new version land on the same page — a HOT update, no new entry in the four indexes (at 80, only a
   // quarter of the closes were HOT under the benchmark). The heap does not grow: the dead version fills the space.
   await ex.exec(`ALTER TABLE ${partitionName('runs', range)} SET (fillfactor = 50)`);
+  // Span keys mostly arrive in ascending order (run keys come from a sequence, a batch is written in key order): the
+  // primary key's pages that fill up at the right end are left full, not 90 % (~3 bytes a span).
+  const pk = await ex.query<{ name: string }>(
+    `SELECT indexrelid::regclass::text AS name FROM pg_index WHERE indrelid = '${partitionName('spans', range)}'::regclass AND indisprimary`,
+  );
+  for (const { name } of pk.rows) await ex.exec(`ALTER INDEX ${name} SET (fillfactor = 100)`);
   parts.push(range);
   parts.sort((a, b) => a.start - b.start);
   return range;

@@ -31,20 +31,53 @@ describe('span body codec', () => {
     expect(Object.keys(back as object)).toEqual(Object.keys(viaJson(value) as object));
   });
 
-  it('stores a SHA-256 digest in 32 bytes + 2, not 64 characters', () => {
-    const d = sha();
-    expect(encodeBody(d).length).toBe(1 + 1 + 1 + 32);
+  it('stores hex as bytes: a content digest in 16 bytes + a tag, a span id in 8, a key id in 4, other hex with a length', () => {
+    const digest = sha().slice(0, 32);
+    expect(encodeBody(digest).length).toBe(1 + 1 + 16);
+    expect(encodeBody(digest.slice(0, 16)).length).toBe(1 + 1 + 8);
+    expect(encodeBody(digest.slice(0, 8)).length).toBe(1 + 1 + 4);
+    expect(encodeBody(sha()).length).toBe(1 + 1 + 1 + 32);
+    expect(encodeBody(digest.slice(0, 10)).length).toBe(1 + 1 + 1 + 5);
+    for (const v of [digest, digest.slice(0, 16), digest.slice(0, 8), sha(), [digest, digest, digest.slice(0, 8)]])
+      expect(decodeBody(encodeBody(v))).toEqual(v);
     expect(encodeBody('llm.responded').length).toBe(3);
+    // The fixed-length forms are version 4's: refused in an older body.
+    expect(() => decodeBody(Buffer.from([3, 19, ...Buffer.alloc(8)]))).toThrow(/unknown tag 19/);
   });
 
   it('writes a string, digest or float that recurs in a body once, then refers back to it', () => {
     const d = sha();
     const t = 1_764_000_000.123456;
     const value = { a: [d, 'gpt-4o-mini', t], b: [d, 'gpt-4o-mini', t], c: { d, m: 'gpt-4o-mini', t } };
-    const distinct = { a: [d, 'gpt-4o-mini', t], b: [sha(), 'gpt-4o-maxi', t + 1], c: { d: sha(), m: 'gpt-4o-midi', t: t + 2 } };
+    // Floats far from each other (no delta form): each written whole.
+    const distinct = { a: [d, 'gpt-4o-mini', t], b: [sha(), 'gpt-4o-maxi', 0.25], c: { d: sha(), m: 'gpt-4o-midi', t: -3.5 } };
     // Each repeat costs 2 bytes instead of 34 (digest), 13 (string) or 9 (float).
     expect(encodeBody(distinct).length - encodeBody(value).length).toBe(2 * (32 + 11 + 7));
     expect(decodeBody(encodeBody(value))).toEqual(value);
+  });
+
+  it('(version 4) writes a float near the previous one as the difference of their bits, exactly', () => {
+    const start = 1_764_000_000.123456;
+    // A 15 ms span: ~63,000 steps of 2^-22 s apart, a 3-byte varint instead of 8 bytes.
+    const span = { start_time: start, end_time: start + 0.015 };
+    expect(encodeBody(span).length).toBe(encodeBody({ start_time: start, end_time: 0.5 }).length - 5);
+    // Exact for any pair, either direction, across exponents and signs (too far apart: written whole).
+    const pairs: [number, number][] = [
+      [start, start + 0.015],
+      [start + 3600, start],
+      [1.5, 2.0000000001],
+      [2 ** 31 - 0.001, 2 ** 31 + 0.001],
+      [1e-300, 1e-300 * (1 + 2 ** -40)],
+      [0.1, -0.1],
+      [Number.MAX_VALUE, 1e308],
+      [5e-324, 1e-323],
+    ];
+    for (const [a, b] of pairs) {
+      const back = decodeBody(encodeBody({ a, b, c: [b, a] })) as { a: number; b: number; c: number[] };
+      expect(Object.is(back.a, a) && Object.is(back.b, b) && Object.is(back.c[0], b) && Object.is(back.c[1], a), `${a} ${b}`).toBe(true);
+    }
+    // The delta form is not valid in a version-3 body.
+    expect(() => decodeBody(Buffer.from([3, 8, 2, 5, ...Buffer.alloc(8), 17, 2]))).toThrow(/tag 17/);
   });
 
   it('rejects an unknown version, a truncated body and trailing bytes', () => {
@@ -91,21 +124,23 @@ describe('span body codec', () => {
   });
 
   it('keeps the stored format: the key dictionary is frozen (literal keys are coded after it)', () => {
-    // version 3, object of 1 entry, literal key "zz" (118 dictionary keys + 2 bytes), then uint 1.
-    expect([...encodeBody({ zz: 1 })]).toEqual([3, 9, 1, 120, 0x7a, 0x7a, 3, 1]);
+    // version 4, object of 1 entry, literal key "zz" (118 dictionary keys + 2 bytes), then uint 1.
+    expect([...encodeBody({ zz: 1 })]).toEqual([4, 9, 1, 120, 0x7a, 0x7a, 3, 1]);
+    // Version-3 bodies (the same dictionaries) still read.
+    expect(decodeBody(Buffer.from([3, 9, 1, 120, 0x7a, 0x7a, 3, 1]))).toEqual({ zz: 1 });
     // Version-1 and version-2 bodies (72 dictionary keys) still read.
     expect(decodeBody(Buffer.from([1, 9, 1, 74, 0x7a, 0x7a, 3, 1]))).toEqual({ zz: 1 });
     expect(decodeBody(Buffer.from([2, 9, 1, 74, 0x7a, 0x7a, 3, 1]))).toEqual({ zz: 1 });
-    // A key added in version 3 is a literal in a version-2 body, a dictionary key in a version-3 one.
+    // A key added in version 3 is a literal in a version-2 body, a dictionary key from version 3 on.
     expect(decodeBody(Buffer.from([2, 9, 1, 72 + 7, ...Buffer.from('warrant'), 3, 1]))).toEqual({ warrant: 1 });
-    expect([...encodeBody({ warrant: 1 })]).toEqual([3, 9, 1, 73, 3, 1]);
+    expect([...encodeBody({ warrant: 1 })]).toEqual([4, 9, 1, 73, 3, 1]);
   });
 
   it('(version 3) writes fact digests 8 bytes each and a payload with facts added as its shape plus the extra keys', () => {
     const digests = ['0123456789abcdef', 'fedcba9876543210', '00000000000000ff'];
     const set = { key: '1a2b3c4d', digests, truncated: false };
-    // version, shape (2), key id as 4 bytes (6), digests: tag, count, 24 bytes, false.
-    expect(encodeBody(set).length).toBe(1 + 2 + 6 + 2 + 24 + 1);
+    // version, shape (2), key id as 4 bytes (5: tag and bytes), digests: tag, count, 24 bytes, false.
+    expect(encodeBody(set).length).toBe(1 + 2 + 5 + 2 + 24 + 1);
     const payload = { tool_name: 'lookup', tool_call_id: 'c1', args_hash: sha(), args_length: 12, arg_entities: { ...set, types: ['int', 'ident', 'uuid'] } };
     const body = encodeBody(payload);
     expect(decodeBody(body)).toEqual(payload);

@@ -1,3 +1,4 @@
+import { LATE_TRUE_OR_NULL_SQL } from './migration-late-null.js';
 import type { MappedSpan, SpanEvent } from '../mapping/events.js';
 import type { Executor } from './driver.js';
 import { ensurePartition, listPartitions } from './partitions.js';
@@ -157,6 +158,8 @@ WHERE stats IS NOT NULL AND agent_version IS NOT NULL GROUP BY 1, 2, 3;
   // Spans with their events, a few thousand at a time, packed in JS (the codec is not SQL).
   let after = '';
   for (;;) {
+    // The rows are written as this version writes them (span-rows.ts): late TRUE or NULL, which schema 10 allows.
+    if (after === '') await tx.exec(LATE_TRUE_OR_NULL_SQL);
     const spans = await tx.query<V3Span>(
       `SELECT r.run_key::text AS run_key, s.*, (extract(epoch FROM s.received_at) * 1000)::float8 AS received_ms,
               (SELECT COALESCE(json_agg(json_build_object('event_type', e.event_type, 'seq', e.seq,

@@ -123,6 +123,15 @@ const FIXED_HEX_TAG = new Map([
   [16, T_HEX8],
   [32, T_HEX16],
 ]);
+/**
+ * (version 4) Small values in the tag byte itself, one byte instead of two: most of a span's integers (event seqs,
+ * flags, counts), dictionary values (event types, categories, statuses), back-references and shapes are small.
+ */
+const TINY_UINT = 64; // 64–127: the integers 0–63
+const TINY_DICT = 128; // 128–191: VALUES[0–63]
+const TINY_STRREF = 192; // 192–223: string back-references 0–31
+const TINY_FLOATREF = 224; // 224–239: float back-references 0–15
+const TINY_SHAPED = 240; // 240–255: SHAPES[0–15] without extra keys
 /** Float bit differences up to this size are written as T_FLOATDELTA (at most 6 varint bytes, against 8). */
 const MAX_FLOAT_DELTA = 2 ** 40;
 
@@ -563,11 +572,17 @@ class Writer {
         const d = v.length <= 19 ? VALUE_INDEX.get(v) : undefined; // the longest dictionary value has 19 characters
         const seen = d === undefined ? this.strings.get(v) : undefined;
         if (d !== undefined) {
-          this.byte(T_DICT);
-          this.uint(d);
+          if (d < 64) this.byte(TINY_DICT + d);
+          else {
+            this.byte(T_DICT);
+            this.uint(d);
+          }
         } else if (seen !== undefined) {
-          this.byte(T_STRREF);
-          this.uint(seen);
+          if (seen < 32) this.byte(TINY_STRREF + seen);
+          else {
+            this.byte(T_STRREF);
+            this.uint(seen);
+          }
         } else if (this.interned(v)) {
           // written by interned()
         } else if ((this.strings.set(v, this.strings.size), v.length >= 8 && HEX_RE.test(v))) {
@@ -588,7 +603,8 @@ class Writer {
       case 'number':
         if (!Number.isFinite(v)) this.byte(T_NULL);
         else if (Number.isSafeInteger(v)) {
-          if (v >= 0) {
+          if (v >= 0 && v < 64) this.byte(TINY_UINT + v);
+          else if (v >= 0) {
             this.byte(T_UINT);
             this.uint(v);
           } else {
@@ -598,8 +614,11 @@ class Writer {
         } else {
           const seen = this.floats.get(v);
           if (seen !== undefined) {
-            this.byte(T_FLOATREF);
-            this.uint(seen);
+            if (seen < 16) this.byte(TINY_FLOATREF + seen);
+            else {
+              this.byte(T_FLOATREF);
+              this.uint(seen);
+            }
           } else {
             this.floats.set(v, this.floats.size);
             const d = Number.isNaN(this.lastFloat) ? NaN : bitDelta(this.lastFloat, v);
@@ -647,8 +666,11 @@ class Writer {
             while (j < shapeKeys.length) if (storable(obj[keys[at++]])) j++;
             rest = keys.slice(at).filter((k) => storable(obj[k]));
             if (rest.length === 0) {
-              this.byte(T_SHAPED);
-              this.uint(shape.id);
+              if (shape.id < 16) this.byte(TINY_SHAPED + shape.id);
+              else {
+                this.byte(T_SHAPED);
+                this.uint(shape.id);
+              }
             } else {
               this.byte(T_SHAPED_EXT);
               this.uint(shape.id);
@@ -699,7 +721,10 @@ class Reader {
   ) {}
 
   private ref<T>(table: T[], what: string): T {
-    const i = this.uint();
+    return this.at(table, this.uint(), what);
+  }
+
+  private at<T>(table: T[], i: number, what: string): T {
     if (i >= table.length) throw new Error(`span body: bad ${what} reference ${i}`);
     return table[i];
   }
@@ -729,6 +754,7 @@ class Reader {
 
   value(): unknown {
     const tag = this.byte();
+    if (tag >= TINY_UINT) return this.tiny(tag);
     switch (tag) {
       case T_NULL:
         return null;
@@ -799,21 +825,12 @@ class Reader {
         for (let i = 0; i < n; i++) out.push(this.value());
         return out;
       }
-      case T_SHAPED: {
-        const i = this.uint();
-        if (i >= SHAPES.length) throw new Error(`span body: unknown shape ${i}`);
-        const out: Record<string, unknown> = {};
-        for (const key of SHAPES[i]) out[key] = this.value();
-        return out;
-      }
+      case T_SHAPED:
+        return this.shaped(this.uint(), 0);
       case T_SHAPED_EXT: {
         if (this.version < 3) throw new Error(`span body: unknown tag ${tag}`);
         const i = this.uint();
-        if (i >= SHAPES.length) throw new Error(`span body: unknown shape ${i}`);
-        const n = this.uint();
-        const out: Record<string, unknown> = {};
-        for (const key of SHAPES[i]) out[key] = this.value();
-        return this.entries(out, n);
+        return this.shaped(i, this.uint());
       }
       case T_OBJECT:
         return this.entries({}, this.uint());
@@ -828,6 +845,28 @@ class Reader {
       default:
         throw new Error(`span body: unknown tag ${tag}`);
     }
+  }
+
+  /** An object of shape `i` (its values follow), then `extra` (key, value) entries. */
+  private shaped(i: number, extra: number): Record<string, unknown> {
+    if (i >= SHAPES.length) throw new Error(`span body: unknown shape ${i}`);
+    const out: Record<string, unknown> = {};
+    for (const key of SHAPES[i]) out[key] = this.value();
+    return extra === 0 ? out : this.entries(out, extra);
+  }
+
+  /** (version 4) A value held in its tag byte. */
+  private tiny(tag: number): unknown {
+    if (this.version < 4) throw new Error(`span body: unknown tag ${tag}`);
+    if (tag < TINY_DICT) return tag - TINY_UINT;
+    if (tag < TINY_STRREF) {
+      const i = tag - TINY_DICT;
+      if (i >= VALUES.length) throw new Error(`span body: unknown dictionary value ${i}`);
+      return VALUES[i];
+    }
+    if (tag < TINY_FLOATREF) return this.at(this.strings, tag - TINY_STRREF, 'string');
+    if (tag < TINY_SHAPED) return this.at(this.floats, tag - TINY_FLOATREF, 'float');
+    return this.shaped(tag - TINY_SHAPED, 0);
   }
 
   /** `n` (key, value) entries into `out`; keys index the key dictionary of the body's version, else are literal. */

@@ -40,7 +40,8 @@ describe('span body codec', () => {
     expect(encodeBody(digest.slice(0, 10)).length).toBe(1 + 1 + 1 + 5);
     for (const v of [digest, digest.slice(0, 16), digest.slice(0, 8), sha(), [digest, digest, digest.slice(0, 8)]])
       expect(decodeBody(encodeBody(v))).toEqual(v);
-    expect(encodeBody('llm.responded').length).toBe(3);
+    // A dictionary value (one of the first 64) is its tag byte alone.
+    expect(encodeBody('llm.responded').length).toBe(2);
     // The fixed-length forms are version 4's: refused in an older body.
     expect(() => decodeBody(Buffer.from([3, 19, ...Buffer.alloc(8)]))).toThrow(/unknown tag 19/);
   });
@@ -51,8 +52,9 @@ describe('span body codec', () => {
     const value = { a: [d, 'gpt-4o-mini', t], b: [d, 'gpt-4o-mini', t], c: { d, m: 'gpt-4o-mini', t } };
     // Floats far from each other (no delta form): each written whole.
     const distinct = { a: [d, 'gpt-4o-mini', t], b: [sha(), 'gpt-4o-maxi', 0.25], c: { d: sha(), m: 'gpt-4o-midi', t: -3.5 } };
-    // Each repeat costs 2 bytes instead of 34 (digest), 13 (string) or 9 (float).
-    expect(encodeBody(distinct).length - encodeBody(value).length).toBe(2 * (32 + 11 + 7));
+    // Each repeat costs 1 byte (a back-reference among the first 32 strings or 16 floats) instead of 34 (digest), 13
+    // (string) or 9 (float).
+    expect(encodeBody(distinct).length - encodeBody(value).length).toBe(2 * (33 + 12 + 8));
     expect(decodeBody(encodeBody(value))).toEqual(value);
   });
 
@@ -78,6 +80,18 @@ describe('span body codec', () => {
     }
     // The delta form is not valid in a version-3 body.
     expect(() => decodeBody(Buffer.from([3, 8, 2, 5, ...Buffer.alloc(8), 17, 2]))).toThrow(/tag 17/);
+  });
+
+  it('(version 4) writes small integers, dictionary values, back-references and shapes in the tag byte', () => {
+    const event = { event_type: 'tool.called', seq: 63, timestamp: 1.5, payload: { tool_name: 'x', tool_call_id: 'c', args_hash: null, args_length: 0 } };
+    // version, shape 0 (event), dictionary value, 63, float (9), shape 8 (tool.called), 'x', 'c' (3 each), null, 0
+    expect(encodeBody(event).length).toBe(1 + 1 + 1 + 1 + 9 + 1 + 3 + 3 + 1 + 1);
+    for (const v of [63, 64, 0, -1, 2 ** 40, ['a', 'b', 'a', 'b'], [1.5, 2.5, 1.5], event, [event, event]]) expect(decodeBody(encodeBody(v))).toEqual(v);
+    // Past the tiny ranges the long forms are used: 40 distinct strings, then references to the 1st and the 40th.
+    const many = Array.from({ length: 40 }, (_, i) => `s${i}`);
+    expect(decodeBody(encodeBody([...many, many[0], many[39]]))).toEqual([...many, many[0], many[39]]);
+    // Tiny tags are version 4's: refused in an older body.
+    expect(() => decodeBody(Buffer.from([3, 65]))).toThrow(/unknown tag 65/);
   });
 
   it('rejects an unknown version, a truncated body and trailing bytes', () => {
@@ -112,9 +126,9 @@ describe('span body codec', () => {
       expect(back.received_at.getTime()).toBe(received);
       expect(back.late).toBe(false);
     }
-    // A few ms after the end: 4 bytes fewer than the time since the epoch.
+    // A few ms after the end: 3 bytes fewer than the time since the epoch (4 in the value, less one for the shape).
     const absolute = encodeBody({ agent_id: 'support-bot', received_at: endMs + 2_345, span: { ...span, trace_id: undefined, span_id: undefined } });
-    expect(encodeSpanBody('support-bot', endMs + 2_345, span).length).toBeLessThanOrEqual(absolute.length - 4);
+    expect(encodeSpanBody('support-bot', endMs + 2_345, span).length).toBeLessThanOrEqual(absolute.length - 3);
     // A body written before (absolute receive time) reads as it did.
     const old = encodeBody({ received_at: 1_764_000_000_123, span: { ...span, trace_id: undefined, span_id: undefined } });
     expect(decodeSpanRow(runId, span.span_id, false, old).received_at.getTime()).toBe(1_764_000_000_123);
@@ -124,8 +138,8 @@ describe('span body codec', () => {
   });
 
   it('keeps the stored format: the key dictionary is frozen (literal keys are coded after it)', () => {
-    // version 4, object of 1 entry, literal key "zz" (118 dictionary keys + 2 bytes), then uint 1.
-    expect([...encodeBody({ zz: 1 })]).toEqual([4, 9, 1, 120, 0x7a, 0x7a, 3, 1]);
+    // version 4, object of 1 entry, literal key "zz" (118 dictionary keys + 2 bytes), then 1 (a tiny uint: 64 + 1).
+    expect([...encodeBody({ zz: 1 })]).toEqual([4, 9, 1, 120, 0x7a, 0x7a, 65]);
     // Version-3 bodies (the same dictionaries) still read.
     expect(decodeBody(Buffer.from([3, 9, 1, 120, 0x7a, 0x7a, 3, 1]))).toEqual({ zz: 1 });
     // Version-1 and version-2 bodies (72 dictionary keys) still read.
@@ -133,7 +147,7 @@ describe('span body codec', () => {
     expect(decodeBody(Buffer.from([2, 9, 1, 74, 0x7a, 0x7a, 3, 1]))).toEqual({ zz: 1 });
     // A key added in version 3 is a literal in a version-2 body, a dictionary key from version 3 on.
     expect(decodeBody(Buffer.from([2, 9, 1, 72 + 7, ...Buffer.from('warrant'), 3, 1]))).toEqual({ warrant: 1 });
-    expect([...encodeBody({ warrant: 1 })]).toEqual([4, 9, 1, 73, 3, 1]);
+    expect([...encodeBody({ warrant: 1 })]).toEqual([4, 9, 1, 73, 65]);
   });
 
   it('(version 3) writes fact digests 8 bytes each and a payload with facts added as its shape plus the extra keys', () => {

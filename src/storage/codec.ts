@@ -2,7 +2,8 @@
  * The packed span body: a compact, self-describing binary form of JSON-like values, used to store a span with all its
  * events in ONE bytea per span row (the old layout had a span row plus a JSONB row per event, ~1.65 KB per span with
  * indexes). What makes it small:
- * - digests and ids (lower-case hex, even length 8–254: digests, ids, the facts' key ids) are stored as raw bytes: 32 bytes for a SHA-256, not 64+;
+ * - digests and ids (lower-case hex, even length 8–254: digests, ids, the facts' key ids) are stored as raw bytes: 16
+ *   bytes for a content digest, not 32+;
  * - keys and common values come from append-only dictionaries (one byte each) instead of being repeated per row;
  * - integers are varints; other numbers float64;
  * - a string, digest or float written once is referred back to by index when it recurs in the same body (tool lists,
@@ -23,7 +24,9 @@
  *
  * - (version 4) a float close to the float written before it in the body (a span's end after its start) is written as
  *   the difference of their IEEE-754 bit patterns, a varint (2–4 bytes for a span's duration instead of 8): exact for
- *   any two doubles, so nothing is rounded; and the envelope shapes with the receive time relative to the span's end.
+ *   any two doubles, so nothing is rounded; hex of 8, 16 or 32 characters (key ids, span ids, content digests) has no
+ *   length byte; small integers, dictionary values, back-references and shapes are held in the tag byte itself; and
+ *   the envelope shapes with the receive time relative to the span's end.
  *
  * Byte 0 is the version (1: no dictionary references; 2: may hold them; 3 and 4: may use their version's forms), then
  * one value. NEVER reorder or remove dictionary entries (stored bodies refer to them by index); append only, and only

@@ -94,8 +94,9 @@ export function spanCopyData(rows: readonly SpanRow[]): Buffer {
 }
 
 /**
- * $1 run keys, $2 span keys (int8 text), $3 late flags (TRUE or NULL: migration-late-null.ts), $4 bodies (hex). Inserts the spans not stored yet and counts
- * what it inserted per run. The fallback of the COPY path (duplicates in the batch, or a driver without COPY).
+ * $1 run keys, $2 span keys (int8 text), $3 late flags (TRUE or NULL: migration-late-null.ts), $4 bodies (hex).
+ * Inserts the spans not stored yet and counts what it inserted per run. The fallback of the COPY path (duplicates in
+ * the batch, or a driver without COPY).
  */
 const INSERT_SPANS_SQL = `
 WITH ins AS (

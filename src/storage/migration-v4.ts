@@ -2,7 +2,7 @@ import { LATE_TRUE_OR_NULL_SQL } from './migration-late-null.js';
 import type { MappedSpan, SpanEvent } from '../mapping/events.js';
 import type { Executor } from './driver.js';
 import { ensurePartition, listPartitions } from './partitions.js';
-import { encodeSpanBody, insertSpanRows, spanKeyBytes, type SpanRow } from './span-rows.js';
+import { encodeSpanBody, insertSpanRows, shortenDigests, spanKeyBytes, type SpanRow } from './span-rows.js';
 
 /**
  * Schema version 4: packed spans, fixed-width keys, time partitions (issue 13).
@@ -175,7 +175,8 @@ WHERE stats IS NOT NULL AND agent_version IS NOT NULL GROUP BY 1, 2, 3;
       runKey: s.run_key,
       spanKey: spanKeyBytes(s.span_id),
       late: s.late,
-      body: encodeSpanBody(s.agent_id, Number(s.received_ms), v3Span(s)),
+      // Schema 3 held 64-hex content digests: stored as today's 32-hex ones.
+      body: encodeSpanBody(s.agent_id, Number(s.received_ms), withShortDigests(v3Span(s))),
     }));
     await insertSpanRows(tx, rows);
     const last = spans.rows[spans.rows.length - 1];
@@ -231,3 +232,8 @@ function v3Span(s: V3Span): MappedSpan {
 }
 
 export const PACKED_SPANS_MIGRATION = { version: 4, name: 'packed spans, run keys, time partitions', sql: SCHEMA_SQL, run: convert };
+
+function withShortDigests(span: MappedSpan): MappedSpan {
+  shortenDigests(span);
+  return span;
+}

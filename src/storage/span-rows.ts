@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PermanentError } from '../errors/index.js';
 import type { MappedSpan } from '../mapping/events.js';
+import { asDigest } from '../mapping/hash.js';
 import { decodeBody, encodeBody, type DecodeOptions, type EncodeOptions } from './codec.js';
 import { BinaryCopyWriter } from './copy-binary.js';
 import type { Executor } from './driver.js';
@@ -67,6 +68,7 @@ interface BodyEnvelope {
 /** A stored span back from its row: spanKeyHex is `lpad(to_hex(span_key), 16, '0')`. */
 export function decodeSpanRow(runId: string, spanKeyHex: string, late: boolean | null, body: Uint8Array, options?: DecodeOptions): StoredSpan {
   const env = decodeBody(body, options) as BodyEnvelope;
+  if (body[0] < 4) shortenDigests(env.span);
   const { span_id, ...rest } = env.span;
   return {
     span: { trace_id: runId, span_id: span_id ?? spanKeyHex, ...rest },
@@ -74,6 +76,24 @@ export function decodeSpanRow(runId: string, spanKeyHex: string, late: boolean |
     agent_id: env.agent_id ?? rest.agent_id ?? rest.service_name ?? '',
     received_at: new Date(env.received_in !== undefined ? Math.round(rest.end_time * 1000) + env.received_in : (env.received_at ?? NaN)),
   };
+}
+
+/**
+ * Bodies before codec version 4 hold content digests as 64 hex; they are 32 now (the first 128 bits, mapping/hash.ts).
+ * Read as today's, so a run open across the upgrade compares its older spans' digests with its newer ones. In place.
+ */
+export function shortenDigests(v: unknown, key = ''): void {
+  if (typeof v !== 'object' || v === null) return;
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    const x = o[k];
+    const at = Array.isArray(v) ? key : k; // array items are digests of the array's key (tool_calls: objects)
+    if (typeof x !== 'string') shortenDigests(x, at);
+    else if (x.length === 64 && at.endsWith('_hash')) {
+      const d = asDigest(x);
+      if (d !== null) o[k] = d;
+    }
+  }
 }
 
 export interface SpanRow {

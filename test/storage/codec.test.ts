@@ -137,6 +137,24 @@ describe('span body codec', () => {
     expect(decodeSpanRow(runId, span.span_id, null, encodeSpanBody('support-bot', 1_764_000_000_123, open)).received_at.getTime()).toBe(1_764_000_000_123);
   });
 
+  it('reads the 64-hex content digests of bodies before version 4 as today’s 32-hex ones, and nothing else', () => {
+    const full = sha();
+    const name = sha();
+    const f64 = Buffer.alloc(8);
+    f64.writeDoubleBE(1.5);
+    // A version-3 body, byte by byte: {received_at: 1000, span: {name, end_time: 1.5, events: [{payload: {input_hash}}]}}
+    // (T_OBJECT 9, T_UINT 3, T_FLOAT 5, T_HEX 7, T_ARRAY 8; keys by their KEYS index).
+    const hex = (h: string) => [7, 32, ...Buffer.from(h, 'hex')];
+    const v3 = Buffer.from([3, 9, 2, 2, 3, 0xe8, 0x07, 0, 9, 3, 6, ...hex(name), 9, 5, ...f64, 17, 8, 1, 9, 1, 21, 9, 1, 24, ...hex(full)]);
+    const back = decodeSpanRow(newRunId(), '00000000000000ff', null, v3);
+    expect(back.span.events[0].payload).toEqual({ input_hash: full.slice(0, 32) });
+    expect(back.span.name).toBe(name); // not a digest: kept
+    expect(back.received_at.getTime()).toBe(1000);
+    // A version-4 body is read as written.
+    const span = { ...llmSpan(newRunId(), null, 1), name: full };
+    expect(decodeSpanRow(span.trace_id, span.span_id, null, encodeSpanBody('a', 1, span)).span).toEqual(viaJson(span));
+  });
+
   it('keeps the stored format: the key dictionary is frozen (literal keys are coded after it)', () => {
     // version 4, object of 1 entry, literal key "zz" (118 dictionary keys + 2 bytes), then 1 (a tiny uint: 64 + 1).
     expect([...encodeBody({ zz: 1 })]).toEqual([4, 9, 1, 120, 0x7a, 0x7a, 65]);

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { MappedSpan } from '../../src/mapping/events.js';
 import { MIGRATIONS, runMigrations } from '../../src/storage/migrations.js';
 import { listPartitions, minuteAt } from '../../src/storage/partitions.js';
+import { shortenDigests } from '../../src/storage/span-rows.js';
 import type { SqlStorage } from '../../src/storage/sql-storage.js';
 import type { StoredSpan } from '../../src/storage/types.js';
 import { batchOf, bySpanId, llmSpan, newCustomer, newRunId, rootSpan, signal, smallRun, toolSpan } from './fixtures.js';
@@ -143,7 +144,11 @@ export function retentionSuite(name: string, open: IsolatedFactory): void {
 
         expect(await storage.migrateWithResult()).toMatchObject({ applied: MIGRATIONS.filter((m) => m.version > 3).map((m) => m.version) });
         expect(await storage.getRun(customer, runId)).toMatchObject({ status: 'completed', span_count: 3, step_count: 3 });
-        expect(spansOf(await storage.loadRunSpans(customer, runId))).toEqual([...spans].sort(byId));
+        // Schema 3's 64-hex content digests come back as today's 32-hex ones (their first half).
+        const current = structuredClone(spans);
+        current.forEach((s) => shortenDigests(s));
+        expect(JSON.stringify(current)).not.toEqual(JSON.stringify(spans));
+        expect(spansOf(await storage.loadRunSpans(customer, runId))).toEqual(current.sort(byId));
         expect(await storage.listRunSignals(customer, runId)).toMatchObject([{ id: 41, failure_type: 'TOOL_LOOP', evidence: { count: 4 } }]);
         expect(await storage.listRecentRunStats(customer, 'support-bot', '1.4.2', 50)).toEqual([{ steps: 3 }]);
         expect((await storage.listOpenRuns()).map((r) => r.run_id)).toEqual([openRun]);

@@ -26,7 +26,8 @@ import {
  * docs/content-codec.md is the contract: key names, value formats, versions, compatibility rule.
  *
  * Encoding (version 1). Every key is optional except the marker; a missing key means "no such fact" (null/empty).
- * Hashes are lowercase 32-hex (64-hex from older senders is read as its first 32); lengths are non-negative integers (JS string length).
+ * Hashes are lowercase 32-hex (64-hex from older senders is read as its first 32); lengths are non-negative integers
+ * (JS string length).
  *
  * | key                                             | type      | fact                                              |
  * |-------------------------------------------------|-----------|---------------------------------------------------|
@@ -281,8 +282,9 @@ function stringsAt(a: Attributes, key: string): string[] {
 const INJECTION_LABELS = new Set(INJECTION_PATTERNS.map((p) => p.label));
 
 /**
- * Reads facts back. Values are validated (digests must be hex of 128 or 256 bits, lengths integers, labels known, finish reasons
- * normalised onto their closed set), so a sender that sets the marker cannot smuggle raw text into stored facts.
+ * Reads facts back. Values are validated (digests must be hex of 128 or 256 bits, lengths integers, labels known,
+ * finish reasons normalised onto their closed set), so a sender that sets the marker cannot smuggle raw text into
+ * stored facts.
  */
 export function decodeContentFacts(a: Attributes): ContentFacts {
   const names = stringsAt(a, K.toolCallNames);

@@ -23,6 +23,8 @@ export interface HasherOptions {
 
 /** Hex characters of a digest. */
 export const DIGEST_HEX = 32;
+/** The digest of a full SHA-256 / HMAC-SHA256 output: its first 128 bits as hex. */
+const first128 = (full: Buffer): string => full.toString('hex', 0, DIGEST_HEX / 2);
 
 export function createHasher(opts: HasherOptions = {}): Hasher {
   const { key } = opts;
@@ -33,22 +35,14 @@ export function createHasher(opts: HasherOptions = {}): Hasher {
     }
     return {
       algorithm: 'hmac-sha256',
-      digest: (text) =>
-        createHmac('sha256', key)
-          .update(text, 'utf8')
-          .digest()
-          .toString('hex', 0, DIGEST_HEX / 2),
+      digest: (text) => first128(createHmac('sha256', key).update(text, 'utf8').digest()),
     };
   }
   // crypto.hash (Node ≥ 20.12) is a one-shot without the Hash object allocation; fall back otherwise.
   const digest =
     typeof oneShotHash === 'function'
-      ? (text: string) => oneShotHash('sha256', text, 'buffer').toString('hex', 0, DIGEST_HEX / 2)
-      : (text: string) =>
-          createHash('sha256')
-            .update(text, 'utf8')
-            .digest()
-            .toString('hex', 0, DIGEST_HEX / 2);
+      ? (text: string) => first128(oneShotHash('sha256', text, 'buffer'))
+      : (text: string) => first128(createHash('sha256').update(text, 'utf8').digest());
   return { algorithm: 'sha256', digest };
 }
 

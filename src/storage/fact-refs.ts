@@ -41,7 +41,7 @@ interface Base {
  */
 const REF_DIGESTS = ['system_prompt_hash'] as const;
 type RefDigest = (typeof REF_DIGESTS)[number];
-/** A content digest: 32-hex, or 64-hex in spans stored before digests were cut to 128 bits. */
+/** A content digest, in any shape the mapping accepts from a sender (it writes 32-hex). */
 const isSha = (v: unknown): v is string => asDigest(v) !== null;
 
 /** Where a span holds a hand-off text (HANDOFF_CONTEXT_LOSS, parent side): its root facts, its responses. */

@@ -176,7 +176,7 @@ WHERE stats IS NOT NULL AND agent_version IS NOT NULL GROUP BY 1, 2, 3;
       spanKey: spanKeyBytes(s.span_id),
       late: s.late,
       // Schema 3 held 64-hex content digests: stored as today's 32-hex ones.
-      body: encodeSpanBody(s.agent_id, Number(s.received_ms), withShortDigests(v3Span(s))),
+      body: encodeSpanBody(s.agent_id, Number(s.received_ms), shortenDigests(v3Span(s))),
     }));
     await insertSpanRows(tx, rows);
     const last = spans.rows[spans.rows.length - 1];
@@ -232,8 +232,3 @@ function v3Span(s: V3Span): MappedSpan {
 }
 
 export const PACKED_SPANS_MIGRATION = { version: 4, name: 'packed spans, run keys, time partitions', sql: SCHEMA_SQL, run: convert };
-
-function withShortDigests(span: MappedSpan): MappedSpan {
-  shortenDigests(span);
-  return span;
-}

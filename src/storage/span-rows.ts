@@ -80,10 +80,11 @@ export function decodeSpanRow(runId: string, spanKeyHex: string, late: boolean |
 
 /**
  * Bodies before codec version 4 hold content digests as 64 hex; they are 32 now (the first 128 bits, mapping/hash.ts).
- * Read as today's, so a run open across the upgrade compares its older spans' digests with its newer ones. In place.
+ * Read as today's, so a run open across the upgrade compares its older spans' digests with its newer ones. In place;
+ * returns `v`.
  */
-export function shortenDigests(v: unknown, key = ''): void {
-  if (typeof v !== 'object' || v === null) return;
+export function shortenDigests<T>(v: T, key = ''): T {
+  if (typeof v !== 'object' || v === null) return v;
   const o = v as Record<string, unknown>;
   for (const k of Object.keys(o)) {
     const x = o[k];
@@ -94,6 +95,7 @@ export function shortenDigests(v: unknown, key = ''): void {
       if (d !== null) o[k] = d;
     }
   }
+  return v;
 }
 
 export interface SpanRow {
